@@ -1,0 +1,122 @@
+"""Laboratory units: every lab value enters the engine as ``{value, unit}`` and is converted to SI.
+
+Canonical units (DESIGN.md): cell counts 10^9/L, haemoglobin and albumin g/L, bilirubin and
+creatinine umol/L, enzymes U/L, INR as a ratio. Any other unit is a :class:`UnitError` naming the field.
+
+References
+----------
+- Conversion factors from the screening contract (contracts/screen.md): bilirubin 1 mg/dL = 17.1 umol/L,
+  creatinine 1 mg/dL = 88.4 umol/L; 1 g/dL = 10 g/L; 1 10^3/uL = 1 10^9/L; 1 /uL = 10^-3 10^9/L.
+- SI conversion tables: Young DS, Ann Intern Med 1987;106:114-29 (doi:10.7326/0003-4819-106-1-114).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from haictrial.errors import UnitError
+
+
+class Analyte(StrEnum):
+    """The laboratory tests the protocol uses (screening contract, CTCAE contract)."""
+
+    wbc = "wbc"
+    neutrophils = "neutrophils"
+    platelets = "platelets"
+    hemoglobin = "hemoglobin"
+    total_bilirubin = "total_bilirubin"
+    albumin = "albumin"
+    inr = "inr"
+    alt = "alt"
+    ast = "ast"
+    creatinine = "creatinine"
+
+
+# Unit spellings users send are normalised before lookup (see normalise_unit): case-insensitive,
+# "µ"/"μ" -> "u", "x10^9/L" -> "10^9/L", "IU/L" -> "U/L".
+_CELL_COUNT = {"10^9/L": 1.0, "10^3/uL": 1.0, "/uL": 1e-3, "cells/uL": 1e-3}
+_GRAMS = {"g/L": 1.0, "g/dL": 10.0}
+_ENZYME = {"U/L": 1.0}
+
+#: analyte -> (canonical SI unit, {accepted normalised unit: factor to the canonical unit})
+CONVERSIONS: dict[Analyte, tuple[str, dict[str, float]]] = {
+    Analyte.wbc: ("10^9/L", _CELL_COUNT),
+    Analyte.neutrophils: ("10^9/L", _CELL_COUNT),
+    Analyte.platelets: ("10^9/L", _CELL_COUNT),
+    Analyte.hemoglobin: ("g/L", _GRAMS),
+    Analyte.albumin: ("g/L", _GRAMS),
+    Analyte.total_bilirubin: ("umol/L", {"umol/L": 1.0, "mg/dL": 17.1}),
+    Analyte.creatinine: ("umol/L", {"umol/L": 1.0, "mg/dL": 88.4}),
+    Analyte.alt: ("U/L", _ENZYME),
+    Analyte.ast: ("U/L", _ENZYME),
+    Analyte.inr: ("ratio", {"ratio": 1.0}),
+}
+
+
+def normalise_unit(unit: str) -> str:
+    """Lower-case a unit spelling and fold its common variants to one key."""
+    text = unit.strip().lower().replace("µ", "u").replace("μ", "u").replace(" ", "")
+    text = text.replace("×", "x").replace("*", "")
+    if text.startswith("x10"):
+        text = text[1:]
+    text = text.replace("10e9", "10^9").replace("10e3", "10^3")
+    text = text.replace("iu/l", "u/l")
+    return text
+
+
+def _factors(analyte: Analyte) -> dict[str, float]:
+    return _LOOKUP[analyte]
+
+
+def canonical_unit(analyte: Analyte | str) -> str:
+    """The SI unit the engine computes in for ``analyte``."""
+    return CONVERSIONS[Analyte(analyte)][0]
+
+
+def accepted_units(analyte: Analyte | str) -> list[str]:
+    """The unit spellings accepted for ``analyte``, for error messages and forms."""
+    return list(CONVERSIONS[Analyte(analyte)][1])
+
+
+def to_si(analyte: Analyte | str, value: float, unit: str, field: str | None = None) -> float:
+    """Convert ``value`` in ``unit`` to the canonical SI unit of ``analyte``.
+
+    Raises :class:`UnitError` naming ``field`` (default: the analyte) for any unit not in the table.
+    """
+    name = Analyte(analyte)
+    factors = _factors(name)
+    key = normalise_unit(unit)
+    if key not in factors:
+        raise UnitError(
+            f"unknown unit {unit!r} for {name.value}; use one of: {', '.join(accepted_units(name))}",
+            field=field or f"labs.{name.value}.unit",
+        )
+    return value * factors[key]
+
+
+def from_si(analyte: Analyte | str, value_si: float, unit: str, field: str | None = None) -> float:
+    """Inverse of :func:`to_si`: express an SI value in ``unit``."""
+    factor = to_si(analyte, 1.0, unit, field)
+    return value_si / factor
+
+
+class LabValue(BaseModel):
+    """A laboratory value with its explicit unit, as entered (contracts/screen.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float = Field(description="The number as reported by the laboratory.")
+    unit: str = Field(min_length=0, description="The unit as reported, e.g. 'umol/L' or 'mg/dL'.")
+
+    def si(self, analyte: Analyte | str, field: str | None = None) -> float:
+        """This value in the analyte's canonical SI unit."""
+        return to_si(analyte, self.value, self.unit, field)
+
+
+#: analyte -> {normalised unit spelling: factor}, built once.
+_LOOKUP: dict[Analyte, dict[str, float]] = {
+    analyte: {normalise_unit(unit): factor for unit, factor in factors.items()}
+    for analyte, (_, factors) in CONVERSIONS.items()
+}

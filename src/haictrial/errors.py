@@ -1,0 +1,51 @@
+"""Errors a user can cause, raised by the core and mapped once at each boundary.
+
+The CLI turns a :class:`DomainError` into one line on standard error and exit code 2;
+the API turns it into a 4xx ``{"detail", "field"}``; forms into a field error.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A problem with the input that the user can fix.
+
+    ``field`` is the dotted path of the offending value (``labs.alt.unit``), or None when the
+    problem is with the document as a whole.
+    """
+
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        if self.field:
+            return f"{self.field}: {self.message}"
+        return self.message
+
+
+class InputError(DomainError):
+    """Unreadable file, invalid JSON, wrong type or missing required field."""
+
+    code = "bad_input"
+
+
+class UnitError(DomainError):
+    """A value whose unit the engine does not know for that field."""
+
+    code = "unknown_unit"
+
+
+class ProtocolError(DomainError):
+    """A protocol file that does not validate."""
+
+    code = "bad_protocol"
+
+
+class ConflictError(DomainError):
+    """A request that conflicts with the current state (stale edit, ineligible enrolment)."""
+
+    code = "conflict"
