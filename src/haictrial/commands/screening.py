@@ -1,9 +1,62 @@
-"""CLI commands of this area (filled in by the area's issue)."""
+"""``haictrial screen PATIENT.json [--protocol FILE] [--format json]`` (contracts/screen.md)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.markup import escape
+
+from haictrial.clinical.eligibility import CriterionStatus, ScreeningResult, screen
+from haictrial.clinical.patient import Patient
+from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
+from haictrial.documents import parse_model, read_json
+from haictrial.protocol import load_protocol
+
+_STATUS_STYLE = {CriterionStatus.PASS: "green", CriterionStatus.FAIL: "red", CriterionStatus.UNKNOWN: "yellow"}
+
+
+def screen_command(
+    patient_file: str = typer.Argument(..., metavar="PATIENT.json", help="The patient document ('-' for stdin)."),
+    protocol_file: Path | None = typer.Option(None, "--protocol", help="A protocol file (default: CHALLENGE-A1)."),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Evaluate one patient against the 16 eligibility criteria. Exit 0 whatever the verdict."""
+    patient = parse_model(Patient, read_json(patient_file))
+    protocol = load_protocol(protocol_file)
+    result = screen(patient, protocol)
+    if output == OutputFormat.json:
+        print_json(result.as_contract())
+        return
+    render_screening(result)
+
+
+def render_screening(result: ScreeningResult) -> None:
+    """The readable form: one row per criterion, then Child-Pugh, missing fields and the verdict."""
+    rows = []
+    for c in result.criteria:
+        style = _STATUS_STYLE[c.status]
+        rows.append([c.id, c.kind.value, f"[{style}]{c.status.value}[/{style}]", escape(c.reason)])
+    title = (
+        f"Screening {escape(result.subject_id or '(no subject_id)')}: {result.protocol_id} v{result.protocol_version}"
+    )
+    console.print(table(title, ["id", "kind", "status", "reason"], rows))
+    if result.child_pugh is None:
+        console.print("Child-Pugh: not computable (a component is missing)")
+    else:
+        console.print(f"Child-Pugh: class {result.child_pugh.child_pugh_class}, {result.child_pugh.score} points")
+    console.print(f"Missing: {escape(', '.join(result.missing)) if result.missing else 'none'}")
+    if result.eligible is True:
+        verdict = "[green]eligible[/green] (all 16 criteria pass)"
+    elif result.eligible is False:
+        failed = ", ".join(c.id for c in result.criteria if c.status == CriterionStatus.FAIL)
+        verdict = f"[red]not eligible[/red] (fails {failed})"
+    else:
+        unknown = ", ".join(c.id for c in result.criteria if c.status == CriterionStatus.UNKNOWN)
+        verdict = f"[yellow]undecided[/yellow] ({unknown} unknown: report the missing fields)"
+    console.print(f"Verdict: {verdict}")
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to the ``haictrial`` app."""
+    """Add ``haictrial screen`` to the app."""
+    app.command("screen")(screen_command)
