@@ -39,6 +39,8 @@ def read_json(path: str | Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON in {path}: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InputError(f"invalid JSON in {path}: nested too deeply") from None
 
 
 def error_path(location: tuple[int | str, ...]) -> str:

@@ -8,6 +8,7 @@ with the field named (an ECOG of 7 or a negative platelet count is a typing erro
 from __future__ import annotations
 
 import datetime as dt
+import math
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -104,7 +105,8 @@ class LiverDirectedTreatment(StrEnum):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and Infinity (which Python's JSON reader accepts) are never a measurement.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class PrimaryTumor(_Strict):
@@ -154,6 +156,8 @@ class Labs(_Strict):
             if lab is None:
                 continue
             to_si(name, lab.value, lab.unit, field=f"labs.{name.value}.unit")
+            if not math.isfinite(lab.value):
+                raise InputError("a laboratory value must be a finite number", field=f"labs.{name.value}.value")
             if lab.value < 0:
                 raise InputError("a laboratory value cannot be negative", field=f"labs.{name.value}.value")
         return self
@@ -206,4 +210,7 @@ class Patient(_Strict):
     def _birth_before_screening(self) -> Patient:
         if self.birth_date and self.screening_date and self.birth_date > self.screening_date:
             raise InputError("is after screening_date", field="birth_date")
+        for i, entry in enumerate(self.medical_history or []):
+            if entry.date and self.screening_date and entry.date > self.screening_date:
+                raise InputError("is after screening_date", field=f"medical_history[{i}].date")
         return self
