@@ -1,0 +1,81 @@
+"""Body surface area (BSA) from height and weight, for doses prescribed in mg/m2.
+
+The value is returned unrounded (m2); round it to 0.01 m2 only where it is shown. Doses are
+computed from the unrounded value (contracts/plan.md: 130 mg/m2 x 1.6225 m2 = 210.9 mg).
+
+References
+----------
+- Mosteller RD. Simplified calculation of body-surface area. N Engl J Med 1987;317:1098
+  (doi:10.1056/NEJM198710223171717): BSA = sqrt(height_cm x weight_kg / 3600).
+- Du Bois D, Du Bois EF. A formula to estimate the approximate surface area if height and weight be
+  known. Arch Intern Med 1916;17:863-71 (doi:10.1001/archinte.1916.00080130010002):
+  BSA = 0.007184 x height_cm^0.725 x weight_kg^0.425.
+- Plausibility limits (100-250 cm, 25-250 kg): contracts/plan.md; a value outside them is taken as a
+  typing or unit error (inches, pounds), never dosed.
+"""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+
+from haictrial.errors import InputError
+
+
+class BsaFormula(StrEnum):
+    """The BSA formulas a site may choose (``haictrial plan --bsa-formula``)."""
+
+    mosteller = "mosteller"
+    dubois = "dubois"
+
+
+#: Inclusive plausibility limits for dosing (contracts/plan.md).
+HEIGHT_CM_RANGE = (100.0, 250.0)
+WEIGHT_KG_RANGE = (25.0, 250.0)
+
+#: Mosteller 1987: the divisor of height (cm) x weight (kg).
+MOSTELLER_DIVISOR = 3600.0
+#: Du Bois and Du Bois 1916: coefficient and exponents (height in cm, weight in kg).
+DUBOIS_COEFFICIENT = 0.007184
+DUBOIS_HEIGHT_EXPONENT = 0.725
+DUBOIS_WEIGHT_EXPONENT = 0.425
+
+
+def checked_measure(value: float | None, field: str, limits: tuple[float, float], unit: str) -> float:
+    """``value`` when present and within ``limits``, else an :class:`InputError` naming ``field``."""
+    low, high = limits
+    if value is None:
+        raise InputError(f"required for dosing (body surface area), in {unit}", field=field)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InputError(f"must be a number in {unit} (got {value!r})", field=field)
+    if not low <= value <= high:
+        raise InputError(
+            f"{value:g} {unit} is outside {low:g}-{high:g} {unit}; check the value and its unit", field=field
+        )
+    return float(value)
+
+
+def body_surface_area(
+    height_cm: float | None,
+    weight_kg: float | None,
+    formula: BsaFormula | str = BsaFormula.mosteller,
+) -> float:
+    """Body surface area in m2 (unrounded) by ``formula``.
+
+    Raises :class:`InputError` naming ``height_cm`` or ``weight_kg`` when a value is missing or
+    outside 100-250 cm / 25-250 kg, and naming ``bsa_formula`` for an unknown formula.
+
+    References
+    ----------
+    Mosteller, N Engl J Med 1987;317:1098. Du Bois and Du Bois, Arch Intern Med 1916;17:863-71.
+    """
+    try:
+        chosen = BsaFormula(formula)
+    except ValueError:
+        choices = ", ".join(f.value for f in BsaFormula)
+        raise InputError(f"unknown formula {formula!r}; use one of {choices}", field="bsa_formula") from None
+    height = checked_measure(height_cm, "height_cm", HEIGHT_CM_RANGE, "cm")
+    weight = checked_measure(weight_kg, "weight_kg", WEIGHT_KG_RANGE, "kg")
+    if chosen is BsaFormula.mosteller:
+        return math.sqrt(height * weight / MOSTELLER_DIVISOR)
+    return DUBOIS_COEFFICIENT * height**DUBOIS_HEIGHT_EXPONENT * weight**DUBOIS_WEIGHT_EXPONENT

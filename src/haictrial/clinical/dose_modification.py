@@ -1,0 +1,573 @@
+"""Toxicity-driven dose modification: delay, hold, reduce or discontinue, from the protocol's rules.
+
+The rules are protocol data (``settings.dose_modification``): for a CTCAE v5.0 term at the listed
+grades, delay the cycle, hold drugs for one cycle, reduce drugs one dose level, or discontinue them.
+A term no rule names falls under ``default_rule``.
+
+Input: :class:`ToxicityHistory`, the worst CTCAE v5.0 grade of each term in each completed cycle::
+
+    {"subject_id": "CHA-001-0001",
+     "cycles": [{"cycle": 1, "toxicities": [{"term": "Peripheral sensory neuropathy", "grade": 2}]},
+                {"cycle": 2, "toxicities": []}]}
+
+- ``cycle``: the completed cycle the toxicity was seen in (1, 2, ...), each listed once.
+- ``term``: a CTCAE v5.0 term (case-insensitive), a term a protocol rule names, or
+  ``"<System organ class> - Other, specify"``; anything else is an input error naming it.
+- ``grade``: 1-5, the worst grade of that term during that cycle; list only toxicities that occurred.
+
+Planning cycle N (N >= 2) applies the history like this:
+
+- **Delay** and **hold** use only cycle N-1: a delay rule postpones cycle N until every triggering
+  toxicity is back to grade <= ``delay_until_grade``; a hold leaves a drug out of cycle N only.
+- **Reduce** and **discontinue** accumulate over every cycle before N: each cycle with a reducing
+  toxicity takes the drug one level down ``dose_levels`` (at most one level per drug per cycle, however
+  many toxicities call for it), and the reduction persists. A discontinued drug stays off. Reducing
+  below the last level discontinues the drug, and the change says so.
+- Fluorouracil reduces both its bolus and its infusion (``fluorouracil_bolus``,
+  ``fluorouracil_infusion``); cetuximab levels are its maintenance doses.
+- A grade 5 event (death) in an earlier cycle is an input error: no later cycle can be planned.
+- Cycles N and later in the history are checked but do not change cycle N.
+
+Every change carries its reason: the cycle, term and grade that caused it and the rule applied.
+
+References
+----------
+- Common Terminology Criteria for Adverse Events (CTCAE) v5.0, NCI, 27 Nov 2017: the terms, the
+  system organ classes and the "- Other, specify" convention.
+- Protocol ``settings.dose_modification`` (a site setting; CHALLENGE-A1 defaults follow the
+  oxaliplatin, fluorouracil, bevacizumab and cetuximab labels, as its description states).
+- Bevacizumab (Avastin) prescribing information, sections 5.1 (gastrointestinal perforation) and 5.3
+  (haemorrhage): the class terms ``Gastrointestinal perforation`` and ``Hemorrhage`` cover the
+  site-specific CTCAE terms listed in :data:`TERM_GROUPS`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from haictrial.clinical.patient import Drug
+from haictrial.errors import InputError, ProtocolError
+from haictrial.protocol.schema import DoseModification, DoseModificationRule, Protocol
+
+# --- CTCAE v5.0 vocabulary ---------------------------------------------------------------------
+
+#: The 26 system organ classes of CTCAE v5.0 (each allows "<class> - Other, specify").
+CTCAE_SYSTEM_ORGAN_CLASSES: tuple[str, ...] = (
+    "Blood and lymphatic system disorders",
+    "Cardiac disorders",
+    "Congenital, familial and genetic disorders",
+    "Ear and labyrinth disorders",
+    "Endocrine disorders",
+    "Eye disorders",
+    "Gastrointestinal disorders",
+    "General disorders and administration site conditions",
+    "Hepatobiliary disorders",
+    "Immune system disorders",
+    "Infections and infestations",
+    "Injury, poisoning and procedural complications",
+    "Investigations",
+    "Metabolism and nutrition disorders",
+    "Musculoskeletal and connective tissue disorders",
+    "Neoplasms benign, malignant and unspecified (incl cysts and polyps)",
+    "Nervous system disorders",
+    "Pregnancy, puerperium and perinatal conditions",
+    "Psychiatric disorders",
+    "Renal and urinary disorders",
+    "Reproductive system and breast disorders",
+    "Respiratory, thoracic and mediastinal disorders",
+    "Skin and subcutaneous tissue disorders",
+    "Social circumstances",
+    "Surgical and medical procedures",
+    "Vascular disorders",
+)
+
+#: CTCAE v5.0 terms seen with HAIC-FOLFOX, bevacizumab and cetuximab (by system organ class).
+#: Other CTCAE terms are reported as "<system organ class> - Other, specify".
+CTCAE_V5_TERMS: tuple[str, ...] = (
+    # Blood and lymphatic system disorders
+    "Anemia", "Febrile neutropenia", "Disseminated intravascular coagulation", "Thrombotic thrombocytopenic purpura",
+    # Cardiac disorders
+    "Atrial fibrillation", "Cardiac arrest", "Chest pain - cardiac", "Heart failure", "Left ventricular systolic dysfunction",
+    "Myocardial infarction", "Myocarditis", "Palpitations", "Pericardial effusion", "Sinus bradycardia",
+    "Sinus tachycardia", "Supraventricular tachycardia", "Ventricular tachycardia",
+    # Ear, endocrine, eye
+    "Tinnitus", "Hearing impaired", "Hypothyroidism", "Hyperthyroidism",
+    "Blurred vision", "Conjunctivitis", "Dry eye", "Eye pain", "Keratitis", "Watering eyes",
+    # Gastrointestinal disorders
+    "Abdominal distension", "Abdominal pain", "Ascites", "Colitis", "Colonic hemorrhage", "Colonic obstruction",
+    "Colonic perforation", "Constipation", "Diarrhea", "Dry mouth", "Duodenal hemorrhage", "Duodenal perforation",
+    "Duodenal ulcer", "Dyspepsia", "Dysphagia", "Enterocolitis", "Esophageal hemorrhage", "Esophageal perforation",
+    "Esophagitis", "Flatulence", "Intra-abdominal hemorrhage", "Gastric hemorrhage", "Gastric perforation", "Gastric ulcer", "Gastritis",
+    "Gastroesophageal reflux disease", "Hemorrhoids", "Ileal hemorrhage", "Ileal perforation", "Ileus",
+    "Jejunal hemorrhage", "Jejunal perforation", "Lower gastrointestinal hemorrhage", "Mucositis oral", "Nausea",
+    "Oral hemorrhage", "Oral pain", "Pancreatitis", "Rectal hemorrhage", "Rectal mucositis", "Rectal perforation",
+    "Small intestinal obstruction", "Small intestinal perforation", "Stomach pain",
+    "Upper gastrointestinal hemorrhage", "Vomiting",
+    # General disorders and administration site conditions
+    "Chills", "Death NOS", "Edema face", "Edema limbs", "Edema trunk", "Fatigue", "Fever", "Flu like symptoms",
+    "Generalized edema", "Infusion related reaction", "Infusion site extravasation", "Injection site reaction",
+    "Malaise", "Non-cardiac chest pain", "Pain",
+    # Hepatobiliary disorders
+    "Bile duct stenosis", "Cholecystitis", "Hepatic failure", "Hepatic hemorrhage", "Hepatic necrosis",
+    "Hepatic pain", "Portal hypertension", "Portal vein thrombosis",
+    # Immune system disorders
+    "Allergic reaction", "Anaphylaxis", "Cytokine release syndrome",
+    # Infections and infestations
+    "Abdominal infection", "Biliary tract infection", "Catheter related infection", "Enterocolitis infectious",
+    "Hepatic infection", "Lung infection", "Paronychia", "Peritoneal infection", "Sepsis", "Skin infection",
+    "Upper respiratory infection", "Urinary tract infection", "Wound infection",
+    # Injury, poisoning and procedural complications
+    "Arterial injury", "Bruising", "Fall", "Postoperative hemorrhage", "Vascular access complication",
+    "Wound complication", "Wound dehiscence",
+    # Investigations
+    "Activated partial thromboplastin time prolonged", "Alanine aminotransferase increased",
+    "Alkaline phosphatase increased", "Aspartate aminotransferase increased", "Blood bilirubin increased",
+    "Creatinine increased", "Ejection fraction decreased", "Electrocardiogram QT corrected interval prolonged",
+    "GGT increased", "INR increased", "Lipase increased", "Lymphocyte count decreased", "Neutrophil count decreased",
+    "Platelet count decreased", "Serum amylase increased", "Weight gain", "Weight loss", "White blood cell decreased",
+    # Metabolism and nutrition disorders
+    "Anorexia", "Dehydration", "Hypercalcemia", "Hyperglycemia", "Hyperkalemia", "Hypernatremia", "Hypoalbuminemia",
+    "Hypocalcemia", "Hypoglycemia", "Hypokalemia", "Hypomagnesemia", "Hyponatremia", "Hypophosphatemia",
+    "Tumor lysis syndrome",
+    # Musculoskeletal and connective tissue disorders
+    "Arthralgia", "Back pain", "Generalized muscle weakness", "Muscle cramp", "Myalgia", "Pain in extremity",
+    # Nervous system disorders
+    "Dizziness", "Dysesthesia", "Dysgeusia", "Encephalopathy", "Headache", "Intracranial hemorrhage",
+    "Ischemia cerebrovascular", "Paresthesia", "Peripheral motor neuropathy", "Peripheral sensory neuropathy",
+    "Reversible posterior leukoencephalopathy syndrome", "Seizure", "Somnolence", "Stroke", "Syncope",
+    "Transient ischemic attacks",
+    # Psychiatric disorders
+    "Anxiety", "Confusion", "Depression", "Insomnia",
+    # Renal and urinary disorders
+    "Acute kidney injury", "Hematuria", "Nephrotic syndrome", "Proteinuria",
+    # Respiratory, thoracic and mediastinal disorders
+    "Bronchopulmonary hemorrhage", "Bronchospasm", "Cough", "Dyspnea", "Epistaxis", "Hiccups", "Hypoxia",
+    "Laryngospasm", "Pleural effusion", "Pneumonitis", "Pulmonary edema", "Pulmonary fibrosis", "Sore throat",
+    "Voice alteration",
+    # Skin and subcutaneous tissue disorders
+    "Alopecia", "Dry skin", "Erythema multiforme", "Hyperhidrosis", "Hypertrichosis", "Nail discoloration",
+    "Nail loss", "Nail ridging", "Palmar-plantar erythrodysesthesia syndrome", "Photosensitivity", "Pruritus",
+    "Rash acneiform", "Rash maculo-papular", "Skin hyperpigmentation", "Skin ulceration",
+    "Stevens-Johnson syndrome", "Urticaria",
+    # Vascular disorders
+    "Arterial thromboembolism", "Capillary leak syndrome", "Flushing", "Hematoma", "Hot flashes", "Hypertension",
+    "Hypotension", "Phlebitis", "Superficial thrombophlebitis", "Thromboembolic event", "Vasculitis",
+)  # fmt: skip
+
+#: Class terms used by the protocol's bevacizumab rules -> the site-specific CTCAE v5.0 terms they cover
+#: (bevacizumab prescribing information 5.1 and 5.3).
+TERM_GROUPS: dict[str, tuple[str, ...]] = {
+    "Hemorrhage": tuple(t for t in CTCAE_V5_TERMS if t.endswith(" hemorrhage")) + ("Epistaxis", "Hematuria"),
+    "Gastrointestinal perforation": tuple(t for t in CTCAE_V5_TERMS if t.endswith(" perforation")),
+}
+
+_OTHER_SPECIFY = re.compile(r"^(?P<soc>.+?) - other, specify(?::.*)?$")
+
+
+class ToxicityInputError(InputError):
+    """A problem in a :class:`ToxicityHistory`; ``field`` is the path inside that document."""
+
+
+def _key(term: str) -> str:
+    return " ".join(term.split()).casefold()
+
+
+def canonical_term(term: str, protocol: Protocol, field: str = "term") -> str:
+    """The canonical spelling of a CTCAE v5.0 term or a protocol rule term; InputError naming ``field`` otherwise."""
+    dm = protocol.settings.dose_modification.value
+    known = {_key(t): t for t in CTCAE_V5_TERMS}
+    known.update({_key(r.term): r.term for r in dm.rules})
+    found = known.get(_key(term))
+    if found is not None:
+        return found
+    other = _OTHER_SPECIFY.match(_key(term))
+    if other:
+        classes = {_key(c): c for c in CTCAE_SYSTEM_ORGAN_CLASSES}
+        soc = classes.get(other.group("soc"))
+        if soc is not None:
+            return " ".join(term.split())
+    raise ToxicityInputError(
+        f"{term!r} is not a CTCAE v5.0 term haictrial knows; use the CTCAE v5.0 term "
+        "(e.g. 'Peripheral sensory neuropathy') or '<system organ class> - Other, specify'",
+        field=field,
+    )
+
+
+# --- input ---------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ToxicityReport(_Strict):
+    """The worst CTCAE v5.0 grade of one term during one cycle."""
+
+    term: str = Field(min_length=1, description="CTCAE v5.0 term, e.g. 'Peripheral sensory neuropathy'.")
+    grade: int = Field(ge=1, le=5, description="Worst CTCAE v5.0 grade of the term during the cycle (1-5).")
+
+
+class CycleToxicities(_Strict):
+    cycle: int = Field(ge=1, description="The completed cycle the toxicities were seen in.")
+    toxicities: list[ToxicityReport] = Field(default_factory=list)
+
+
+class ToxicityHistory(_Strict):
+    """Per completed cycle, the worst CTCAE v5.0 grade of each term (README: "Dose modification input")."""
+
+    subject_id: str | None = None
+    cycles: list[CycleToxicities] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _each_cycle_once(self) -> ToxicityHistory:
+        seen: set[int] = set()
+        for entry in self.cycles:
+            if entry.cycle in seen:
+                raise ValueError(f"cycle {entry.cycle} is listed twice; list each completed cycle once")
+            seen.add(entry.cycle)
+        return self
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+class DoseSlot(StrEnum):
+    """One dose line of the regimen; the keys of ``dose_levels`` (bevacizumab has no levels)."""
+
+    oxaliplatin = "oxaliplatin"
+    leucovorin = "leucovorin"
+    fluorouracil_bolus = "fluorouracil_bolus"
+    fluorouracil_infusion = "fluorouracil_infusion"
+    bevacizumab = "bevacizumab"
+    cetuximab = "cetuximab"
+
+
+def slots_of(drug: Drug) -> tuple[DoseSlot, ...]:
+    """The dose lines of ``drug``: fluorouracil has a bolus and an infusion."""
+    if drug == Drug.fluorouracil:
+        return (DoseSlot.fluorouracil_bolus, DoseSlot.fluorouracil_infusion)
+    return (DoseSlot(drug.value),)
+
+
+def drug_of(slot: DoseSlot) -> Drug:
+    return Drug.fluorouracil if slot.value.startswith("fluorouracil") else Drug(slot.value)
+
+
+class Action(StrEnum):
+    delay = "delay"
+    hold = "hold"
+    reduce = "reduce"
+    discontinue = "discontinue"
+
+
+class DoseChange(_Strict):
+    """One modification and its cause: the cycle, CTCAE term and grade, and the rule applied."""
+
+    action: Action
+    drug: Drug | None = Field(None, description="None for a delay of the whole cycle.")
+    slot: DoseSlot | None = None
+    level: int | None = Field(None, description="Dose level after a reduction (0 = full dose).")
+    dose: float | None = Field(None, description="Dose after a reduction, in dose_unit.")
+    dose_unit: str | None = None
+    toxicity_cycle: int
+    effective_from_cycle: int
+    term: str
+    grade: int
+    rule: str
+    reason: str
+
+    def as_dict(self) -> dict[str, object]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class CycleDelay(_Strict):
+    """Cycle N waits until every triggering toxicity of cycle N-1 is grade <= ``until_grade``."""
+
+    until_grade: int
+    max_delay_days: int
+    causes: list[DoseChange]
+
+    @property
+    def reason(self) -> str:
+        terms = "; ".join(f"{c.term} grade {c.grade}" for c in self.causes)
+        return (
+            f"delay until grade <= {self.until_grade} (at most {self.max_delay_days} days): "
+            f"{terms} in cycle {self.causes[0].toxicity_cycle}"
+        )
+
+
+class DoseModificationPlan(_Strict):
+    """The modifications in force for one cycle."""
+
+    cycle: int
+    levels: dict[DoseSlot, int] = Field(default_factory=dict)
+    discontinued: dict[DoseSlot, DoseChange] = Field(default_factory=dict)
+    held: dict[DoseSlot, DoseChange] = Field(default_factory=dict)
+    delay: CycleDelay | None = None
+    changes: list[DoseChange] = Field(default_factory=list, description="Every change in force, oldest first.")
+
+    def level(self, slot: DoseSlot) -> int:
+        return self.levels.get(slot, 0)
+
+    def is_given(self, slot: DoseSlot) -> bool:
+        return slot not in self.discontinued and slot not in self.held
+
+
+# --- engine --------------------------------------------------------------------------------
+
+_DM_PATH = "settings.dose_modification.value"
+
+
+def rule_text(rule: DoseModificationRule) -> str:
+    """``Neutrophil count decreased grade 3-4: delay, reduce oxaliplatin, fluorouracil``."""
+    grades = sorted(rule.grades)
+    span = f"{grades[0]}" if len(grades) == 1 else f"{grades[0]}-{grades[-1]}"
+    if len(grades) > 1 and grades != list(range(grades[0], grades[-1] + 1)):
+        span = ", ".join(map(str, grades))
+    actions = []
+    if rule.delay:
+        actions.append("delay")
+    for verb, drugs in (("hold", rule.hold), ("reduce", rule.reduce), ("discontinue", rule.discontinue)):
+        if drugs:
+            actions.append(f"{verb} {', '.join(d.value for d in drugs)}")
+    return f"{rule.term} grade {span}: {'; '.join(actions) or 'no change'}"
+
+
+def matching_rules(term: str, grade: int, dm: DoseModification) -> list[tuple[DoseModificationRule, str]]:
+    """The rules for ``term`` at ``grade``, each with how the term was matched; default_rule if no rule names it."""
+    named = []
+    for rule in dm.rules:
+        if _key(rule.term) == _key(term):
+            named.append((rule, ""))
+        elif term in TERM_GROUPS.get(rule.term, ()):
+            named.append((rule, f" (counted as {rule.term})"))
+    if named:
+        return [(rule, how) for rule, how in named if grade in rule.grades]
+    if grade in dm.default_rule.grades:
+        return [(dm.default_rule, " (no rule names this term: default rule)")]
+    return []
+
+
+def _base_dose(slot: DoseSlot, protocol: Protocol) -> float | None:
+    regimen = protocol.regimen
+    if slot == DoseSlot.cetuximab:
+        return regimen.cetuximab.maintenance_dose
+    if slot == DoseSlot.bevacizumab:
+        return None
+    drug = drug_of(slot)
+    component = None if drug != Drug.fluorouracil else slot.value.removeprefix("fluorouracil_")
+    for c in regimen.chemotherapy:
+        if c.drug == drug and (c.component or None) == component:
+            return c.dose
+    return None
+
+
+def dose_levels(slot: DoseSlot, protocol: Protocol, rule: str) -> list[float]:
+    """The levels of ``slot``; ProtocolError when missing or when level 0 is not the regimen dose."""
+    dm = protocol.settings.dose_modification.value
+    levels = dm.dose_levels.get(slot.value)
+    if not levels:
+        raise ProtocolError(
+            f"no dose levels for {slot.value}, which the rule '{rule}' reduces", field=f"{_DM_PATH}.dose_levels"
+        )
+    base = _base_dose(slot, protocol)
+    if base is not None and levels[0] != base:
+        raise ProtocolError(
+            f"level 0 is {levels[0]:g} but the regimen dose is {base:g}",
+            field=f"{_DM_PATH}.dose_levels.{slot.value}[0]",
+        )
+    return levels
+
+
+def dose_unit_of(slot: DoseSlot, protocol: Protocol) -> str:
+    if slot == DoseSlot.bevacizumab:
+        return protocol.regimen.bevacizumab.dose_unit.value
+    if slot == DoseSlot.cetuximab:
+        return protocol.regimen.cetuximab.dose_unit.value
+    drug = drug_of(slot)
+    component = None if drug != Drug.fluorouracil else slot.value.removeprefix("fluorouracil_")
+    return next(c.dose_unit.value for c in protocol.regimen.chemotherapy if c.drug == drug and c.component == component)
+
+
+def check_history(history: ToxicityHistory, protocol: Protocol) -> None:
+    """Raise :class:`ToxicityInputError` for the first term that is not a known CTCAE v5.0 term."""
+    for i, entry in enumerate(history.cycles):
+        for j, report in enumerate(entry.toxicities):
+            canonical_term(report.term, protocol, field=f"cycles[{i}].toxicities[{j}].term")
+
+
+def _validated(history: ToxicityHistory, protocol: Protocol, cycle: int) -> list[tuple[int, dict[str, int]]]:
+    """Per cycle before ``cycle`` (sorted), the worst grade of each canonical term; checks every entry."""
+    out = []
+    for i, entry in enumerate(history.cycles):
+        worst: dict[str, int] = {}
+        for j, report in enumerate(entry.toxicities):
+            where = f"cycles[{i}].toxicities[{j}]"
+            term = canonical_term(report.term, protocol, field=f"{where}.term")
+            if report.grade == 5 and entry.cycle < cycle:
+                raise ToxicityInputError(
+                    f"grade 5 (death related to {term}) in cycle {entry.cycle}: no later cycle can be planned",
+                    field=f"{where}.grade",
+                )
+            worst[term] = max(worst.get(term, 0), report.grade)
+        if entry.cycle < cycle:
+            out.append((entry.cycle, worst))
+    return sorted(out)
+
+
+_Cause = tuple[str, int, str]  # (term, grade, rule text)
+
+
+def _change(
+    action: Action,
+    slot: DoseSlot,
+    cause: _Cause,
+    tox_cycle: int,
+    text: str,
+    level: int | None = None,
+    dose: float | None = None,
+    dose_unit: str | None = None,
+) -> DoseChange:
+    term, grade, rule = cause
+    return DoseChange(
+        action=action,
+        drug=drug_of(slot),
+        slot=slot,
+        level=level,
+        dose=dose,
+        dose_unit=dose_unit,
+        toxicity_cycle=tox_cycle,
+        effective_from_cycle=tox_cycle + 1,
+        term=term,
+        grade=grade,
+        rule=rule,
+        reason=f"{term} grade {grade} in cycle {tox_cycle}: {text} (rule {rule})",
+    )
+
+
+def plan_modifications(
+    history: ToxicityHistory | None,
+    cycle: int,
+    protocol: Protocol,
+    drugs: Iterable[Drug],
+    subject_id: str | None = None,
+) -> DoseModificationPlan:
+    """The delays, holds, reductions and discontinuations in force for ``cycle``.
+
+    ``drugs`` are the drugs of this patient's regimen (the chemotherapy and the chosen targeted
+    agent); rules about other drugs do not apply. See the module docstring for the semantics.
+
+    References
+    ----------
+    Protocol ``settings.dose_modification``; CTCAE v5.0 terms and grades.
+    """
+    if history is None:
+        return DoseModificationPlan(cycle=cycle)
+    if subject_id and history.subject_id and history.subject_id != subject_id:
+        raise ToxicityInputError(
+            f"the toxicity history is for {history.subject_id}, the patient is {subject_id}", field="subject_id"
+        )
+    dm = protocol.settings.dose_modification.value
+    in_regimen = {slot for drug in drugs for slot in slots_of(drug)}
+    levels: dict[DoseSlot, int] = {}
+    discontinued: dict[DoseSlot, DoseChange] = {}
+    held: dict[DoseSlot, DoseChange] = {}
+    changes: list[DoseChange] = []
+    delay_causes: list[DoseChange] = []
+
+    for tox_cycle, worst in _validated(history, protocol, cycle):
+        last = tox_cycle == cycle - 1
+        reductions: dict[DoseSlot, list[_Cause]] = {}
+        stops: dict[DoseSlot, _Cause] = {}
+        holds: dict[DoseSlot, _Cause] = {}
+        # Worst grade first, so the first cause of a change is the most severe.
+        for term, grade in sorted(worst.items(), key=lambda item: (-item[1], item[0])):
+            for rule, how in matching_rules(term, grade, dm):
+                cause = (term, grade, rule_text(rule) + how)
+                if rule.delay and last:
+                    delay_causes.append(
+                        DoseChange(
+                            action=Action.delay,
+                            toxicity_cycle=tox_cycle,
+                            effective_from_cycle=cycle,
+                            term=term,
+                            grade=grade,
+                            rule=cause[2],
+                            reason=f"{term} grade {grade} in cycle {tox_cycle}: delay cycle {cycle} until grade "
+                            f"<= {dm.delay_until_grade} (rule {cause[2]})",
+                        )
+                    )
+                for drug in rule.discontinue:
+                    for slot in slots_of(drug):
+                        stops.setdefault(slot, cause)
+                for drug in rule.reduce:
+                    for slot in slots_of(drug):
+                        reductions.setdefault(slot, []).append(cause)
+                if last:
+                    for drug in rule.hold:
+                        for slot in slots_of(drug):
+                            holds.setdefault(slot, cause)
+
+        for slot in DoseSlot:
+            if slot not in in_regimen or slot in discontinued:
+                continue
+            if slot in stops:
+                discontinued[slot] = _change(
+                    Action.discontinue, slot, stops[slot], tox_cycle, f"{slot.value} discontinued"
+                )
+                changes.append(discontinued[slot])
+                continue
+            if slot in reductions:
+                causes = reductions[slot]
+                first = causes[0]
+                also = "; ".join(f"{t} grade {g}" for t, g, _ in causes[1:])
+                available = dose_levels(slot, protocol, first[2])
+                unit = dose_unit_of(slot, protocol)
+                new_level = levels.get(slot, 0) + 1
+                if new_level >= len(available):
+                    text = (
+                        f"{slot.value} discontinued: a further reduction is below the lowest dose level "
+                        f"({available[-1]:g} {unit})"
+                    )
+                    discontinued[slot] = _change(
+                        Action.discontinue, slot, first, tox_cycle, text + (f"; also {also}" if also else "")
+                    )
+                    changes.append(discontinued[slot])
+                    continue
+                levels[slot] = new_level
+                text = f"{slot.value} reduced to level {new_level} ({available[new_level]:g} {unit})"
+                if also:
+                    text += f"; also {also} (one level per cycle)"
+                changes.append(
+                    _change(
+                        Action.reduce,
+                        slot,
+                        first,
+                        tox_cycle,
+                        text,
+                        level=new_level,
+                        dose=available[new_level],
+                        dose_unit=unit,
+                    )
+                )
+            if slot in holds:
+                held[slot] = _change(
+                    Action.hold, slot, holds[slot], tox_cycle, f"{slot.value} held in cycle {cycle} only"
+                )
+
+    hold_changes = [held[s] for s in DoseSlot if s in held and s not in discontinued]
+    delay = None
+    if delay_causes:
+        delay = CycleDelay(until_grade=dm.delay_until_grade, max_delay_days=dm.max_delay_days, causes=delay_causes)
+    return DoseModificationPlan(
+        cycle=cycle,
+        levels=levels,
+        discontinued=discontinued,
+        held={c.slot: c for c in hold_changes if c.slot is not None},
+        delay=delay,
+        changes=changes + hold_changes + delay_causes,
+    )
