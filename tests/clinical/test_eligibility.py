@@ -373,9 +373,7 @@ def test_every_criterion_has_pass_fail_and_unknown_cases():
 def test_both_birth_date_and_age_years_use_birth_date_and_say_so():
     i1 = criterion(screened({"age_years": 40}), "I1")
     assert i1.status == PASS
-    assert i1.reason == (
-        "age 65 years (18-75); computed from birth_date and screening_date, age_years 40 not used"
-    )
+    assert i1.reason == ("age 65 years (18-75); computed from birth_date and screening_date, age_years 40 not used")
 
 
 @pytest.mark.parametrize(
@@ -571,7 +569,9 @@ def patients(draw: st.DrawFn) -> dict[str, Any]:
         "fev1_fvc_percent": draw(_maybe(st.floats(40, 95))),
         "pathology_confirmed_crlm": draw(_maybe(st.booleans())),
         "other_malignancy_history": draw(_maybe(st.booleans())),
-        "prior_systemic_treatment": draw(_maybe(st.sampled_from(["progressed", "refused", "none", "ongoing_response"]))),
+        "prior_systemic_treatment": draw(
+            _maybe(st.sampled_from(["progressed", "refused", "none", "ongoing_response"]))
+        ),
         "primary_tumor": {"completely_resectable": draw(_maybe(st.booleans()))},
         "liver_lesions": draw(
             _maybe(

@@ -125,8 +125,13 @@ def months_before(day: dt.date, months: int) -> dt.date:
 
 
 def _num(value: float) -> str:
-    """A number as a clinician writes it: no trailing zeros, at most 4 significant digits after conversion."""
-    return f"{value:g}" if value == round(value, 4) else f"{value:.4g}"
+    """A number as entered, without trailing zeros (6 significant digits at most)."""
+    return f"{value:g}"
+
+
+def _converted(value: float) -> str:
+    """A value converted to another unit, to 2 decimals: 1.8 mg/dL bilirubin is '30.78' umol/L."""
+    return f"{round(value, 2):g}"
 
 
 def _unit(unit: str) -> str:
@@ -155,7 +160,7 @@ def _quantity(value: float, unit: str, analyte: Analyte, value_si: float, si_for
     text = f"{_num(value)}{_unit(unit)}"
     si_unit = canonical_unit(analyte)
     if normalise_unit(unit) != normalise_unit(si_unit):
-        text += si_format.format(f"{_num(value_si)}{_unit(si_unit)}".strip())
+        text += si_format.format(f"{_converted(value_si)}{_unit(si_unit)}".strip())
     return text
 
 
