@@ -73,7 +73,7 @@ def render(result: RecistResult, document: dict[str, Any]) -> None:
     for column in timepoints.columns:
         column.no_wrap = True
     # Codes such as NON_CR_NON_PD must not be cut: a pipe or file gets a wide table, a terminal its own width.
-    wide = console if console.is_terminal else Console(highlight=False, soft_wrap=False, width=120)
+    wide = console if console.is_terminal else Console(highlight=False, soft_wrap=False, width=160)
     wide.print(timepoints)
     best = document["best_overall_response"]
     if document["confirmed"]:
