@@ -143,6 +143,8 @@ def test_it_gives_null_for_a_time_point_without_morphology():
     ("morphology", "field", "words"),
     [
         ([{"T1": 3}, {"T1": 4}], "assessments[1].morphology.T1", "T1"),
+        ([{"T1": 3}, {"T1": True}], "assessments[1].morphology.T1", "1, 2 or 3"),
+        ([{"T1": 3}, {"T1": "1"}], "assessments[1].morphology.T1", "1, 2 or 3"),
         ([{"T1": 3}, {"X1": 1}], "assessments[1].morphology.X1", "unknown lesion X1"),
         ([None, {"T1": 1}], "assessments[1].morphology", "baseline"),
         ([{"T1": 3}, {"T1": 1, "T2": 1}], "assessments[1].morphology.T2", "T2"),

@@ -441,6 +441,7 @@ INVALID = [
     (lambda d: d["assessments"][1]["non_target"].pop("NT1"), "assessments[1].non_target.NT1", "not_evaluated"),
     (lambda d: d["assessments"][1].pop("new_lesions"), "assessments[1].new_lesions", "required"),
     (lambda d: d["assessments"][1]["target_mm"].update(T1=-3), "assessments[1].target_mm.T1", "greater than"),
+    (lambda d: d["assessments"][1]["target_mm"].update(T1=True), "assessments[1].target_mm.T1", "valid number"),
     (lambda d: d["assessments"][1].update(overall_response="PR"), "assessments[1]", "not both"),
     (lambda d: d["assessments"][0].update(overall_response="PR"), "assessments[0]", "baseline"),
     (lambda d: d["non_target_lesions"].append({"id": "T1", "organ": "lung"}), "non_target_lesions[1]", "T1"),

@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from haictrial.clinical.morphologic import MorphologicResponse, MorphologyGroup
 
@@ -49,7 +49,18 @@ class _Strict(BaseModel):
 
 
 LesionId = Annotated[str, Field(min_length=1, max_length=40)]
-DiameterMm = Annotated[float, Field(ge=0, le=1000)]
+# Strict: a boolean or a string is a typing error, not a diameter of 1 mm.
+DiameterMm = Annotated[float, Field(ge=0, le=1000, strict=True)]
+
+
+def _whole_group(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, int | MorphologyGroup):
+        raise ValueError("a morphology group is the whole number 1, 2 or 3 (Chun et al., JAMA 2009)")
+    return value
+
+
+# Strict: true, 1.0 or "1" is a typing error, not group 1.
+GroupField = Annotated[MorphologyGroup, BeforeValidator(_whole_group)]
 
 
 class TargetLesion(_Strict):
@@ -83,7 +94,7 @@ class Assessment(_Strict):
     non_target: dict[LesionId, NonTargetState] | None = None
     new_lesions: bool | None = None
     overall_response: Response | None = Field(None, description="A radiologist's time-point response.")
-    morphology: dict[LesionId, MorphologyGroup] | None = Field(
+    morphology: dict[LesionId, GroupField] | None = Field(
         None, description="CT morphology group 1-3 per lesion (Chun et al., JAMA 2009;302:2338)."
     )
 
