@@ -29,12 +29,12 @@ References
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from haictrial.clinical.patient import Ascites, HepaticEncephalopathy
+from haictrial.clinical.units import same_value
 
 ChildPughClass = Literal["A", "B", "C"]
 
@@ -73,15 +73,11 @@ class ChildPugh(BaseModel):
     points: ChildPughPoints
 
 
-def _close(a: float, b: float) -> bool:
-    # A value converted from mg/dL or g/dL may differ from a cut-off by float rounding only.
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-
-
 def _band(value: float, low: float, high: float, *, higher_is_worse: bool) -> int:
     """1, 2 or 3 points for a value whose 2-point band is ``[low, high]`` (both inclusive)."""
-    below = value < low and not _close(value, low)
-    above = value > high and not _close(value, high)
+    # A value converted from mg/dL or g/dL may differ from a cut-off by float rounding only.
+    below = value < low and not same_value(value, low)
+    above = value > high and not same_value(value, high)
     if below:
         return 1 if higher_is_worse else 3
     if above:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +36,7 @@ from haictrial.clinical.patient import (
     Patient,
     PriorSystemicTreatment,
 )
-from haictrial.clinical.units import Analyte, canonical_unit, normalise_unit
+from haictrial.clinical.units import Analyte, canonical_unit, normalise_unit, same_value
 from haictrial.protocol.schema import CriterionKind, EligibilityThresholds, LabLimit, Protocol
 
 # --- results -------------------------------------------------------------------------------
@@ -89,19 +88,14 @@ class ScreeningResult(BaseModel):
 # --- small helpers -------------------------------------------------------------------------
 
 
-def _close(a: float, b: float) -> bool:
-    # A value converted from mg/dL may differ from a limit by float rounding only: that is the limit.
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
-
-
 def at_least(value: float, limit: float) -> bool:
     """``value >= limit``, with float rounding from unit conversion counted as equal."""
-    return value >= limit or _close(value, limit)
+    return value >= limit or same_value(value, limit)
 
 
 def at_most(value: float, limit: float) -> bool:
     """``value <= limit``, with float rounding from unit conversion counted as equal."""
-    return value <= limit or _close(value, limit)
+    return value <= limit or same_value(value, limit)
 
 
 def age_in_years(birth_date: dt.date, on: dt.date) -> int:
@@ -462,20 +456,22 @@ def lab_limit_part(patient: Patient, limit: LabLimit) -> _Part:
     analyte = limit.test
     name = _ANALYTE_NAMES[analyte]
     lab = getattr(patient.labs, analyte.value)
-    value_si = patient.labs.si(analyte)
-    if lab is None or value_si is None:
+    if lab is None:
         return _missing(name, f"labs.{analyte.value}")
+    value_si = lab.si(analyte)
     shown = f"{name} {_quantity(lab.value, lab.unit, analyte, value_si)}"
-    low, high = limit.min_si(), limit.max_si()
-    if low is not None and limit.min is not None and not at_least(value_si, low):
-        return _Part(CriterionStatus.FAIL, f"{shown} below {_limit_text(limit.min, limit, low)}")
-    if high is not None and limit.max is not None and not at_most(value_si, high):
-        return _Part(CriterionStatus.FAIL, f"{shown} above {_limit_text(limit.max, limit, high)}")
     bounds = []
-    if low is not None and limit.min is not None:
-        bounds.append(f">= {_limit_text(limit.min, limit, low)}")
-    if high is not None and limit.max is not None:
-        bounds.append(f"<= {_limit_text(limit.max, limit, high)}")
+    low_si, high_si = limit.min_si(), limit.max_si()
+    if limit.min is not None and low_si is not None:
+        low = _limit_text(limit.min, limit, low_si)
+        if not at_least(value_si, low_si):
+            return _Part(CriterionStatus.FAIL, f"{shown} below {low}")
+        bounds.append(f">= {low}")
+    if limit.max is not None and high_si is not None:
+        high = _limit_text(limit.max, limit, high_si)
+        if not at_most(value_si, high_si):
+            return _Part(CriterionStatus.FAIL, f"{shown} above {high}")
+        bounds.append(f"<= {high}")
     return _Part(CriterionStatus.PASS, f"{shown} ({', '.join(bounds)})")
 
 

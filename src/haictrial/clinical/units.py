@@ -12,6 +12,7 @@ References
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,6 +95,14 @@ def to_si(analyte: Analyte | str, value: float, unit: str, field: str | None = N
             field=field or f"labs.{name.value}.unit",
         )
     return value * factors[key]
+
+
+def same_value(a: float, b: float) -> bool:
+    """True when two values differ only by float rounding, e.g. 30 umol/L and (30 / 17.1) mg/dL converted back.
+
+    Limits compare with this so that a value exactly on a limit, entered in another unit, is on the limit.
+    """
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def from_si(analyte: Analyte | str, value_si: float, unit: str, field: str | None = None) -> float:
