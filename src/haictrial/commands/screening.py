@@ -12,6 +12,7 @@ from haictrial.clinical.patient import Patient
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import parse_model, read_json
 from haictrial.protocol import load_protocol
+from haictrial.reports.i18n import _
 
 _STATUS_STYLE = {CriterionStatus.PASS: "green", CriterionStatus.FAIL: "red", CriterionStatus.UNKNOWN: "yellow"}
 
@@ -36,25 +37,33 @@ def render_screening(result: ScreeningResult) -> None:
     rows = []
     for c in result.criteria:
         style = _STATUS_STYLE[c.status]
-        rows.append([c.id, c.kind.value, f"[{style}]{c.status.value}[/{style}]", escape(c.reason)])
-    title = (
-        f"Screening {escape(result.subject_id or '(no subject_id)')}: {result.protocol_id} v{result.protocol_version}"
+        rows.append([c.id, _(c.kind.value), f"[{style}]{_(c.status.value)}[/{style}]", escape(c.reason)])
+    title = _("Screening {subject}: {protocol} v{version}").format(
+        subject=escape(result.subject_id or _("(no subject_id)")),
+        protocol=result.protocol_id,
+        version=result.protocol_version,
     )
-    console.print(table(title, ["id", "kind", "status", "reason"], rows))
-    if result.child_pugh is None:
-        console.print("Child-Pugh: not computable (a component is missing)")
+    console.print(table(title, [_("id"), _("kind"), _("status"), _("reason")], rows))
+    score = result.child_pugh
+    if score is None:
+        console.print(_("Child-Pugh: not computable (a component is missing)"))
     else:
-        console.print(f"Child-Pugh: class {result.child_pugh.child_pugh_class}, {result.child_pugh.score} points")
-    console.print(f"Missing: {escape(', '.join(result.missing)) if result.missing else 'none'}")
+        console.print(
+            _("Child-Pugh: class {klass}, {score} points").format(klass=score.child_pugh_class, score=score.score)
+        )
+    missing = escape(", ".join(result.missing)) if result.missing else _("none")
+    console.print(_("Missing: {fields}").format(fields=missing))
     if result.eligible is True:
-        verdict = "[green]eligible[/green] (all 16 criteria pass)"
+        verdict = f"[green]{_('eligible')}[/green] {_('(all 16 criteria pass)')}"
     elif result.eligible is False:
         failed = ", ".join(c.id for c in result.criteria if c.status == CriterionStatus.FAIL)
-        verdict = f"[red]not eligible[/red] (fails {failed})"
+        verdict = f"[red]{_('not eligible')}[/red] " + _("(fails {ids})").format(ids=failed)
     else:
         unknown = ", ".join(c.id for c in result.criteria if c.status == CriterionStatus.UNKNOWN)
-        verdict = f"[yellow]undecided[/yellow] ({unknown} unknown: report the missing fields)"
-    console.print(f"Verdict: {verdict}")
+        verdict = f"[yellow]{_('undecided')}[/yellow] " + _("({ids} unknown: report the missing fields)").format(
+            ids=unknown
+        )
+    console.print(_("Verdict: {verdict}").format(verdict=verdict))
 
 
 def register(app: typer.Typer) -> None:
