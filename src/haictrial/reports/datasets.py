@@ -1,0 +1,351 @@
+"""The analysis data sets: check them against the data dictionary, cut them off, derive, write them.
+
+Adapters (:mod:`haictrial.reports.from_synth`, :mod:`haictrial.reports.from_database`) return
+:class:`AnalysisDatasets` with the source columns of :mod:`haictrial.reports.dictionary`;
+:func:`prepare` turns them into the data sets every table and figure is computed from:
+
+1. each column is checked and cast to its dictionary type (a wrong value is an :class:`InputError`
+   naming ``dataset.column`` and the subject);
+2. the data cut-off is applied: screenings, enrolments, cycles, assessments and adverse events after it
+   are dropped, event dates after it are removed and follow-up ends at it;
+3. derived columns are added (``converted``, ``cycles_received``, ``status``, ...) and ADTTE is built.
+
+References
+----------
+Endpoints as defined in the protocol file (endpoints ``ctrr``, ``os``, ``pfs``, ``rfs``).
+PFS censoring at the last known progression-free date: FDA Guidance for Industry, Clinical Trial
+Endpoints for the Approval of Cancer Drugs and Biologics (2018), Table B1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from haictrial.errors import InputError
+from haictrial.protocol.schema import Protocol
+from haictrial.reports.dictionary import (
+    ADAE,
+    ADEX,
+    ADRS,
+    ADSL,
+    ADTTE,
+    SCREENING,
+    SPECS,
+    DatasetSpec,
+    dictionary_markdown,
+    dictionary_rows,
+)
+
+_ADSL_DATES = ("resection_date", "progression_date", "recurrence_date", "death_date")
+
+
+@dataclass
+class AnalysisDatasets:
+    """The analysis data sets, as pandas DataFrames (see :mod:`haictrial.reports.dictionary`).
+
+    ``adtte`` is derived by :func:`prepare`; adapters leave it empty.
+    """
+
+    adsl: pd.DataFrame
+    adrs: pd.DataFrame
+    adae: pd.DataFrame
+    adex: pd.DataFrame
+    screening_log: pd.DataFrame
+    adtte: pd.DataFrame = field(default_factory=lambda: empty(ADTTE))
+    cutoff: dt.date | None = None
+    source: str = ""
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), pd.DataFrame)}
+
+
+def empty(spec: DatasetSpec) -> pd.DataFrame:
+    """A data set with every column of ``spec`` and no rows."""
+    return conform(spec, pd.DataFrame({c.name: [] for c in spec.columns}), derived=True)
+
+
+# --- types -------------------------------------------------------------------------------------------
+
+
+def _bad(spec: DatasetSpec, column: str, df: pd.DataFrame, mask: pd.Series, what: str) -> InputError:
+    row = int(np.flatnonzero(mask.to_numpy())[0])
+    who = ""
+    if "subject_id" in df.columns and isinstance(df["subject_id"].iloc[row], str):
+        who = f" (subject {df['subject_id'].iloc[row]})"
+    elif "screening_id" in df.columns:
+        who = f" (screening {df['screening_id'].iloc[row]})"
+    return InputError(f"{what}{who}, row {row + 1}", field=f"{spec.name}.{column}")
+
+
+def _cast(spec: DatasetSpec, df: pd.DataFrame, name: str) -> pd.Series:
+    col = spec.column(name)
+    raw = df[name]
+    missing = raw.isna()
+    out: pd.Series
+    if col.kind == "date":
+        out = pd.to_datetime(raw, errors="coerce")
+        if out.dt.tz is not None:
+            out = out.dt.tz_localize(None)
+        bad = out.isna() & ~missing
+        if bad.any():
+            raise _bad(spec, name, df, bad, f"not an ISO date: {raw[bad].iloc[0]!r}")
+        out = out.dt.normalize().astype("datetime64[ns]")
+    elif col.kind in ("int", "float"):
+        out = pd.to_numeric(raw, errors="coerce")
+        bad = out.isna() & ~missing
+        if bad.any():
+            raise _bad(spec, name, df, bad, f"not a number: {raw[bad].iloc[0]!r}")
+        if col.kind == "int":
+            frac = out.notna() & (out != np.floor(out.fillna(0)))
+            if frac.any():
+                raise _bad(spec, name, df, frac, f"not a whole number: {raw[frac].iloc[0]!r}")
+            out = out.astype("Int64")
+        else:
+            out = out.astype("float64")
+    elif col.kind == "bool":
+        mapped = raw.map(_truth)
+        bad = mapped.isna() & ~missing
+        if bad.any():
+            raise _bad(spec, name, df, bad, f"not true/false: {raw[bad].iloc[0]!r}")
+        out = mapped.astype("boolean")
+    else:
+        out = raw.astype("string")
+        if col.values:
+            bad = out.notna() & ~out.isin(col.values)
+            if bad.any():
+                raise _bad(spec, name, df, bad, f"{out[bad].iloc[0]!r} is not one of {', '.join(col.values)}")
+    if not col.nullable and out.isna().any():
+        raise _bad(spec, name, df, out.isna(), "required value is missing")
+    if col.kind == "bool" and not col.nullable:
+        out = out.astype(bool)
+    return out
+
+
+_TRUTH = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
+
+
+def _truth(value: object) -> object:
+    """True/False from a bool, 0/1 or the words true/false/yes/no; NA for anything else."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer | float | np.floating) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return _TRUTH.get(value.strip().lower(), pd.NA)
+    return pd.NA
+
+
+def conform(spec: DatasetSpec, df: pd.DataFrame, derived: bool = False) -> pd.DataFrame:
+    """``df`` with exactly the dictionary's columns of ``spec``, each cast to its type.
+
+    Without ``derived``, only source columns are taken (derived ones are recomputed by :func:`prepare`).
+    A missing required column or a wrong value is an :class:`InputError` naming the column.
+    """
+    columns = spec.columns if derived else spec.source_columns
+    out = {}
+    for col in columns:
+        if col.name not in df.columns:
+            if col.required and not col.nullable and len(df):
+                raise InputError("required column is missing", field=f"{spec.name}.{col.name}")
+            df = df.assign(**{col.name: pd.Series([None] * len(df), index=df.index, dtype="object")})
+        out[col.name] = _cast(spec, df, col.name)
+    return pd.DataFrame(out).reset_index(drop=True)
+
+
+# --- consistency ---------------------------------------------------------------------------------------
+
+
+def _check(adsl: pd.DataFrame, others: dict[str, pd.DataFrame], screening_log: pd.DataFrame) -> None:
+    duplicated = adsl["subject_id"].duplicated()
+    if duplicated.any():
+        raise _bad(ADSL, "subject_id", adsl, duplicated, "subject listed twice")
+    has_date = adsl["resection_date"].notna()
+    has_margin = adsl["resection_margin"].notna()
+    if (has_date != has_margin).any():
+        raise _bad(ADSL, "resection_margin", adsl, has_date != has_margin, "set exactly when resection_date is set")
+    for name in ("resection_date", "progression_date", "recurrence_date", "death_date", "last_contact_date"):
+        early = adsl[name] < adsl["enrolment_date"]
+        if early.any():
+            raise _bad(ADSL, name, adsl, early, "before enrolment_date")
+    early = adsl["recurrence_date"] < adsl["resection_date"]
+    if early.any():
+        raise _bad(ADSL, "recurrence_date", adsl, early, "before resection_date")
+    known = set(adsl["subject_id"])
+    for name, frame in others.items():
+        unknown = ~frame["subject_id"].isin(known)
+        if unknown.any():
+            raise _bad(SPECS[name], "subject_id", frame, unknown, "subject not in adsl")
+    if len(screening_log):
+        dup = screening_log["screening_id"].duplicated()
+        if dup.any():
+            raise _bad(SCREENING, "screening_id", screening_log, dup, "screening listed twice")
+        missing = ~adsl["subject_id"].isin(set(screening_log["subject_id"].dropna()))
+        if missing.any():
+            raise _bad(ADSL, "subject_id", adsl, missing, "enrolled subject has no screening in screening_log")
+        ineligible = screening_log["subject_id"].notna() & ~screening_log["eligible"]
+        if ineligible.any():
+            raise _bad(SCREENING, "subject_id", screening_log, ineligible, "enrolled although not eligible")
+
+
+# --- cut-off and derivations -------------------------------------------------------------------------
+
+
+def _apply_cutoff(ds: AnalysisDatasets, cutoff: pd.Timestamp) -> AnalysisDatasets:
+    adsl = ds.adsl[ds.adsl["enrolment_date"] <= cutoff].copy()
+    for name in _ADSL_DATES:
+        adsl.loc[adsl[name] > cutoff, name] = pd.NaT
+    adsl.loc[adsl["resection_date"].isna(), "resection_margin"] = pd.NA
+    adsl.loc[adsl["death_date"].isna() & (adsl["off_study_reason"] == "death"), "off_study_reason"] = pd.NA
+    adsl["last_contact_date"] = adsl["last_contact_date"].where(adsl["last_contact_date"] <= cutoff, cutoff)
+    keep = set(adsl["subject_id"])
+    log = ds.screening_log[ds.screening_log["screening_date"] <= cutoff].copy()
+    log.loc[~log["subject_id"].isin(keep), "subject_id"] = pd.NA
+
+    def within(frame: pd.DataFrame, date_col: str) -> pd.DataFrame:
+        return frame[frame["subject_id"].isin(keep) & (frame[date_col] <= cutoff)].reset_index(drop=True)
+
+    return replace(
+        ds,
+        adsl=adsl.reset_index(drop=True),
+        adrs=within(ds.adrs, "assessment_date"),
+        adae=within(ds.adae, "onset_date"),
+        adex=within(ds.adex, "cycle_date"),
+        screening_log=log.reset_index(drop=True),
+    )
+
+
+def _derive_adsl(adsl: pd.DataFrame, adrs: pd.DataFrame, adex: pd.DataFrame) -> pd.DataFrame:
+    adsl = adsl.copy()
+    adsl["resected"] = adsl["resection_date"].notna()
+    adsl["converted"] = (adsl["resection_margin"] == "R0").fillna(False).astype(bool)
+    by_subject = adex.groupby("subject_id")["cycle_date"]
+    counts = adex.groupby("subject_id").size()
+    adsl["cycles_received"] = adsl["subject_id"].map(counts).fillna(0).astype("Int64")
+    adsl["first_treatment_date"] = adsl["subject_id"].map(by_subject.min()).astype("datetime64[ns]")
+    adsl["last_treatment_date"] = adsl["subject_id"].map(by_subject.max()).astype("datetime64[ns]")
+    # last contact is at least every other date recorded for the subject
+    last_assessment = adsl["subject_id"].map(adrs.groupby("subject_id")["assessment_date"].max())
+    candidates = [adsl[c] for c in (*_ADSL_DATES, "last_contact_date", "last_treatment_date")]
+    candidates.append(last_assessment.astype("datetime64[ns]"))
+    adsl["last_contact_date"] = pd.concat(candidates, axis=1).max(axis=1)
+    status = adsl["off_study_reason"].astype("object").where(adsl["off_study_reason"] != "death")
+    status = status.where(status.notna(), "in_follow_up")
+    status[adsl["death_date"].notna()] = "died"
+    adsl["status"] = status.astype("string")
+    return conform(ADSL, adsl, derived=True)
+
+
+def derive_adtte(adsl: pd.DataFrame) -> pd.DataFrame:
+    """ADTTE from ADSL: OS and PFS from enrolment for every subject, RFS from an R0/R1 resection.
+
+    OS: death from any cause. PFS: RECIST 1.1 progression, recurrence after resection or death, whichever
+    first. RFS: recurrence or death after an R0/R1 resection. Subjects without the event are censored at
+    their last contact (at most the cut-off).
+    """
+    last = adsl["last_contact_date"]
+
+    def endpoint(name: str, rows: pd.DataFrame, start: pd.Series, event_dates: list[pd.Series]) -> pd.DataFrame:
+        first_event = pd.concat(event_dates, axis=1).min(axis=1)
+        event = first_event.notna()
+        end = first_event.where(event, last[rows.index])
+        return pd.DataFrame(
+            {
+                "subject_id": rows["subject_id"],
+                "endpoint": name,
+                "start_date": start,
+                "event_or_censor_date": end,
+                "time_days": (end - start).dt.days,
+                "event": event.astype(int),
+            }
+        )
+
+    resected = adsl[adsl["resection_margin"].isin(["R0", "R1"])]
+    parts = [
+        endpoint("OS", adsl, adsl["enrolment_date"], [adsl["death_date"]]),
+        endpoint(
+            "PFS", adsl, adsl["enrolment_date"], [adsl["progression_date"], adsl["recurrence_date"], adsl["death_date"]]
+        ),
+        endpoint("RFS", resected, resected["resection_date"], [resected["recurrence_date"], resected["death_date"]]),
+    ]
+    out = pd.concat([p for p in parts if len(p)] or [empty(ADTTE)], ignore_index=True)
+    return conform(ADTTE, out, derived=True)
+
+
+def prepare(ds: AnalysisDatasets, protocol: Protocol, cutoff: dt.date | None = None) -> AnalysisDatasets:
+    """Checked, cut-off and derived analysis data sets (see the module docstring).
+
+    ``cutoff`` None: no cut-off; the last date in the data is stated as the cut-off.
+    """
+    adsl = conform(ADSL, ds.adsl)
+    adrs = conform(ADRS, ds.adrs)
+    adae = conform(ADAE, ds.adae)
+    adex = conform(ADEX, ds.adex)
+    log = conform(SCREENING, ds.screening_log)
+    bad_grade = ~adae["grade"].between(1, 5)
+    if bad_grade.any():
+        raise _bad(ADAE, "grade", adae, bad_grade, "CTCAE grade must be 1-5")
+    bad_ecog = ~adsl["ecog"].between(0, 5)
+    if bad_ecog.any():
+        raise _bad(ADSL, "ecog", adsl, bad_ecog, "ECOG must be 0-5")
+    _check(adsl, {"adrs": adrs, "adae": adae, "adex": adex}, log)
+    ds = replace(ds, adsl=adsl, adrs=adrs, adae=adae, adex=adex, screening_log=log)
+    if cutoff is None:
+        dates = [adsl[c].max() for c in ("enrolment_date", "last_contact_date", *_ADSL_DATES)]
+        dates += [log["screening_date"].max()]
+        known = [d for d in dates if not pd.isna(d)]
+        cutoff = max(known).date() if known else dt.date.today()
+    ds = _apply_cutoff(ds, pd.Timestamp(cutoff))
+    adsl = _derive_adsl(ds.adsl, ds.adrs, ds.adex)
+    enrol = ds.adrs["subject_id"].map(adsl.set_index("subject_id")["enrolment_date"])
+    adrs = ds.adrs.assign(study_day=(ds.adrs["assessment_date"] - enrol).dt.days)
+    adex = ds.adex.assign(delayed=ds.adex["delay_days"] > protocol.schedule.haic_window_days)
+    return replace(
+        ds,
+        adsl=adsl,
+        adrs=conform(ADRS, adrs, derived=True),
+        adex=conform(ADEX, adex, derived=True),
+        adtte=derive_adtte(adsl),
+        cutoff=cutoff,
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------------------
+
+
+def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for name in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[name]):
+            out[name] = out[name].dt.strftime("%Y-%m-%d")
+    return out
+
+
+def _for_parquet(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for name in out.columns:
+        if pd.api.types.is_datetime64_any_dtype(out[name]):
+            out[name] = out[name].dt.date
+    return out
+
+
+def write_datasets(ds: AnalysisDatasets, directory: Path) -> dict[str, list[Path]]:
+    """Each data set as CSV and Parquet, and the data dictionary as CSV and Markdown, in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written: dict[str, list[Path]] = {}
+    for name, frame in ds.frames().items():
+        csv, parquet = directory / f"{name}.csv", directory / f"{name}.parquet"
+        _for_csv(frame).to_csv(csv, index=False)
+        _for_parquet(frame).to_parquet(parquet, index=False)
+        written[name] = [csv, parquet]
+    pd.DataFrame(dictionary_rows()).to_csv(directory / "data_dictionary.csv", index=False)
+    (directory / "data_dictionary.md").write_text(dictionary_markdown(), encoding="utf-8")
+    written["data_dictionary"] = [directory / "data_dictionary.csv", directory / "data_dictionary.md"]
+    return written
+
+
+__all__ = ["AnalysisDatasets", "conform", "derive_adtte", "empty", "prepare", "write_datasets"]
