@@ -225,9 +225,11 @@ class ToxicityHistory(_Strict):
     @model_validator(mode="after")
     def _each_cycle_once(self) -> ToxicityHistory:
         seen: set[int] = set()
-        for entry in self.cycles:
+        for i, entry in enumerate(self.cycles):
             if entry.cycle in seen:
-                raise ValueError(f"cycle {entry.cycle} is listed twice; list each completed cycle once")
+                raise ToxicityInputError(
+                    f"cycle {entry.cycle} is listed twice; list each completed cycle once", field=f"cycles[{i}].cycle"
+                )
             seen.add(entry.cycle)
         return self
 
