@@ -395,13 +395,6 @@ def dose_unit_of(slot: DoseSlot, protocol: Protocol) -> str:
     return next(c.dose_unit.value for c in protocol.regimen.chemotherapy if c.drug == drug and c.component == component)
 
 
-def check_history(history: ToxicityHistory, protocol: Protocol) -> None:
-    """Raise :class:`ToxicityInputError` for the first term that is not a known CTCAE v5.0 term."""
-    for i, entry in enumerate(history.cycles):
-        for j, report in enumerate(entry.toxicities):
-            canonical_term(report.term, protocol, field=f"cycles[{i}].toxicities[{j}].term")
-
-
 def _validated(history: ToxicityHistory, protocol: Protocol, cycle: int) -> list[tuple[int, dict[str, int]]]:
     """Per cycle before ``cycle`` (sorted), the worst grade of each canonical term; checks every entry."""
     out = []
