@@ -350,6 +350,7 @@ class Settings(_Model):
     recist_confirmation_days: SiteSetting[int]
     recist_min_sd_days: SiteSetting[int]
     sae_initial_report_hours: SiteSetting[int]
+    dose_deviation_reason_percent: SiteSetting[float]
     site_time_zone: SiteSetting[str]
     reference_ranges: SiteSetting[dict[Analyte, LabReferenceRange]]
     dose_modification: SiteSetting[DoseModification]
