@@ -22,6 +22,7 @@ from haictrial.protocol.schema import Protocol
 from haictrial.reports.i18n import _
 
 DAYS_PER_MONTH = 365.25 / 12
+MAX_PROJECTION_YEARS = 100
 
 
 def accrual(adsl: pd.DataFrame, protocol: Protocol, cutoff: dt.date) -> dict[str, Any]:
@@ -36,8 +37,13 @@ def accrual(adsl: pd.DataFrame, protocol: Protocol, cutoff: dt.date) -> dict[str
     if enrolled >= target:
         projected = adsl["enrolment_date"].sort_values().iloc[target - 1].date()
     elif rate:
-        projected = (start + pd.Timedelta(days=target / rate * DAYS_PER_MONTH)).date()
+        days = target / rate * DAYS_PER_MONTH
+        if days < MAX_PROJECTION_YEARS * 365.25:
+            projected = reg.start_date + dt.timedelta(days=round(days))
     deadline = reg.primary_completion_date or reg.completion_date
+    on_track = None if projected is None else projected <= deadline
+    if projected is None and rate:
+        on_track = False  # at this rate the target is more than a century away
     monthly = adsl["enrolment_date"].dt.to_period("M").value_counts().sort_index()
     return {
         "target": target,
@@ -53,7 +59,7 @@ def accrual(adsl: pd.DataFrame, protocol: Protocol, cutoff: dt.date) -> dict[str
         "months_since_start": round(months, 1),
         "rate_per_month": rate,
         "projected_target_date": None if projected is None else projected.isoformat(),
-        "on_track": None if projected is None else projected <= deadline,
+        "on_track": on_track,
         "by_month": {str(period): int(count) for period, count in monthly.items()},
         "by_site": {str(k): int(v) for k, v in adsl["site"].value_counts().sort_index().items()},
     }
