@@ -102,16 +102,23 @@ def _figures(results: Results, ds: AnalysisDatasets) -> dict[str, tuple[Callable
             _("Figure 5. Swimmer plot: cycles, response, resection, progression and death of each patient."),
         ),
         "km_os": (
-            lambda: km_figure(c.get("os", []), _("Overall survival"), _("No enrolled patient.")),
+            lambda: km_figure(
+                c.get("os", []), _("Overall survival"), _("No enrolled patient."), _("Months from enrolment")
+            ),
             _("Figure 6. Overall survival from enrolment (Kaplan-Meier, 95 % band)."),
         ),
         "km_pfs": (
-            lambda: km_figure(c.get("pfs", []), _("Progression-free survival"), _("No enrolled patient.")),
+            lambda: km_figure(
+                c.get("pfs", []), _("Progression-free survival"), _("No enrolled patient."), _("Months from enrolment")
+            ),
             _("Figure 7. Progression-free survival from enrolment."),
         ),
         "km_rfs": (
             lambda: km_figure(
-                c.get("rfs", []), _("Recurrence-free survival"), _("No patient had an R0/R1 resection by the cut-off.")
+                c.get("rfs", []),
+                _("Recurrence-free survival"),
+                _("No patient had an R0/R1 resection by the cut-off."),
+                _("Months from resection"),
             ),
             _("Figure 8. Recurrence-free survival from R0/R1 resection."),
         ),
@@ -120,6 +127,7 @@ def _figures(results: Results, ds: AnalysisDatasets) -> dict[str, tuple[Callable
                 c.get("landmark", []),
                 _("Overall survival from the {days}-day landmark").format(days=d["landmark"]["landmark_days"]),
                 _("No patient alive and followed at the landmark."),
+                _("Months from the landmark"),
             ),
             _("Figure 9. Overall survival from the landmark, converted (R0 before it) versus not converted."),
         ),

@@ -115,8 +115,14 @@ def consort_figure(counts: dict[str, Any]) -> Figure:
         ax.annotate("", xy=(35, y_next + 3), xytext=(35, y - 3), arrowprops={"arrowstyle": "->"})
     for y, text in main:
         ax.text(35, y, text, ha="center", va="center", fontsize=10, bbox=box)
+    ax.annotate("", xy=(62, 67), xytext=(35, 67), arrowprops={"arrowstyle": "->"})
+    ax.text(
+        63, 67, _("Not treated (n = {n})").format(n=counts["not_treated"]), ha="left", va="center", fontsize=9, bbox=box
+    )
     excluded = [_("Excluded (n = {n})").format(n=n(_sum(counts["not_eligible"], counts["eligible_not_enrolled"])))]
     excluded.append(_("  not eligible: {n}").format(n=n(counts["not_eligible"])))
+    if counts["excluded_by_criterion"]:
+        excluded.append(_("  failed or unknown criteria (a patient may have several):"))
     for criterion, count in list(counts["excluded_by_criterion"].items())[:8]:
         excluded.append(f"    {criterion}: {count}")
     if len(counts["excluded_by_criterion"]) > 8:

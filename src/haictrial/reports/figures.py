@@ -25,6 +25,7 @@ from haictrial.stats.survival import KaplanMeierResult
 DAYS_PER_MONTH = 365.25 / 12
 COLOURS = ("#0550ae", "#cf222e", "#1a7f37", "#8250df")
 PNG_DPI = 110
+MAX_CENSOR_MARKS = 400  # beyond this the marks merge into a bar and hide the curve
 
 
 def _step(curve: KaplanMeierResult) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -35,7 +36,9 @@ def _step(curve: KaplanMeierResult) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return t, s, lo, hi
 
 
-def km_figure(curves: list[tuple[str, KaplanMeierResult]], title: str, empty_message: str = "") -> Figure:
+def km_figure(
+    curves: list[tuple[str, KaplanMeierResult]], title: str, empty_message: str = "", xlabel: str = ""
+) -> Figure:
     """Kaplan-Meier curves (with 95 % bands and censoring marks) and a number-at-risk table below."""
     if not curves:
         return empty_figure(title, empty_message or _("No patient to analyse."))
@@ -52,7 +55,7 @@ def km_figure(curves: list[tuple[str, KaplanMeierResult]], title: str, empty_mes
         ax.step(t, s, where="post", color=colour, lw=1.4, label=f"{label} (n = {curve.n}, {_('median')} {median})")
         ax.fill_between(t, lo, hi, step="post", color=colour, alpha=0.12, linewidth=0)
         censored = [r for r in curve.table if r.n_censor > 0]
-        if censored and len(censored) <= 2000:
+        if censored and len(censored) <= MAX_CENSOR_MARKS:
             ax.plot(
                 [r.time / DAYS_PER_MONTH for r in censored],
                 [r.survival for r in censored],
@@ -65,7 +68,7 @@ def km_figure(curves: list[tuple[str, KaplanMeierResult]], title: str, empty_mes
     ax.set_ylim(0, 1.02)
     ax.set_xticks(ticks)
     ax.set_ylabel(_("Probability"))
-    ax.set_xlabel(_("Months"))
+    ax.set_xlabel(xlabel or _("Months"))
     ax.legend(loc="upper right", fontsize=8, frameon=False)
     ax.set_title(title)
     ax.grid(alpha=0.25)

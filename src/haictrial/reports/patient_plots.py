@@ -65,7 +65,7 @@ def waterfall_figure(adsl: pd.DataFrame) -> Figure:
     if values.size <= 400:
         ax.bar(x, values, width=0.85, color=colours, linewidth=0)
     else:  # thousands of bars: one line collection draws in a fraction of the time
-        ax.vlines(x, 0, values, colors=colours, linewidth=max(0.2, 300 / values.size))
+        ax.vlines(x, 0, values, colors=colours, linewidth=max(0.2, 300 / values.size), rasterized=True)
     ax.axhline(20, ls="--", color="black", lw=0.7)
     ax.axhline(-30, ls="--", color="black", lw=0.7)
     ax.axhline(0, color="black", lw=0.8)
