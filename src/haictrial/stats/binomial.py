@@ -104,7 +104,10 @@ def _wilson(x: np.ndarray, n: int, level: float) -> tuple[np.ndarray, np.ndarray
     p = x / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # At x = 0 and x = n the score bounds are exactly 0 and 1; say so rather than trust rounding.
+    lower = np.where(x == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    upper = np.where(x == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return lower, upper
 
 
 def _bounds(x: np.ndarray, n: int, level: float, method: IntervalMethod) -> tuple[np.ndarray, np.ndarray]:
