@@ -1,0 +1,23 @@
+"""The NinjaAPI instance: token auth on every call but ``POST /api/auth/token``; errors mapped once."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from haictrial import __version__
+from haictrial.edc.api import errors
+from haictrial.edc.api.auth import BearerToken
+from haictrial.edc.api.routers import auth, screenings, subjects
+
+api = NinjaAPI(
+    title="haictrial EDC API",
+    version=__version__,
+    description="CHALLENGE-A1 (NCT06988852) EDC: screening, enrolment, subjects, plans and audit trail "
+    "(contracts/server.md). Authenticate with POST /api/auth/token, then send Authorization: Bearer TOKEN.",
+    auth=BearerToken(),
+    urls_namespace="api",
+)
+errors.install(api)
+api.add_router("/auth", auth.router)
+api.add_router("/screenings", screenings.router)
+api.add_router("/subjects", subjects.router)

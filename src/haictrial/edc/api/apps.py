@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    name = "haictrial.edc.api"
+    label = "edc_api"
+    verbose_name = "API"

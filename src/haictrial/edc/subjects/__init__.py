@@ -1,0 +1,1 @@
+"""Screening, enrolment and the subject record (status, identifiers, derived plans)."""

@@ -1,0 +1,1 @@
+"""Page views: authorise -> parse -> call a service -> render."""

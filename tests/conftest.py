@@ -1,0 +1,20 @@
+"""Django wiring for pytest-django: the EDC settings, a test secret key and a throwaway data directory.
+
+Set before pytest-django loads the settings. ``DATABASE_URL`` is left as given: unset, the tests run on
+SQLite; the PostgreSQL suite (tests/edc/test_postgres.py) re-runs the multi-site tests with it set.
+"""
+
+import atexit
+import os
+import shutil
+import tempfile
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haictrial.edc.settings")
+os.environ.setdefault("HAICTRIAL_SECRET_KEY", "test-only-secret-key-0123456789abcdef")
+_data_dir = tempfile.mkdtemp(prefix="haictrial-test-data-")
+os.environ["HAICTRIAL_DATA_DIR"] = _data_dir
+atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
+
+import django  # noqa: E402 - after the environment above
+
+django.setup()  # pytest-django loads the settings before this file; the apps are set up here
