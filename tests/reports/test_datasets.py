@@ -275,3 +275,61 @@ def test_it_writes_csv_parquet_and_the_data_dictionary(protocol, tmp_path):
     markdown = (tmp_path / "data_dictionary.md").read_text()
     assert all(f"| {row['column']} |" in markdown for row in dictionary_rows())
     assert "| cea_ng_ml | float, nullable | ng/mL |" in markdown
+
+
+def test_a_response_confirmed_after_the_cutoff_is_not_confirmed_yet(protocol):
+    """RECIST 1.1 Table 3 and section 4.6.1: a PR needs a second PR >= 28 days later; without it a PR
+    at least 42 days (min SD duration, protocol setting recist_min_sd_days) after baseline counts as SD."""
+    ds = datasets(
+        [
+            subject(
+                "CHA-001-0001",
+                best_overall_response="PR",
+                best_percent_change=-45.0,
+                response_confirmed=True,
+                last_contact_date="2024-04-01",
+            )
+        ]
+    )
+    ds.adrs = pd.DataFrame(
+        [
+            {
+                "subject_id": "CHA-001-0001",
+                "assessment_date": "2023-12-28",
+                "baseline": True,
+                "sum_mm": 100.0,
+                "percent_change": 0.0,
+                "overall_response": None,
+            },
+            {
+                "subject_id": "CHA-001-0001",
+                "assessment_date": "2024-02-12",
+                "baseline": False,
+                "sum_mm": 60.0,
+                "percent_change": -40.0,
+                "overall_response": "PR",
+            },
+            {
+                "subject_id": "CHA-001-0001",
+                "assessment_date": "2024-03-25",
+                "baseline": False,
+                "sum_mm": 55.0,
+                "percent_change": -45.0,
+                "overall_response": "PR",
+            },
+        ]
+    )
+    whole = prepare(ds, protocol, cutoff=dt.date(2024, 4, 1)).adsl.iloc[0]
+    assert (whole["best_overall_response"], whole["response_confirmed"], whole["best_percent_change"]) == (
+        "PR",
+        True,
+        -45.0,
+    )
+    early = prepare(ds, protocol, cutoff=dt.date(2024, 3, 1)).adsl.iloc[0]
+    assert (early["best_overall_response"], early["response_confirmed"], early["best_percent_change"]) == (
+        "SD",
+        False,
+        -40.0,
+    )
+    before_any = prepare(ds, protocol, cutoff=dt.date(2024, 2, 1)).adsl.iloc[0]
+    assert pd.isna(before_any["best_overall_response"]) and pd.isna(before_any["best_percent_change"])

@@ -7,7 +7,9 @@ Adapters (:mod:`haictrial.reports.from_synth`, :mod:`haictrial.reports.from_data
 1. each column is checked and cast to its dictionary type (a wrong value is an :class:`InputError`
    naming ``dataset.column`` and the subject);
 2. the data cut-off is applied: screenings, enrolments, cycles, assessments and adverse events after it
-   are dropped, event dates after it are removed and follow-up ends at it;
+   are dropped, event dates after it are removed and follow-up ends at it; a subject who lost
+   assessments to the cut-off has the best overall response recomputed from those left (RECIST 1.1
+   Table 3: a response confirmed only after the cut-off is not confirmed yet);
 3. derived columns are added (``converted``, ``cycles_received``, ``status``, ...) and ADTTE is built.
 
 References
@@ -26,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from haictrial.clinical.recist import Response, best_overall_response
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
 from haictrial.reports.dictionary import (
@@ -195,7 +198,41 @@ def _check(adsl: pd.DataFrame, others: dict[str, pd.DataFrame], screening_log: p
 # --- cut-off and derivations -------------------------------------------------------------------------
 
 
-def _apply_cutoff(ds: AnalysisDatasets, cutoff: pd.Timestamp) -> AnalysisDatasets:
+def _response_at_cutoff(adsl: pd.DataFrame, adrs: pd.DataFrame, subjects: set[str], protocol: Protocol) -> None:
+    """Best overall response, confirmation and best percent change of ``subjects`` from their assessments
+    up to the cut-off (RECIST 1.1 Table 3, by :func:`haictrial.clinical.recist.best_overall_response`)."""
+    settings = protocol.settings
+    rows = adrs[adrs["subject_id"].isin(subjects)].sort_values("assessment_date")
+    for subject_id, group in rows.groupby("subject_id", sort=False):
+        where = adsl.index[adsl["subject_id"] == subject_id]
+        base, after = group[group["baseline"]], group[~group["baseline"]]
+        after = after[after["overall_response"].notna()]
+        if base.empty or after.empty:
+            adsl.loc[where, ["best_overall_response", "best_percent_change", "response_confirmed"]] = pd.NA
+            continue
+        points = [
+            (d.date(), Response(r)) for d, r in zip(after["assessment_date"], after["overall_response"], strict=True)
+        ]
+        best = best_overall_response(
+            base["assessment_date"].iloc[0].date(),
+            points,
+            settings.recist_confirmation_days.value,
+            settings.recist_min_sd_days.value,
+        )
+        until = (
+            after
+            if best.progression_date is None
+            else after[after["assessment_date"] <= pd.Timestamp(best.progression_date)]
+        )
+        adsl.loc[where, "best_overall_response"] = best.response.value
+        adsl.loc[where, "response_confirmed"] = best.confirmed
+        adsl.loc[where, "best_percent_change"] = until["percent_change"].min()
+    for subject_id in subjects - set(rows["subject_id"]):
+        where = adsl.index[adsl["subject_id"] == subject_id]
+        adsl.loc[where, ["best_overall_response", "best_percent_change", "response_confirmed"]] = pd.NA
+
+
+def _apply_cutoff(ds: AnalysisDatasets, cutoff: pd.Timestamp, protocol: Protocol) -> AnalysisDatasets:
     adsl = ds.adsl[ds.adsl["enrolment_date"] <= cutoff].copy()
     for name in _ADSL_DATES:
         adsl.loc[adsl[name] > cutoff, name] = pd.NaT
@@ -209,10 +246,14 @@ def _apply_cutoff(ds: AnalysisDatasets, cutoff: pd.Timestamp) -> AnalysisDataset
     def within(frame: pd.DataFrame, date_col: str) -> pd.DataFrame:
         return frame[frame["subject_id"].isin(keep) & (frame[date_col] <= cutoff)].reset_index(drop=True)
 
+    adrs = within(ds.adrs, "assessment_date")
+    later = ds.adrs["subject_id"].isin(keep) & (ds.adrs["assessment_date"] > cutoff)
+    if later.any():  # responses confirmed (or assessed) after the cut-off do not count yet
+        _response_at_cutoff(adsl, adrs, set(ds.adrs.loc[later, "subject_id"]), protocol)
     return replace(
         ds,
         adsl=adsl.reset_index(drop=True),
-        adrs=within(ds.adrs, "assessment_date"),
+        adrs=adrs,
         adae=within(ds.adae, "onset_date"),
         adex=within(ds.adex, "cycle_date"),
         screening_log=log.reset_index(drop=True),
@@ -299,7 +340,7 @@ def prepare(ds: AnalysisDatasets, protocol: Protocol, cutoff: dt.date | None = N
         dates += [log["screening_date"].max()]
         known = [d for d in dates if not pd.isna(d)]
         cutoff = max(known).date() if known else dt.date.today()
-    ds = _apply_cutoff(ds, pd.Timestamp(cutoff))
+    ds = _apply_cutoff(ds, pd.Timestamp(cutoff), protocol)
     adsl = _derive_adsl(ds.adsl, ds.adrs, ds.adex)
     enrol = ds.adrs["subject_id"].map(adsl.set_index("subject_id")["enrolment_date"])
     adrs = ds.adrs.assign(study_day=(ds.adrs["assessment_date"] - enrol).dt.days)
