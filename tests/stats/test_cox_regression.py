@@ -172,3 +172,13 @@ def test_it_rejects_bad_event_and_time_columns(lung):
         cox_regression(bad_time, "time", "status", ["sex"])
     assert err.value.field == "time"
     assert "row 4" in err.value.message
+
+
+def test_ties_are_efron_not_breslow():
+    # The synthetic file has 43 tied event times (weekly visits), so the tie method matters.
+    # R: coef(coxph(Surv(time_days, event) ~ arm + stage + age, data=syn, ties="breslow"))[1] = -0.31734929506
+    #    (ties="efron", R's default: -0.32468138252)
+    syn = pd.read_csv(SYNTHETIC)
+    arm = cox_regression(syn, "time_days", "event", ["arm", "stage", "age"]).coefficients[0]
+    assert arm.coef == pytest.approx(-0.32468138252, rel=1e-6)
+    assert arm.coef != pytest.approx(-0.31734929506, rel=1e-3)
