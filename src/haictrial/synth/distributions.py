@@ -237,8 +237,8 @@ BEST_CHANGE_MEAN, BEST_CHANGE_SD = -0.36, 0.27
 #: Probability of resection for a responder (best change <= -30 %) and a non-responder; together about
 #: 40 % of enrolled, the centre of the registered record's HAIC range (17.8-66 %) and near [Kemeny2009];
 #: higher in responders as in [Folprecht2005].
-RESECTION_IF_RESPONDER = 0.55
-RESECTION_IF_NON_RESPONDER = 0.14
+RESECTION_IF_RESPONDER = 0.60
+RESECTION_IF_NON_RESPONDER = 0.16
 #: Share of converters resected after 4 cycles (the rest after 6).
 RESECT_AFTER_4_CYCLES = 0.55
 #: Margin status among resections: R0 (margin >= 1 mm), R1 (< 1 mm), R2 (macroscopic residue). [Pawlik2005].

@@ -117,3 +117,16 @@ def _concat_bytes(strings: pa.Array) -> bytes:
     data = large.buffers()[2]
     assert data is not None
     return data.to_pybytes()[int(offsets[0]) : int(offsets[-1])]
+
+
+def object_of(members: pa.Array, offsets: np.ndarray) -> pa.Array:
+    """JSON objects ``{m1, m2}`` per row from flat ``"key": value`` member texts and row offsets."""
+    lists = pa.ListArray.from_arrays(pa.array(np.asarray(offsets, dtype=np.int32)), members)
+    inner = pc.binary_join(lists, ", ")
+    return pc.binary_join_element_wise("{", inner, "}", "")
+
+
+def offsets_of(owner: np.ndarray, n: int) -> np.ndarray:
+    """Row offsets (length n + 1) of a flat array sorted by ``owner`` (0..n-1)."""
+    counts = np.bincount(owner, minlength=n) if len(owner) else np.zeros(n, dtype=np.int64)
+    return np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)

@@ -1,0 +1,610 @@
+"""HAIC cycles of the enrolled patients, vectorised over patients: dates, planned and given doses,
+dose modifications, per-cycle laboratory panels and adverse events.
+
+The clinical engines decide; this module only applies their decisions to arrays:
+
+- the targeted agent of each patient is :func:`haictrial.clinical.regimen.choose_targeted_agent`, called
+  once per distinct (primary site, KRAS, NRAS, BRAF) combination;
+- what a toxicity does to the next cycle is :func:`haictrial.clinical.dose_modification.matching_rules`
+  on the protocol's rules, called once per (term, grade); the persistence of reductions, one level per
+  cycle, discontinuation below the last level and holds for one cycle follow that module's docstring;
+- planned doses are the protocol dose (at the level in force) x Mosteller BSA (or x weight for
+  bevacizumab), rounded half up to 0.1 mg as :func:`haictrial.clinical.dosing.plan_cycle` does.
+
+tests/synth/test_treatment.py checks every planned dose of a sample against ``plan_cycle`` with the
+toxicity history built from the generated adverse events, and every laboratory adverse-event grade
+against :func:`haictrial.clinical.ctcae.grade_lab`.
+
+References
+----------
+- NCT06988852 regimen; contracts/plan.md; protocol ``settings.dose_modification``.
+- CTCAE v5.0 grade bands (thresholds taken from :mod:`haictrial.clinical.ctcae`).
+- Toxicity frequencies: :data:`haictrial.synth.distributions.TOXICITIES` and its sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from haictrial.clinical.ctcae import (
+    ABNORMAL_BASELINE_MULTIPLES,
+    DECREASE_THRESHOLDS,
+    ULN_MULTIPLES,
+)
+from haictrial.clinical.dose_modification import DoseSlot, matching_rules, slots_of
+from haictrial.clinical.dosing import dose_mg, round_half_up
+from haictrial.clinical.patient import Drug, Patient
+from haictrial.clinical.regimen import choose_targeted_agent
+from haictrial.clinical.units import Analyte
+from haictrial.protocol.schema import Protocol
+from haictrial.synth import distributions as D
+from haictrial.synth.patients import MUTATION, SEXES, SI_DECIMALS, SITES, Population
+
+AGENTS = [None, Drug.bevacizumab.value, Drug.cetuximab.value]
+SLOTS = list(DoseSlot)
+CHEMO_SLOTS = [DoseSlot.oxaliplatin, DoseSlot.leucovorin, DoseSlot.fluorouracil_bolus, DoseSlot.fluorouracil_infusion]
+LAB_TESTS = ["wbc", "neutrophils", "platelets", "hemoglobin", "total_bilirubin", "albumin", "inr", "alt", "ast", "creatinine"]
+WBC_GRADE_FOR_NEUTROPHIL_GRADE = np.array([0, 0, 1, 2, 3])
+
+
+def round_half_up_array(values: np.ndarray, places: int) -> np.ndarray:
+    """:func:`haictrial.clinical.dosing.round_half_up` over an array (exact: near-halves use it directly)."""
+    scale = 10.0**places
+    scaled = values * scale
+    out = np.floor(scaled + 0.5) / scale
+    risky = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for i in risky:
+        out[i] = round_half_up(float(values[i]), places)
+    return out
+
+
+def doses_mg(per_unit: np.ndarray | float, amount: np.ndarray) -> np.ndarray:
+    """:func:`haictrial.clinical.dosing.dose_mg` over arrays: the float product rounded half up to 0.1 mg,
+    and the engine's own decimal arithmetic wherever the product is within 1e-6 of a rounding half."""
+    per = np.broadcast_to(np.asarray(per_unit, dtype=float), np.shape(amount))
+    scaled = per * amount * 10.0
+    out = np.floor(scaled + 0.5) / 10.0
+    risky = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for i in risky:
+        out[i] = dose_mg(float(per[i]), float(amount[i]))
+    return out
+
+
+def targeted_agents(pop: Population, idx: np.ndarray, protocol: Protocol) -> tuple[np.ndarray, dict[int, str]]:
+    """Agent code (0 none, 1 bevacizumab, 2 cetuximab) per patient, from the planning engine."""
+    c = pop.cols
+    key = ((c["site"][idx].astype(np.int64) * 3 + c["kras"][idx]) * 3 + c["nras"][idx]) * 3 + c["braf"][idx]
+    codes = np.zeros(len(idx), dtype=np.int8)
+    reasons: dict[int, str] = {}
+    for k in np.unique(key):
+        site, rest = divmod(int(k), 27)
+        kras, rest = divmod(rest, 9)
+        nras, braf = divmod(rest, 3)
+        patient = Patient.model_validate(
+            {
+                "primary_tumor": {"site": SITES[site]},
+                "molecular": {"kras": MUTATION[kras], "nras": MUTATION[nras], "braf": MUTATION[braf]},
+            }
+        )
+        choice = choose_targeted_agent(patient, protocol)
+        codes[key == k] = AGENTS.index(None if choice.agent is None else choice.agent.value)
+        reasons[int(k)] = choice.reason
+    return codes, reasons
+
+
+@dataclass(frozen=True)
+class RuleEffect:
+    delay: bool
+    hold: frozenset[DoseSlot]
+    reduce: frozenset[DoseSlot]
+    discontinue: frozenset[DoseSlot]
+
+
+def rule_effects(protocol: Protocol, terms: list[str]) -> dict[tuple[str, int], RuleEffect]:
+    """What each (term, grade 1-4) does to the next cycle under the protocol's rules (the engine's matching)."""
+    dm = protocol.settings.dose_modification.value
+    out = {}
+    for term in terms:
+        for grade in range(1, 5):
+            delay, hold, reduce, stop = False, set(), set(), set()
+            for rule, _ in matching_rules(term, grade, dm):
+                delay |= rule.delay
+                hold |= {s for d in rule.hold for s in slots_of(d)}
+                reduce |= {s for d in rule.reduce for s in slots_of(d)}
+                stop |= {s for d in rule.discontinue for s in slots_of(d)}
+            out[(term, grade)] = RuleEffect(delay, frozenset(hold), frozenset(reduce), frozenset(stop))
+    return out
+
+
+def grade_probabilities(tox: D.Toxicity) -> np.ndarray:
+    """Per-cycle probabilities of grades 0-4 from the per-course incidences (independent cycles)."""
+    per = 1.0 / D.COURSE_CYCLES
+    p_any = 1 - (1 - tox.any_grade) ** per
+    p_34 = 1 - (1 - tox.grade_3_4) ** per
+    p4 = p_34 * tox.grade_4_share
+    p3 = p_34 - p4
+    p2 = (p_any - p_34) * D.GRADE_2_SHARE_OF_1_2
+    p1 = p_any - p_34 - p2
+    return np.array([1 - p_any, p1, p2, p3, p4])
+
+
+def draw_grades(rng: np.random.Generator, probs: np.ndarray, n: int, scale: np.ndarray | None = None) -> np.ndarray:
+    """Grades 0-4 for ``n`` rows from grade probabilities; ``scale`` multiplies P(any grade) per row."""
+    tail = np.cumsum(probs[::-1])[::-1][1:]  # P(grade >= 1), ..., P(grade >= 4)
+    limits = tail[None, :] if scale is None else tail[None, :] * scale[:, None]
+    return (rng.random(n)[:, None] < limits).sum(axis=1).astype(np.int8)
+
+
+@dataclass
+class Subjects:
+    """The enrolled patients: population index, ids and the fixed values the course needs."""
+
+    idx: np.ndarray
+    ids: np.ndarray
+    n: int
+    screening_day: np.ndarray
+    enrol_day: np.ndarray
+    cycle1_day: np.ndarray
+    height_cm: np.ndarray
+    weight_kg: np.ndarray
+    bsa_m2: np.ndarray
+    female: np.ndarray
+    agent: np.ndarray
+    agent_reason: list[str]
+    baseline_si: dict[str, np.ndarray]
+
+
+@dataclass
+class CycleRecords:
+    """Flat per-cycle and per-event columns, appended cycle by cycle and concatenated at the end."""
+
+    cycles: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    admin: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    labs: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    aes: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+    @staticmethod
+    def add(store: dict[str, list[np.ndarray]], **cols: np.ndarray) -> None:
+        for k, v in cols.items():
+            store.setdefault(k, []).append(np.asarray(v))
+
+    @staticmethod
+    def done(store: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
+        return {k: np.concatenate(v) for k, v in store.items()}
+
+
+def enrol(pop: Population, eligible: np.ndarray, protocol: Protocol, rng: np.random.Generator) -> Subjects:
+    idx = np.flatnonzero(eligible == 1)
+    n = len(idx)
+    c = pop.cols
+    screening = c["screening_day"][idx]
+    enrol_day = screening + rng.integers(D.SCREEN_TO_ENROL_DAYS[0], D.SCREEN_TO_ENROL_DAYS[1] + 1, n)
+    cycle1 = enrol_day + rng.integers(D.ENROL_TO_CYCLE1_DAYS[0], D.ENROL_TO_CYCLE1_DAYS[1] + 1, n)
+    height, weight = c["height_cm"][idx], c["weight_kg"][idx]
+    agent, reasons = targeted_agents(pop, idx, protocol)
+    key = ((c["site"][idx].astype(np.int64) * 3 + c["kras"][idx]) * 3 + c["nras"][idx]) * 3 + c["braf"][idx]
+    return Subjects(
+        idx=idx,
+        ids=np.asarray(pop.subject_ids.take(idx).to_numpy(zero_copy_only=False), dtype=object),
+        n=n,
+        screening_day=screening,
+        enrol_day=enrol_day,
+        cycle1_day=cycle1,
+        height_cm=height,
+        weight_kg=weight,
+        bsa_m2=np.sqrt(height * weight / 3600.0),
+        female=c["sex"][idx] == SEXES.index("female"),
+        agent=agent,
+        agent_reason=[reasons[int(k)] for k in key],
+        baseline_si={a: pop.labs_si[a][idx] for a in LAB_TESTS},
+    )
+
+
+# --- laboratory values inside CTCAE grade bands ---------------------------------------------------
+
+
+def _ranges(protocol: Protocol, test: str, female: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    ref = protocol.settings.reference_ranges.value[Analyte(test)]
+    lln = np.empty(len(female))
+    uln = np.empty(len(female))
+    for flag, sex in ((False, "male"), (True, "female")):
+        r = ref.for_sex(sex)
+        lln[female == flag] = np.nan if r.lln is None else r.lln
+        uln[female == flag] = np.nan if r.uln is None else r.uln
+    return lln, uln
+
+
+def _between(rng: np.random.Generator, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    return low + rng.random(len(low)) * np.maximum(high - low, 0.0)
+
+
+def grade_band(
+    test: str,
+    grade: np.ndarray,
+    baseline: np.ndarray,
+    lln: np.ndarray,
+    uln: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high) SI bounds of values that CTCAE v5.0 grades as ``grade``, 2 % inside every band edge.
+
+    Decreased counts: grade 1 is [grade-2 threshold, LLN), grade k the band below threshold k; grade 0
+    lies between the LLN and the baseline. Increases: multiples of the ULN, or of the baseline when the
+    baseline is above the ULN (ALT, AST, bilirubin); grade 0 lies around the baseline, below grade 1.
+    Creatinine is not drawn by grade (see :func:`creatinine_grade`).
+    References: CTCAE v5.0 via :mod:`haictrial.clinical.ctcae` (thresholds and multiples).
+    """
+    n = len(grade)
+    if test in ("wbc", "neutrophils", "platelets", "hemoglobin"):
+        t = DECREASE_THRESHOLDS[Analyte(test)]
+        lows = [lln * 1.02, *(np.full(n, x * 1.02) for x in t), np.full(n, t[-1] * 0.6)]
+        highs = [np.maximum(baseline, lln * 1.15), lln * 0.98, *(np.full(n, x * 0.98) for x in t)]
+        g = np.minimum(grade, len(t) + 1)
+        return np.choose(g, lows), np.choose(g, highs)
+    abnormal = baseline > uln
+    normal_m = np.array(ULN_MULTIPLES[Analyte(test)])
+    abnormal_m = np.array(ABNORMAL_BASELINE_MULTIPLES[Analyte(test)][0])
+    ref = np.where(abnormal, baseline, uln)
+    m = np.where(abnormal[:, None], abnormal_m[None, :], normal_m[None, :])
+    bounds = np.concatenate([np.zeros((n, 1)), m, m[:, -1:] * 1.5], axis=1) * ref[:, None]
+    rows = np.arange(n)
+    low = bounds[rows, grade] * 1.02
+    high = bounds[rows, grade + 1] * 0.98
+    g0_high = high
+    g0_low = np.minimum(baseline * 0.8, g0_high * 0.9)
+    return np.where(grade == 0, g0_low, low), np.where(grade == 0, g0_high, high)
+
+
+def creatinine_grade(value: np.ndarray, uln: np.ndarray) -> np.ndarray:
+    """Creatinine increased by its ULN clause, for values within 10 % of the baseline (the baseline
+    clause starts at 1.5 x baseline, so it never applies). CTCAE v5.0 via :mod:`haictrial.clinical.ctcae`."""
+    multiples = ULN_MULTIPLES[Analyte.creatinine]
+    grade = np.zeros(len(value), dtype=np.int8)
+    for m in multiples:
+        limit = m * uln
+        above = (value > limit) & ~(np.abs(value - limit) <= 1e-9 * np.maximum(np.abs(value), np.abs(limit)))
+        grade += above.astype(np.int8)
+    return grade
+
+
+def draw_on_grid(rng: np.random.Generator, low: np.ndarray, high: np.ndarray, places: int) -> np.ndarray:
+    """A value between ``low`` and ``high``, rounded to ``places`` decimals and kept inside the bounds."""
+    scale = 10.0**places
+    value = np.round(_between(rng, low, high) * scale)
+    lo, hi = np.ceil(low * scale), np.floor(high * scale)
+    return np.clip(value, lo, np.maximum(hi, lo)) / scale
+
+
+# --- the cycle loop -------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """Per enrolled patient, what the course model decided before treatment starts."""
+
+    converter: np.ndarray
+    resect_at_assessment: np.ndarray
+    death_day: np.ndarray
+    progression_day: np.ndarray
+    withdraw_after_cycle: np.ndarray
+
+
+@dataclass
+class TreatmentResult:
+    cycles: dict[str, np.ndarray]
+    administrations: dict[str, np.ndarray]
+    labs: dict[str, np.ndarray]
+    adverse_events: dict[str, np.ndarray]
+    assessments: dict[str, np.ndarray]
+    mdt: dict[str, np.ndarray]
+    end_day: np.ndarray
+    end_reason: np.ndarray
+    cycles_given: np.ndarray
+    resect_decision_day: np.ndarray
+    terms: list[str]
+
+
+END_REASONS = ["resection", "progression", "maximum_cycles", "toxicity", "withdrawal", "death"]
+MDT_DECISIONS = ["continue_haic", "resect", "discontinue"]
+ATTRIBUTION = ["unrelated", "unlikely", "possible", "probable", "definite"]
+ACTIONS = ["none", "dose_reduced", "dose_delayed", "drug_interrupted", "drug_withdrawn"]
+
+
+def _dose_levels(protocol: Protocol) -> dict[DoseSlot, np.ndarray]:
+    dm = protocol.settings.dose_modification.value
+    regimen = protocol.regimen
+    base = {
+        DoseSlot.oxaliplatin: next(c.dose for c in regimen.chemotherapy if c.drug == Drug.oxaliplatin),
+        DoseSlot.leucovorin: next(c.dose for c in regimen.chemotherapy if c.drug == Drug.leucovorin),
+        DoseSlot.fluorouracil_bolus: next(
+            c.dose for c in regimen.chemotherapy if c.drug == Drug.fluorouracil and c.component == "bolus"
+        ),
+        DoseSlot.fluorouracil_infusion: next(
+            c.dose for c in regimen.chemotherapy if c.drug == Drug.fluorouracil and c.component == "infusion"
+        ),
+        DoseSlot.cetuximab: regimen.cetuximab.maintenance_dose,
+    }
+    return {slot: np.array(dm.dose_levels.get(slot.value) or [dose], dtype=float) for slot, dose in base.items()}
+
+
+def modification_texts(
+    cycle: int,
+    stop: np.ndarray,
+    reduce: np.ndarray,
+    level: np.ndarray,
+    hold: np.ndarray,
+    delay: np.ndarray,
+    causes: np.ndarray,
+) -> np.ndarray:
+    """What changes for the next cycle and why, e.g. 'oxaliplatin reduced to level 1 (after Neutrophil
+    count decreased grade 3 in cycle 2)'; empty where nothing changes."""
+    out = np.full(len(delay), "", dtype=object)
+    rows = np.flatnonzero(stop.any(axis=1) | reduce.any(axis=1) | hold.any(axis=1) | (delay > 0))
+    for r in rows:
+        parts = [f"{s.value} discontinued" for j, s in enumerate(SLOTS) if stop[r, j]]
+        parts += [f"{s.value} reduced to level {level[r, j]}" for j, s in enumerate(SLOTS) if reduce[r, j]]
+        parts += [f"{s.value} held for one cycle" for j, s in enumerate(SLOTS) if hold[r, j]]
+        if delay[r] > 0:
+            parts.append(f"cycle delayed {delay[r]} days")
+        out[r] = f"{'; '.join(parts)} (after {str(causes[r]).removeprefix(', ')} in cycle {cycle})"
+    return out
+
+
+def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Generator) -> TreatmentResult:
+    """Give cycles 1..MAX_CYCLES to every enrolled patient until resection, progression, toxicity,
+    withdrawal, death or the maximum; image every ``imaging_every_cycles`` cycles with an MDT review."""
+    n = subj.n
+    cycle_len = protocol.regimen.cycle_length_days
+    every = protocol.settings.imaging_every_cycles.value
+    cet_days = sorted(protocol.settings.cetuximab_days.value)
+    bev = protocol.regimen.bevacizumab
+    cet = protocol.regimen.cetuximab
+    levels_table = _dose_levels(protocol)
+    regimen_slots = np.zeros((n, len(SLOTS)), dtype=bool)
+    for s in CHEMO_SLOTS:
+        regimen_slots[:, SLOTS.index(s)] = True
+    regimen_slots[:, SLOTS.index(DoseSlot.bevacizumab)] = subj.agent == 1
+    regimen_slots[:, SLOTS.index(DoseSlot.cetuximab)] = subj.agent == 2
+
+    toxicities = [t for t in D.TOXICITIES]
+    terms = [t.term for t in toxicities] + ["White blood cell decreased", "Febrile neutropenia", "Creatinine increased"]
+    effects = rule_effects(protocol, terms)
+    probs = {t.term: grade_probabilities(t) for t in toxicities}
+    lab_of = {t.term: t.lab for t in toxicities if t.lab}
+    ranges = {test: _ranges(protocol, test, subj.female) for test in LAB_TESTS}
+
+    level = np.zeros((n, len(SLOTS)), dtype=np.int8)
+    stopped = np.zeros((n, len(SLOTS)), dtype=bool)
+    held = np.zeros((n, len(SLOTS)), dtype=bool)
+    delay_days = np.zeros(n, dtype=np.int64)
+    delay_terms = np.full(n, "", dtype=object)
+    mod_text = np.full(n, "", dtype=object)
+    day = subj.cycle1_day.copy()
+    on = np.ones(n, dtype=bool)
+    end_day = np.full(n, -1, dtype=np.int64)
+    end_reason = np.full(n, -1, dtype=np.int8)
+    cycles_given = np.zeros(n, dtype=np.int8)
+    resect_day = np.full(n, -1, dtype=np.int64)
+    assessment_no = np.zeros(n, dtype=np.int8)
+    rec = CycleRecords()
+    assess: dict[str, list[np.ndarray]] = {}
+    mdt: dict[str, list[np.ndarray]] = {}
+
+    for k in range(1, D.MAX_CYCLES + 1):
+        dies = on & ~plan.converter & (plan.death_day <= day)
+        end_day[dies], end_reason[dies] = plan.death_day[dies], END_REASONS.index("death")
+        on &= ~dies
+        a = np.flatnonzero(on)
+        if len(a) == 0:
+            break
+        m = len(a)
+        date = day[a]
+        cycles_given[a] = k
+        bsa = subj.bsa_m2[a]
+
+        # planned and given doses of the HAIC chemotherapy
+        planned: dict[DoseSlot, np.ndarray] = {}
+        for s in CHEMO_SLOTS:
+            j = SLOTS.index(s)
+            per_m2 = levels_table[s][np.minimum(level[a, j], len(levels_table[s]) - 1)]
+            dose = doses_mg(per_m2, bsa)
+            planned[s] = np.where(stopped[a, j] | held[a, j], np.nan, dose)
+        given = {s: v.copy() for s, v in planned.items()}
+        early = rng.random(m) < D.INFUSION_STOPPED_EARLY_SHARE
+        frac = rng.uniform(*D.INFUSION_STOPPED_EARLY_FRACTION, m)
+        inf = DoseSlot.fluorouracil_infusion
+        given[inf] = np.where(early & ~np.isnan(planned[inf]), np.round(planned[inf] * frac * 10) / 10, planned[inf])
+        duration = next(c.end_h - c.start_h for c in protocol.regimen.chemotherapy if c.component == "infusion")
+        rec.add(
+            rec.cycles,
+            subject=a,
+            cycle=np.full(m, k),
+            day=date,
+            delay_days=delay_days[a],
+            delay_cause=delay_terms[a],
+            modification=mod_text[a],
+            dose_modified=((level[a] > 0) | stopped[a] | held[a]).__and__(regimen_slots[a]).any(axis=1),
+            bsa_m2=round_half_up_array(bsa, 2),
+            **{f"planned_{s.value}_mg": planned[s] for s in CHEMO_SLOTS},
+            **{f"given_{s.value}_mg": given[s] for s in CHEMO_SLOTS},
+            **{f"dose_level_{s.value}": np.where(np.isnan(planned[s]), -1, level[a, SLOTS.index(s)]) for s in CHEMO_SLOTS},
+            fluorouracil_infusion_rate_mg_per_h=round_half_up_array(np.nan_to_num(planned[inf]) / duration, 2),
+            infusion_stopped_early=early & ~np.isnan(planned[inf]),
+        )
+
+        # targeted agent administrations
+        jb, jc = SLOTS.index(DoseSlot.bevacizumab), SLOTS.index(DoseSlot.cetuximab)
+        give_bev = (subj.agent[a] == 1) & ~stopped[a, jb] & ~held[a, jb]
+        b = a[give_bev]
+        for d in bev.days:
+            dose = doses_mg(bev.dose, subj.weight_kg[b])
+            rec.add(rec.admin, subject=b, cycle=np.full(len(b), k), day=day[b] + d - 1, cycle_day=np.full(len(b), d),
+                    drug=np.full(len(b), 1, dtype=np.int8), planned_dose_mg=dose, given_dose_mg=dose,
+                    dose_level=np.zeros(len(b), dtype=np.int8), prescribed_dose=np.full(len(b), bev.dose))
+        give_cet = (subj.agent[a] == 2) & ~stopped[a, jc] & ~held[a, jc]
+        cc = a[give_cet]
+        cet_levels = levels_table[DoseSlot.cetuximab]
+        for i, d in enumerate(cet_days):
+            loading = k == 1 and i == 0
+            lvl = np.zeros(len(cc), dtype=np.int8) if loading else level[cc, jc]
+            per_m2 = np.full(len(cc), cet.loading_dose) if loading else cet_levels[np.minimum(lvl, len(cet_levels) - 1)]
+            dose = doses_mg(per_m2, subj.bsa_m2[cc])
+            rec.add(rec.admin, subject=cc, cycle=np.full(len(cc), k), day=day[cc] + d - 1, cycle_day=np.full(len(cc), d),
+                    drug=np.full(len(cc), 2, dtype=np.int8), planned_dose_mg=dose, given_dose_mg=dose,
+                    dose_level=lvl, prescribed_dose=per_m2)
+
+        # toxicity of this cycle: laboratory panel at the expected nadir, then clinical events
+        grades: dict[str, np.ndarray] = {}
+        lab_day = date + rng.integers(7, 14, m)
+        agent = subj.agent[a]
+        for t in toxicities:
+            scale = None
+            if t.term == "Peripheral sensory neuropathy":
+                scale = np.full(m, min(2.0, k / 3.5))
+            elif t.term == "Infusion related reaction":
+                scale = np.full(m, 3.0 if k == 1 else 0.6)
+            g = draw_grades(rng, probs[t.term], m, scale)
+            if t.agent is not None:
+                g = np.where(agent == AGENTS.index(t.agent), g, 0).astype(np.int8)
+            grades[t.term] = g
+        grades["White blood cell decreased"] = WBC_GRADE_FOR_NEUTROPHIL_GRADE[grades["Neutrophil count decreased"]].astype(np.int8)
+        fn = (grades["Neutrophil count decreased"] >= 3) & (rng.random(m) < D.FEBRILE_NEUTROPENIA_IF_G34)
+        grades["Febrile neutropenia"] = np.where(fn, 3, 0).astype(np.int8)
+        panel: dict[str, np.ndarray] = {}
+        lab_terms = {**lab_of, "White blood cell decreased": "wbc"}
+        for term, test in lab_terms.items():
+            lln, uln = ranges[test]
+            low, high = grade_band(test, grades[term], subj.baseline_si[test][a], lln[a], uln[a])
+            panel[test] = draw_on_grid(rng, low, high, SI_DECIMALS[test])
+        creat = np.round(subj.baseline_si["creatinine"][a] * rng.uniform(0.92, 1.08, m))
+        panel["creatinine"] = creat
+        grades["Creatinine increased"] = creatinine_grade(creat, ranges["creatinine"][1][a])
+        panel["albumin"] = np.round(subj.baseline_si["albumin"][a] * rng.uniform(0.9, 1.05, m) * 10) / 10
+        panel["inr"] = np.round(subj.baseline_si["inr"][a] * rng.uniform(0.95, 1.08, m) * 100) / 100
+        for test in LAB_TESTS:
+            rec.add(rec.labs, subject=a, cycle=np.full(m, k), day=lab_day, test=np.full(m, LAB_TESTS.index(test), dtype=np.int8),
+                    value=panel[test])
+
+        # adverse events (one record per term and cycle, with its worst grade)
+        next_delay = np.zeros(m, dtype=bool)
+        red = np.zeros((m, len(SLOTS)), dtype=bool)
+        stop = np.zeros((m, len(SLOTS)), dtype=bool)
+        hold = np.zeros((m, len(SLOTS)), dtype=bool)
+        causes = np.full(m, "", dtype=object)
+        for term in terms:
+            g = grades[term]
+            hit = np.flatnonzero(g > 0)
+            if len(hit) == 0:
+                continue
+            action = np.zeros(len(hit), dtype=np.int8)
+            for grade in range(1, 5):
+                e = effects[(term, grade)]
+                rows = hit[g[hit] == grade]
+                if len(rows) == 0:
+                    continue
+                sel = g[hit] == grade
+                if e.delay:
+                    next_delay[rows] = True
+                    action[sel] = np.maximum(action[sel], ACTIONS.index("dose_delayed"))
+                for s in e.reduce:
+                    red[rows, SLOTS.index(s)] = True
+                for s in e.discontinue:
+                    stop[rows, SLOTS.index(s)] = True
+                for s in e.hold:
+                    hold[rows, SLOTS.index(s)] = True
+                affects = [SLOTS.index(s) for s in e.reduce | e.discontinue | e.hold]
+                if affects:
+                    in_reg = regimen_slots[a[rows]][:, affects].any(axis=1)
+                    kind = "drug_withdrawn" if e.discontinue else ("dose_reduced" if e.reduce else "drug_interrupted")
+                    idx_sel = np.flatnonzero(sel)[in_reg]
+                    action[idx_sel] = np.maximum(action[idx_sel], ACTIONS.index(kind))
+                if e.delay or affects:
+                    causes[rows] = causes[rows] + f", {term} grade {grade}"
+            is_lab = term in lab_terms or term == "Creatinine increased"
+            if is_lab:
+                onset = lab_day[hit]
+            elif term in ("Abdominal pain", "Infusion related reaction"):
+                onset = date[hit]
+            else:
+                onset = date[hit] + rng.integers(1, 15, len(hit))
+            admitted = (g[hit] == 3) & (rng.random(len(hit)) < D.HOSPITALISATION_IF_GRADE_3) & (not is_lab)
+            if term == "Febrile neutropenia":
+                admitted = g[hit] >= 3
+            # seriousness code: 0 not serious, 1 life-threatening (grade 4), 2 hospitalisation
+            serious_crit = np.where(g[hit] >= 4, 1, np.where(admitted, 2, 0))
+            rec.add(rec.aes, subject=a[hit], cycle=np.full(len(hit), k), term=np.full(len(hit), terms.index(term), dtype=np.int16),
+                    grade=g[hit], onset_day=onset, duration_days=rng.integers(3, 21, len(hit)), seriousness=serious_crit.astype(np.int8),
+                    action=action, report_hours=rng.uniform(*D.SAE_REPORT_HOURS, len(hit)),
+                    late=rng.random(len(hit)) < D.SAE_LATE_SHARE, aware_hours=rng.uniform(1, 30, len(hit)))
+
+        # apply the rules to the next cycle (see haictrial.clinical.dose_modification)
+        red &= regimen_slots[a]
+        stop &= regimen_slots[a]
+        hold &= regimen_slots[a]
+        lvl = level[a].astype(np.int16)
+        was_stopped = stopped[a]
+        new_stop = stop & ~was_stopped
+        max_level = np.array([len(levels_table.get(s, [0])) - 1 if s in levels_table else 0 for s in SLOTS])
+        do_reduce = red & ~was_stopped & ~new_stop
+        too_low = do_reduce & (lvl + 1 > max_level[None, :])
+        lvl = np.where(do_reduce & ~too_low, lvl + 1, lvl)
+        now_stopped = was_stopped | new_stop | too_low
+        level[a] = lvl.astype(np.int8)
+        stopped[a] = now_stopped
+        held[a] = hold & ~now_stopped
+        delay = np.where(next_delay, rng.choice(np.array(D.DELAY_DAYS), m, p=[0.75, 0.25]), 0)
+        delay_days[a] = delay
+        delay_terms[a] = np.where(next_delay, causes, "")
+        mod_text[a] = modification_texts(k, new_stop | too_low, do_reduce & ~too_low, lvl, held[a], delay, causes)
+
+        # imaging every `every` cycles, reviewed by the MDT
+        ends = np.zeros(m, dtype=np.int8) - 1
+        if k % every == 0:
+            assessment_no[a] += 1
+            img = date + rng.integers(14, 18, m)
+            pd = ~plan.converter[a] & (img >= plan.progression_day[a])
+            resect = plan.converter[a] & (assessment_no[a] == plan.resect_at_assessment[a]) & ~pd
+            last = k == D.MAX_CYCLES
+            decision = np.where(resect, 1, np.where(pd | last, 2, 0)).astype(np.int8)
+            reason = np.where(resect, 0, np.where(pd, 1, np.where(last, 2, 3))).astype(np.int8)
+            mdt_day = img + rng.integers(1, 3, m)
+            CycleRecords.add(assess, subject=a, day=img, progression=pd, phase=np.zeros(m, dtype=np.int8))
+            CycleRecords.add(mdt, subject=a, day=mdt_day, assessment_day=img, decision=decision, reason=reason,
+                             after_cycle=np.full(m, k))
+            resect_day[a[resect]] = mdt_day[resect]
+            ends = np.where(resect, END_REASONS.index("resection"), np.where(pd, END_REASONS.index("progression"), np.where(last, END_REASONS.index("maximum_cycles"), -1))).astype(np.int8)
+            end_when = np.where(resect | pd | last, mdt_day, -1)
+        else:
+            end_when = np.full(m, -1)
+        haic_off = (now_stopped[:, SLOTS.index(DoseSlot.oxaliplatin)] & now_stopped[:, SLOTS.index(DoseSlot.fluorouracil_infusion)])
+        tox_stop = (ends < 0) & haic_off
+        ends = np.where(tox_stop, END_REASONS.index("toxicity"), ends)
+        end_when = np.where(tox_stop, lab_day + 7, end_when)
+        withdraw = (ends < 0) & (plan.withdraw_after_cycle[a] == k)
+        ends = np.where(withdraw, END_REASONS.index("withdrawal"), ends)
+        end_when = np.where(withdraw, date + rng.integers(14, 28, m), end_when)
+        if k == D.MAX_CYCLES:
+            last_stop = ends < 0
+            ends = np.where(last_stop, END_REASONS.index("maximum_cycles"), ends)
+            end_when = np.where(last_stop, date + cycle_len, end_when)
+        finished = ends >= 0
+        end_day[a[finished]] = end_when[finished]
+        end_reason[a[finished]] = ends[finished]
+        on[a[finished]] = False
+        jitter = rng.integers(D.CYCLE_JITTER_DAYS[0], D.CYCLE_JITTER_DAYS[1] + 1, m)
+        day[a] = date + cycle_len + jitter + delay
+
+    return TreatmentResult(
+        cycles=CycleRecords.done(rec.cycles),
+        administrations=CycleRecords.done(rec.admin) if rec.admin else {},
+        labs=CycleRecords.done(rec.labs),
+        adverse_events=CycleRecords.done(rec.aes) if rec.aes else {},
+        assessments=CycleRecords.done(assess) if assess else {},
+        mdt=CycleRecords.done(mdt) if mdt else {},
+        end_day=end_day,
+        end_reason=end_reason,
+        cycles_given=cycles_given,
+        resect_decision_day=resect_day,
+        terms=terms,
+    )
