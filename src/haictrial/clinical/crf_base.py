@@ -1,0 +1,84 @@
+"""Shared pieces of the eCRF payload models (issue 7): the form names, the base models, field errors.
+
+Public names
+------------
+- :class:`FormName`: the eCRF forms, named as in the protocol's ``schedule.visits[].forms``.
+- :class:`CrfModel`: base of every payload part (unknown fields, NaN and Infinity rejected; frozen).
+- :class:`CrfForm`: base of a whole form; carries the EDC's ``record_id``, echoed in edit-check findings.
+- :func:`field_error(field, message)`: a pydantic error located at ``field`` of the model being
+  validated, so that a cross-field validator names the exact field and pydantic prefixes the path of
+  the enclosing document (``haic_cycles[2].infusions[0].stop_at``).
+- :func:`null_is_empty`: a ``mode="before"`` helper: a null sub-document means "nothing reported".
+- Types: ``LesionId``, ``Text``, ``ShortText``.
+
+Convention for every payload: a value that is impossible (a negative dose, an unknown code, a stop
+before its start) is rejected when the form is parsed, with the field named; a value that is only
+missing or implausible is accepted and raised as a query by :mod:`haictrial.clinical.edit_checks`, so a
+site can save a form in progress.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+
+class FormName(StrEnum):
+    """The eCRF forms of CHALLENGE-A1; values are the form names of ``schedule.visits[].forms``."""
+
+    baseline = "baseline"
+    haic_cycle = "haic_cycle"
+    targeted_agent = "targeted_agent"
+    imaging = "imaging"
+    adverse_events = "adverse_events"
+    concomitant_medications = "concomitant_medications"
+    mdt_review = "mdt_review"
+    resection = "resection"
+    follow_up = "follow_up"
+    end_of_study = "end_of_study"
+
+
+LesionId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class CrfModel(BaseModel):
+    """Base of every eCRF payload part: strict (unknown fields are errors), frozen, finite numbers only."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class CrfForm(CrfModel):
+    """Base of a whole eCRF form."""
+
+    record_id: str | None = Field(
+        None, max_length=100, description="The EDC's identifier of this record; edit-check findings echo it."
+    )
+
+
+def field_error(field: str | Sequence[str | int], message: str, value: Any = None) -> ValidationError:
+    """A :class:`ValidationError` at ``field`` (dotted, relative to the model being validated).
+
+    Raise it from a ``model_validator``: pydantic then prefixes the location of the enclosing
+    document, and :func:`haictrial.documents.parse_model` reports ``path.to.field: message``.
+    ``value`` (a plain scalar) is shown as ``(got ...)``; leave it None when the message says it.
+    """
+    if isinstance(field, str):
+        location: tuple[str | int, ...] = tuple(int(p) if p.isdigit() else p for p in field.split("."))
+    else:
+        location = tuple(field)
+    error = PydanticCustomError("crf_rule", "{message}", {"message": message})
+    return ValidationError.from_exception_data("eCRF", [InitErrorDetails(type=error, loc=location, input=value)])
+
+
+def null_is_empty(value: object) -> object:
+    """For a ``mode="before"`` validator: a null sub-document is the same as an absent one."""
+    return {} if value is None else value
+
+
+__all__ = ["FormName", "CrfModel", "CrfForm", "field_error", "null_is_empty", "LesionId", "Text", "ShortText"]

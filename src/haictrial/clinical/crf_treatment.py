@@ -1,0 +1,351 @@
+"""Treatment eCRFs: the HAIC cycle (procedure, infusions, labs, weight), targeted-agent administrations
+and concomitant medications.
+
+Public names
+------------
+- :class:`HaicCycleForm` with :class:`HaicProcedure`, :class:`ExtrahepaticCollateral`,
+  :class:`DrugInfusion`, :class:`Interruption`, :class:`ProcedureComplicationEntry`, :class:`CycleLabs`;
+  enums :class:`AccessSite`, :class:`MicrocatheterPosition`, :class:`CollateralVessel`,
+  :class:`EmbolicAgent`, :class:`InfusionComponent`, :class:`InterruptionReason`, :class:`ProcedureComplication`.
+- :class:`TargetedAgentAdministration` (bevacizumab on day 1, cetuximab weekly).
+- :class:`ConcomitantMedication`.
+- ``HAIC_DRUGS``, ``TARGETED_AGENTS``.
+
+Clock times are ISO 8601 date-times with their UTC offset (``2026-02-01T08:30:00+08:00``): the EDC
+stores UTC and shows the site's time zone (DESIGN.md). The dose-deviation rule, the prefill from the
+planning engine and the CTCAE grading of the pre-cycle labs are in :mod:`haictrial.clinical.haic_procedure`.
+
+The procedure, as issue 7 describes CHALLENGE-A1's technique: femoral access, 5 F sheath, 3.5 F
+catheter for coeliac trunk and superior mesenteric artery angiography, 2.7 F microcatheter placed in
+the left, right or proper hepatic artery; extrahepatic collateral vessels found on angiography are
+embolised (gelatin sponge or coils) so that the infusion does not reach the stomach or duodenum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from enum import StrEnum
+
+from pydantic import AwareDatetime, Field, field_validator, model_validator
+
+from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, Text, field_error, null_is_empty
+from haictrial.clinical.patient import Drug
+from haictrial.clinical.units import Analyte, LabValue, to_si
+from haictrial.errors import UnitError
+
+#: Drugs given through the hepatic-artery microcatheter (protocol ``regimen.chemotherapy``).
+HAIC_DRUGS: frozenset[Drug] = frozenset({Drug.oxaliplatin, Drug.leucovorin, Drug.fluorouracil})
+#: Targeted agents given intravenously (protocol ``regimen.bevacizumab`` / ``regimen.cetuximab``).
+TARGETED_AGENTS: frozenset[Drug] = frozenset({Drug.bevacizumab, Drug.cetuximab})
+
+
+class AccessSite(StrEnum):
+    right_femoral = "right_femoral"
+    left_femoral = "left_femoral"
+
+
+class MicrocatheterPosition(StrEnum):
+    """Where the tip of the 2.7 F microcatheter lies during the infusion."""
+
+    left_hepatic_artery = "left_hepatic_artery"
+    right_hepatic_artery = "right_hepatic_artery"
+    proper_hepatic_artery = "proper_hepatic_artery"
+
+
+class CollateralVessel(StrEnum):
+    """Extrahepatic arteries arising from the hepatic arteries that can carry the infusion off the liver."""
+
+    gastroduodenal_artery = "gastroduodenal_artery"
+    right_gastric_artery = "right_gastric_artery"
+    accessory_left_gastric_artery = "accessory_left_gastric_artery"
+    supraduodenal_artery = "supraduodenal_artery"
+    cystic_artery = "cystic_artery"
+    falciform_artery = "falciform_artery"
+    inferior_phrenic_artery = "inferior_phrenic_artery"
+    other = "other"
+
+
+class EmbolicAgent(StrEnum):
+    gelatin_sponge = "gelatin_sponge"
+    coils = "coils"
+
+
+class InfusionComponent(StrEnum):
+    """Fluorouracil is given as a bolus and as a 46-hour infusion (protocol ``regimen.chemotherapy``)."""
+
+    bolus = "bolus"
+    infusion = "infusion"
+
+
+class InterruptionReason(StrEnum):
+    catheter_displacement = "catheter_displacement"
+    catheter_occlusion = "catheter_occlusion"
+    pump_malfunction = "pump_malfunction"
+    abdominal_pain = "abdominal_pain"
+    infusion_reaction = "infusion_reaction"
+    patient_request = "patient_request"
+    other = "other"
+
+
+class ProcedureComplication(StrEnum):
+    """Complications of the arterial procedure; each is also reported as an adverse event."""
+
+    puncture_site_hematoma = "puncture_site_hematoma"
+    pseudoaneurysm = "pseudoaneurysm"
+    arterial_dissection = "arterial_dissection"
+    hepatic_artery_occlusion = "hepatic_artery_occlusion"
+    catheter_displacement = "catheter_displacement"
+    catheter_occlusion = "catheter_occlusion"
+    contrast_reaction = "contrast_reaction"
+    abdominal_pain = "abdominal_pain"
+    other = "other"
+
+
+# --- the HAIC procedure --------------------------------------------------------------------------
+
+
+class ExtrahepaticCollateral(CrfModel):
+    vessel: CollateralVessel
+    vessel_other: ShortText | None = Field(None, description="The vessel's name when vessel is 'other'.")
+    embolised: bool
+    embolic_agents: list[EmbolicAgent] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ExtrahepaticCollateral:
+        if self.vessel == CollateralVessel.other and not self.vessel_other:
+            raise field_error("vessel_other", "required when vessel is 'other'")
+        if self.embolised and not self.embolic_agents:
+            raise field_error("embolic_agents", "an embolised vessel needs its embolic agent (gelatin_sponge, coils)")
+        if not self.embolised and self.embolic_agents:
+            raise field_error("embolic_agents", "only for an embolised vessel (embolised: true)")
+        if len(set(self.embolic_agents)) != len(self.embolic_agents):
+            raise field_error("embolic_agents", "an agent is listed twice")
+        return self
+
+
+class HaicProcedure(CrfModel):
+    """Arterial access, angiography and microcatheter placement of one cycle."""
+
+    access_site: AccessSite | None = None
+    sheath_fr: float | None = Field(None, gt=0, le=12, description="Introducer sheath, French (protocol: 5 F).")
+    catheter_fr: float | None = Field(None, gt=0, le=8, description="Angiographic catheter, French (protocol: 3.5 F).")
+    coeliac_trunk_angiography: bool | None = None
+    sma_angiography: bool | None = Field(None, description="Superior mesenteric artery angiography.")
+    microcatheter_fr: float | None = Field(None, gt=0, le=4, description="Microcatheter, French (protocol: 2.7 F).")
+    microcatheter_position: MicrocatheterPosition | None = None
+    collaterals: list[ExtrahepaticCollateral] | None = Field(
+        None, description="Extrahepatic collateral vessels found; [] = none found, null = not yet recorded."
+    )
+
+
+class Interruption(CrfModel):
+    start_at: AwareDatetime
+    stop_at: AwareDatetime | None = Field(None, description="Null: the infusion was not resumed.")
+    reason: InterruptionReason
+    reason_other: ShortText | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Interruption:
+        if self.stop_at is not None and self.stop_at < self.start_at:
+            raise field_error("stop_at", "is before start_at")
+        if self.reason == InterruptionReason.other and not self.reason_other:
+            raise field_error("reason_other", "required when reason is 'other'")
+        return self
+
+
+class DrugInfusion(CrfModel):
+    """One HAIC drug of the cycle: the planned dose (from the planning engine) and what was given."""
+
+    drug: Drug
+    component: InfusionComponent | None = Field(None, description="Fluorouracil only: bolus or infusion.")
+    planned_dose_mg: float | None = Field(None, gt=0, description="From plan_cycle, dose modification included.")
+    planned_dose_level: int | None = Field(None, ge=0, description="Dose level of settings.dose_modification.")
+    planned_dose_modification: Text | None = Field(None, description="Why the plan changed the dose, if it did.")
+    given_dose_mg: float | None = Field(None, ge=0)
+    start_at: AwareDatetime | None = None
+    stop_at: AwareDatetime | None = None
+    interruptions: list[Interruption] = Field(default_factory=list)
+    deviation_reason: Text | None = Field(
+        None, description="Why the given dose differs from the planned one (required over the protocol threshold)."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DrugInfusion:
+        if self.drug not in HAIC_DRUGS:
+            raise field_error("drug", f"{self.drug.value} is not a hepatic arterial drug; record it as targeted_agent")
+        if self.drug == Drug.fluorouracil and self.component is None:
+            raise field_error("component", "fluorouracil needs its component: bolus or infusion")
+        if self.drug != Drug.fluorouracil and self.component is not None:
+            raise field_error("component", "only fluorouracil has a bolus and an infusion component")
+        if self.start_at is not None and self.stop_at is not None and self.stop_at < self.start_at:
+            raise field_error("stop_at", "is before start_at")
+        for i, pause in enumerate(self.interruptions):
+            if self.start_at is not None and pause.start_at < self.start_at:
+                raise field_error(f"interruptions.{i}.start_at", "is before the infusion's start_at")
+            end = pause.stop_at or pause.start_at
+            if self.stop_at is not None and end > self.stop_at:
+                raise field_error(f"interruptions.{i}.stop_at", "is after the infusion's stop_at")
+        return self
+
+    @property
+    def label(self) -> str:
+        return f"{self.drug.value} {self.component.value}" if self.component else self.drug.value
+
+
+class ProcedureComplicationEntry(CrfModel):
+    complication: ProcedureComplication
+    verbatim: ShortText | None = Field(None, description="Required when complication is 'other'.")
+
+    @model_validator(mode="after")
+    def _other_needs_words(self) -> ProcedureComplicationEntry:
+        if self.complication == ProcedureComplication.other and not self.verbatim:
+            raise field_error("verbatim", "required when complication is 'other'")
+        return self
+
+
+class CycleLabs(CrfModel):
+    """Laboratory values drawn before the cycle, each ``{value, unit}``; graded with CTCAE v5.0."""
+
+    date: dt.date | None = None
+    wbc: LabValue | None = None
+    neutrophils: LabValue | None = None
+    platelets: LabValue | None = None
+    hemoglobin: LabValue | None = None
+    total_bilirubin: LabValue | None = None
+    albumin: LabValue | None = None
+    inr: LabValue | None = None
+    alt: LabValue | None = None
+    ast: LabValue | None = None
+    creatinine: LabValue | None = None
+
+    @model_validator(mode="after")
+    def _units_known_values_possible(self) -> CycleLabs:
+        for name, lab in self.reported().items():
+            try:
+                to_si(name, lab.value, lab.unit)
+            except UnitError as exc:
+                raise field_error(f"{name.value}.unit", exc.message) from None
+            if not math.isfinite(lab.value):
+                raise field_error(f"{name.value}.value", "a laboratory value must be a finite number")
+            if lab.value < 0:
+                raise field_error(f"{name.value}.value", "a laboratory value cannot be negative")
+        return self
+
+    def reported(self) -> dict[Analyte, LabValue]:
+        """The values reported, by analyte."""
+        found: dict[Analyte, LabValue] = {}
+        for name in Analyte:
+            lab = getattr(self, name.value)
+            if lab is not None:
+                found[name] = lab
+        return found
+
+    def si(self, name: Analyte | str) -> float | None:
+        """The value of ``name`` in its SI unit (:mod:`haictrial.clinical.units`), None when not reported."""
+        lab: LabValue | None = getattr(self, Analyte(name).value)
+        return None if lab is None else lab.si(name)
+
+
+class HaicCycleForm(CrfForm):
+    """The HAIC cycle eCRF: one admission for one cycle of hepatic arterial FOLFOX."""
+
+    cycle: int = Field(ge=1)
+    admission_date: dt.date | None = None
+    discharge_date: dt.date | None = None
+    procedure: HaicProcedure = Field(default_factory=HaicProcedure)
+    infusions: list[DrugInfusion] = Field(default_factory=list)
+    catheter_removed_at: AwareDatetime | None = None
+    complications: list[ProcedureComplicationEntry] | None = Field(
+        None, description="Procedure complications; [] = none, null = not yet recorded."
+    )
+    pre_cycle_labs: CycleLabs = Field(default_factory=CycleLabs)
+    weight_kg: float | None = Field(None, gt=0, description="Weight at this admission: the next cycle's BSA uses it.")
+
+    _null_is_empty = field_validator("procedure", "pre_cycle_labs", mode="before")(null_is_empty)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> HaicCycleForm:
+        if self.admission_date and self.discharge_date and self.discharge_date < self.admission_date:
+            raise field_error("discharge_date", "is before admission_date")
+        seen: dict[tuple[Drug, InfusionComponent | None], int] = {}
+        for i, infusion in enumerate(self.infusions):
+            key = (infusion.drug, infusion.component)
+            if key in seen:
+                raise field_error(
+                    f"infusions.{i}.drug", f"{infusion.label} is already recorded (infusions[{seen[key]}])"
+                )
+            seen[key] = i
+        if self.catheter_removed_at is not None:
+            for i, infusion in enumerate(self.infusions):
+                if infusion.stop_at is not None and self.catheter_removed_at < infusion.stop_at:
+                    raise field_error(
+                        "catheter_removed_at", f"is before the end of the {infusion.label} infusion (infusions[{i}])"
+                    )
+        return self
+
+
+# --- targeted agents and concomitant medications ----------------------------------------------------
+
+
+class TargetedAgentAdministration(CrfForm):
+    """One intravenous dose of bevacizumab (day 1 of each cycle) or cetuximab (weekly)."""
+
+    drug: Drug
+    cycle: int = Field(ge=1)
+    day: int = Field(ge=1, description="Day of the cycle (day 1 = the HAIC admission).")
+    date: dt.date | None = None
+    planned_dose_mg: float | None = Field(None, gt=0)
+    given_dose_mg: float | None = Field(None, ge=0)
+    start_at: AwareDatetime | None = None
+    stop_at: AwareDatetime | None = None
+    deviation_reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TargetedAgentAdministration:
+        if self.drug not in TARGETED_AGENTS:
+            raise field_error("drug", f"{self.drug.value} is not a targeted agent (bevacizumab, cetuximab)")
+        if self.start_at is not None and self.stop_at is not None and self.stop_at < self.start_at:
+            raise field_error("stop_at", "is before start_at")
+        return self
+
+
+class ConcomitantMedication(CrfForm):
+    """A medication other than the study drugs."""
+
+    name: ShortText
+    indication: ShortText | None = None
+    start_date: dt.date | None = None
+    stop_date: dt.date | None = None
+    ongoing: bool | None = None
+    dose_text: ShortText | None = Field(None, description="Dose, route and frequency as written, e.g. '10 mg po qd'.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ConcomitantMedication:
+        if self.start_date and self.stop_date and self.stop_date < self.start_date:
+            raise field_error("stop_date", "is before start_date")
+        if self.stop_date is not None and self.ongoing:
+            raise field_error("ongoing", "a medication with a stop date is not ongoing")
+        return self
+
+
+__all__ = [
+    "HAIC_DRUGS",
+    "TARGETED_AGENTS",
+    "AccessSite",
+    "CollateralVessel",
+    "ConcomitantMedication",
+    "CycleLabs",
+    "DrugInfusion",
+    "EmbolicAgent",
+    "ExtrahepaticCollateral",
+    "HaicCycleForm",
+    "HaicProcedure",
+    "InfusionComponent",
+    "Interruption",
+    "InterruptionReason",
+    "MicrocatheterPosition",
+    "ProcedureComplication",
+    "ProcedureComplicationEntry",
+    "TargetedAgentAdministration",
+]
