@@ -73,7 +73,14 @@ def haic_cycle(number: int, admission: str, first_day: str, third_day: str) -> d
 
 
 def cetuximab(cycle: int, day: int, date: str, dose: float) -> dict[str, Any]:
-    return {"drug": "cetuximab", "cycle": cycle, "day": day, "date": date, "planned_dose_mg": dose, "given_dose_mg": dose}
+    return {
+        "drug": "cetuximab",
+        "cycle": cycle,
+        "day": day,
+        "date": date,
+        "planned_dose_mg": dose,
+        "given_dose_mg": dose,
+    }
 
 
 def complete_subject() -> dict[str, Any]:

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from haictrial.clinical.adverse_events import AdverseEvent
 from haictrial.clinical.crf_base import CrfModel, FormName, field_error
@@ -64,6 +65,7 @@ from haictrial.clinical.crf_treatment import (
 from haictrial.clinical.follow_up import EndOfStudy, FollowUpVisit, SubsequentTherapy, VitalStatus
 from haictrial.clinical.resectability import MdtReview
 from haictrial.clinical.surgery import LiverResection, PostoperativeComplication, ResectionPathology
+from haictrial.errors import InputError
 
 #: Form name -> the attribute of :class:`SubjectForms` that holds its records.
 FORM_ATTRIBUTES: dict[FormName, str] = {
@@ -109,6 +111,20 @@ class SubjectForms(CrfModel):
     resections: list[LiverResection] = Field(default_factory=list)
     follow_up: list[FollowUpVisit] = Field(default_factory=list)
     end_of_study: EndOfStudy | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _adverse_event_paths(cls, data: Any) -> Any:
+        # AdverseEvent raises InputError naming its own field ("resolution_date"); put it on its path here.
+        events = data.get("adverse_events") if isinstance(data, dict) else None
+        for i, event in enumerate(events if isinstance(events, list) else []):
+            try:
+                AdverseEvent.model_validate(event)
+            except InputError as exc:
+                raise field_error(("adverse_events", i, *(exc.field or "").split(".")), exc.message) from None
+            except ValidationError:
+                pass  # reported with its full path by the normal validation
+        return data
 
     @model_validator(mode="after")
     def _one_subject(self) -> SubjectForms:
