@@ -114,6 +114,8 @@ def _database() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # Tests use a file too (not shared-cache memory), so that concurrent connections behave as in production.
+        config["TEST"] = {"NAME": str(DATA_DIR / "test-haictrial.sqlite3")}
     return config
 
 

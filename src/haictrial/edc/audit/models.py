@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 GENESIS_HASH = "0" * 64
@@ -89,3 +90,12 @@ class AuditedRecord(models.Model):
 
     def audit_scope(self) -> AuditScope:
         raise NotImplementedError
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # One transaction with its history record and audit entry: a refused entry undoes the save.
+        with transaction.atomic(using=kwargs.get("using")):
+            super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        with transaction.atomic(using=kwargs.get("using")):
+            return super().delete(*args, **kwargs)
