@@ -116,6 +116,7 @@ CASES: list[tuple[str, Mutation, str, str, Severity]] = [
     ("margin missing, no residual", setter("resections.0.pathology.margin_mm", None), "REQ-resection-pathology.margin_mm-if", "resections[0].pathology.margin_mm", Severity.error),
     ("dead without a death date", append("follow_up", {"date": "2026-06-20", "vital_status": "dead"}), "REQ-follow_up-death_date-if", "follow_up[1].death_date", Severity.error),
     ("progression without its date", append("follow_up", {"date": "2026-06-20", "vital_status": "alive", "disease_event": "recurrence", "event_sites": ["liver"]}), "REQ-follow_up-event_date-if", "follow_up[1].event_date", Severity.error),
+    ("progression without its sites", append("follow_up", {"date": "2026-06-20", "vital_status": "alive", "disease_event": "progression", "event_date": "2026-06-01"}), "REQ-follow_up-event_sites-if", "follow_up[1].event_sites", Severity.error),
     ("new lesions not answered", setter("imaging.0.new_lesions", None), "REQ-imaging-new_lesions-if", "imaging[0].new_lesions", Severity.error),
     # ranges with units (contracts/plan.md: 25-250 kg, 100-250 cm)
     ("weight in lb", setter("baseline.demographics.weight_kg", 260), "RNG-baseline-weight_kg", "baseline.demographics.weight_kg", Severity.warning),

@@ -235,7 +235,7 @@ def _required() -> list[EditCheck]:
         ),
         (
             FormName.follow_up,
-            "event_sites",
+            "event_sites+",
             lambda r: r.disease_event is not None,
             "give the site(s) of the progression or recurrence",
         ),
@@ -252,12 +252,14 @@ def _required() -> list[EditCheck]:
             "true or false (RECIST 1.1 section 4.3.4)",
         ),
     ]
-    for form, name, when, message in conditional:
+    for form, entry, when, message in conditional:
+        name = entry.removesuffix("+")
         checks.append(
             RequiredField(
                 id=f"REQ-{form.value}-{name}-if",
                 form=form,
                 field=name,
+                non_empty=entry.endswith("+"),
                 message=message,
                 when=when,
                 reference="issue 7 eCRF specification (conditional fields)",
