@@ -130,7 +130,7 @@ def make_source(n: int, seed: int = 7, screen_failures: int | None = None) -> An
                 "best_percent_change": best,
                 "response_confirmed": None if bor is None else bor == "PR",
                 "morphologic_response": str(rng.choice(["optimal", "incomplete", "none"])) if responses else None,
-                "mdt_decision": "resectable" if resected else ("unresectable" if responses else None),
+                "mdt_decision": "resect" if resected else ("not_resectable" if responses else None),
                 "resection_date": resection,
                 "resection_margin": margin,
                 "progression_date": progression,

@@ -16,15 +16,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from haictrial.reports.dictionary import AGENTS, MUTATION, SEXES, SIDES
+from haictrial.reports.dictionary import AGENTS, MUTATION, NO_AGENT, SEXES, SIDES
 from haictrial.reports.i18n import _
 
 CEA_HIGH_NG_ML = 200.0  # Fong 1999 clinical risk score
 LESION_BANDS = ((1, 4, "1-4"), (5, 9, "5-9"), (10, None, ">= 10"))
 
 
+def agent_groups(adsl: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """Patients by targeted agent; those the rule could not assign form a last group only if there are any."""
+    groups = [(agent, adsl[adsl["targeted_agent"] == agent]) for agent in AGENTS]
+    unassigned = adsl[adsl["targeted_agent"].isna()]
+    return groups + ([(NO_AGENT, unassigned)] if len(unassigned) else [])
+
+
 def _groups(adsl: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    return [("overall", adsl)] + [(agent, adsl[adsl["targeted_agent"] == agent]) for agent in AGENTS]
+    return [("overall", adsl), *agent_groups(adsl)]
 
 
 def _continuous(values: pd.Series) -> dict[str, Any]:
@@ -107,8 +114,8 @@ def _cell(value: dict[str, Any], kind: str) -> str:
 def baseline_table(adsl: pd.DataFrame, rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Table 1 formatted for the report: one column per group with its n in the header."""
     headers = {"overall": _("Overall (n = {n})").format(n=len(adsl))}
-    for agent in AGENTS:
-        headers[agent] = f"{agent} (n = {int((adsl['targeted_agent'] == agent).sum())})"
+    for agent, frame in agent_groups(adsl):
+        headers[agent] = f"{_(agent) if agent == NO_AGENT else agent} (n = {len(frame)})"
     out = []
     for row in rows:
         label = row["characteristic"] if not row["level"] else f"{row['characteristic']}: {row['level']}"

@@ -2,7 +2,7 @@
 resected, and each enrolled patient's status at the data cut-off.
 
 The counts add up: screened = not eligible + eligible but not enrolled + enrolled, and enrolled =
-in follow-up + completed + lost to follow-up + withdrawn + other + died.
+in follow-up + each end-of-study reason + died.
 
 References
 ----------
@@ -20,7 +20,15 @@ from matplotlib.figure import Figure
 from haictrial.reports.datasets import AnalysisDatasets
 from haictrial.reports.i18n import _
 
-STATUSES = ("in_follow_up", "completed", "lost_to_follow_up", "withdrawal", "other", "died")
+STATUSES = (
+    "in_follow_up",
+    "completed_follow_up",
+    "lost_to_follow_up",
+    "withdrawal_of_consent",
+    "investigator_decision",
+    "other",
+    "died",
+)
 
 
 def consort_counts(ds: AnalysisDatasets) -> dict[str, Any]:
@@ -77,9 +85,10 @@ def consort_table(counts: dict[str, Any]) -> pd.DataFrame:
     rows += [(f"  {m}", v) for m, v in counts["resected_by_margin"].items()]
     labels = {
         "in_follow_up": _("In follow-up at cut-off"),
-        "completed": _("Completed the study"),
+        "completed_follow_up": _("Completed follow-up"),
         "lost_to_follow_up": _("Lost to follow-up"),
-        "withdrawal": _("Withdrew"),
+        "withdrawal_of_consent": _("Withdrew consent"),
+        "investigator_decision": _("Withdrawn by the investigator"),
         "other": _("Left the study for another reason"),
         "died": _("Died"),
     }
@@ -134,9 +143,10 @@ def consort_figure(counts: dict[str, Any]) -> Figure:
     end = [
         _("Status at data cut-off"),
         _("In follow-up: {n}").format(n=status["in_follow_up"]),
-        _("Completed: {n}").format(n=status["completed"]),
+        _("Completed follow-up: {n}").format(n=status["completed_follow_up"]),
         _("Lost to follow-up: {n}").format(n=status["lost_to_follow_up"]),
-        _("Withdrew: {n}").format(n=status["withdrawal"]),
+        _("Withdrew consent: {n}").format(n=status["withdrawal_of_consent"]),
+        _("Withdrawn by the investigator: {n}").format(n=status["investigator_decision"]),
         _("Other reason: {n}").format(n=status["other"]),
         _("Died: {n}").format(n=status["died"]),
     ]

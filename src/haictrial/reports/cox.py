@@ -44,11 +44,20 @@ def cox_model(adsl: pd.DataFrame, adtte: pd.DataFrame) -> dict[str, Any]:
             "cea_above_200": (data["cea_ng_ml"] > CEA_HIGH_NG_ML).astype(float).where(data["cea_ng_ml"].notna()),
         }
     )
-    base = {"endpoint": "OS", "covariates": list(COVARIATES), "references": REFERENCES}
+    recorded = [c for c in COVARIATES if frame[c].notna().any()]
+    references = {k: v for k, v in REFERENCES.items() if k in recorded}
+    base = {
+        "endpoint": "OS",
+        "covariates": recorded,
+        "not_recorded": [c for c in COVARIATES if c not in recorded],
+        "references": references,
+    }
     if frame.empty:
         return base | {"note": _("no enrolled patient")}
+    if not recorded:
+        return base | {"note": _("no prespecified factor is recorded")}
     try:
-        fit = cox_regression(frame, "time_days", "event", list(COVARIATES), reference=REFERENCES)
+        fit = cox_regression(frame, "time_days", "event", recorded, reference=references)
     except DomainError as exc:
         return base | {"note": _("not estimable: {reason}").format(reason=exc)}
     return base | {

@@ -62,6 +62,7 @@ class AnalysisDatasets:
     adtte: pd.DataFrame = field(default_factory=lambda: empty(ADTTE))
     cutoff: dt.date | None = None
     source: str = ""
+    notes: list[str] = field(default_factory=list)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), pd.DataFrame)}
@@ -219,14 +220,10 @@ def _response_at_cutoff(adsl: pd.DataFrame, adrs: pd.DataFrame, subjects: set[st
             settings.recist_confirmation_days.value,
             settings.recist_min_sd_days.value,
         )
-        until = (
-            after
-            if best.progression_date is None
-            else after[after["assessment_date"] <= pd.Timestamp(best.progression_date)]
-        )
         adsl.loc[where, "best_overall_response"] = best.response.value
         adsl.loc[where, "response_confirmed"] = best.confirmed
-        adsl.loc[where, "best_percent_change"] = until["percent_change"].min()
+        # the waterfall value: over every assessment with a sum, as evaluate_recist's best_percent_change
+        adsl.loc[where, "best_percent_change"] = group.loc[~group["baseline"], "percent_change"].min()
     for subject_id in subjects - set(rows["subject_id"]):
         where = adsl.index[adsl["subject_id"] == subject_id]
         adsl.loc[where, ["best_overall_response", "best_percent_change", "response_confirmed"]] = pd.NA
@@ -320,8 +317,10 @@ def derive_adtte(adsl: pd.DataFrame) -> pd.DataFrame:
 def prepare(ds: AnalysisDatasets, protocol: Protocol, cutoff: dt.date | None = None) -> AnalysisDatasets:
     """Checked, cut-off and derived analysis data sets (see the module docstring).
 
-    ``cutoff`` None: no cut-off; the last date in the data is stated as the cut-off.
+    ``cutoff`` None: the data sets' own cut-off (``ds.cutoff``, e.g. a synthetic cohort's), else the
+    last date in the data.
     """
+    cutoff = cutoff or ds.cutoff
     adsl = conform(ADSL, ds.adsl)
     adrs = conform(ADRS, ds.adrs)
     adae = conform(ADAE, ds.adae)

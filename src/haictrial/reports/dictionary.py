@@ -20,18 +20,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from haictrial.clinical.follow_up import EndOfStudyReason
+from haictrial.clinical.resectability import MdtDecision
+
 Kind = Literal["string", "int", "float", "bool", "date"]
 
 SEXES = ("male", "female")
 SIDES = ("left", "right")
 MUTATION = ("wild_type", "mutant", "unknown")
 AGENTS = ("bevacizumab", "cetuximab")
+NO_AGENT = "no_targeted_agent"  # the analysis group of patients the agent rule could not assign
 BEST_RESPONSES = ("CR", "PR", "SD", "PD", "NE")
 TIMEPOINT_RESPONSES = ("CR", "PR", "SD", "PD", "NE", "NON_CR_NON_PD")
 MORPHOLOGIC = ("optimal", "incomplete", "none")
-MDT_DECISIONS = ("resectable", "potentially_resectable", "unresectable")
+MDT_DECISIONS = tuple(d.value for d in MdtDecision)  # the MDT review eCRF's codes
 MARGINS = ("R0", "R1", "R2")
-OFF_STUDY = ("completed", "lost_to_follow_up", "withdrawal", "death", "other")
+OFF_STUDY = tuple(r.value for r in EndOfStudyReason)  # the end-of-study eCRF's codes
 ATTRIBUTIONS = ("unrelated", "unlikely", "possible", "probable", "definite")
 RELATED = ("possible", "probable", "definite")
 ENDPOINTS = ("OS", "PFS", "RFS")
@@ -116,8 +120,9 @@ ADSL = DatasetSpec(
             "targeted_agent",
             "string",
             "Targeted agent assigned by the protocol's rule: bevacizumab if right-sided or RAS/BRAF mutant, "
-            "else cetuximab.",
+            "cetuximab if left-sided and all wild type; null when the rule could not choose (a test missing).",
             "EDC enrolment (clinical/regimen rule)",
+            nullable=True,
             values=AGENTS,
         ),
         _c(
@@ -132,7 +137,8 @@ ADSL = DatasetSpec(
         _c(
             "best_percent_change",
             "float",
-            "Largest decrease (smallest value) of the sum of target-lesion diameters from baseline, before PD.",
+            "Most negative (or least positive) change of the sum of target-lesion diameters from baseline over "
+            "every assessment with a complete sum: the waterfall value (RECIST engine, evaluate_recist).",
             "imaging eCRF, RECIST engine",
             unit="%",
             nullable=True,
@@ -208,7 +214,7 @@ ADSL = DatasetSpec(
         _c(
             "status",
             "string",
-            "Status at the cut-off: died, lost_to_follow_up, withdrawal, completed, other or in_follow_up.",
+            "Status at the cut-off: died, in_follow_up, or the end-of-study reason (off_study_reason).",
             "derived from death_date and off_study_reason",
             derived=True,
         ),

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from haictrial.reports.dictionary import AGENTS, BEST_RESPONSES, MORPHOLOGIC, SIDES
+from haictrial.reports.baseline import agent_groups
+from haictrial.reports.dictionary import BEST_RESPONSES, MORPHOLOGIC, SIDES
 from haictrial.reports.i18n import _
 from haictrial.stats.binomial import binomial_ci
 
@@ -62,7 +63,9 @@ def ctrr(adsl: pd.DataFrame) -> dict[str, Any]:
     """CTRR: R0 resections / enrolled, overall, by targeted agent and by sidedness."""
     flag = adsl["converted"]
     out = proportion(int(flag.sum()), len(adsl))
-    out["by_targeted_agent"] = _by(adsl, flag, "targeted_agent", AGENTS)
+    out["by_targeted_agent"] = {
+        agent: proportion(int(flag[frame.index].sum()), len(frame)) for agent, frame in agent_groups(adsl)
+    }
     out["by_sidedness"] = _by(adsl, flag, "sidedness", SIDES)
     return out
 

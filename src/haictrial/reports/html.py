@@ -100,6 +100,10 @@ def render_html(results: Results, figures: dict[str, Path], captions: dict[str, 
         "Overall survival; covariates: right versus left primary, RAS mutant versus wild type, number of liver "
         "metastases (per lesion), baseline CEA above 200 ng/mL. Complete cases."
     )
+    if cox.get("not_recorded"):
+        cox_text += " " + _("Not recorded in these data, so left out: {names}.").format(
+            names=", ".join(cox["not_recorded"])
+        )
     if "n" in cox:
         cox_text += " " + _("n = {n}, events = {events}, excluded for missing values = {missing}.").format(
             n=cox["n"], events=cox["events"], missing=cox["excluded_missing"]

@@ -75,7 +75,7 @@ def compute_results(ds: AnalysisDatasets, protocol: Protocol, landmark_days: int
         "landmark": landmark,
         "cox": cox,
         "accrual": accrual,
-        "notes": notes(counts, efficacy_result, surv),
+        "notes": [*ds.notes, *notes(counts, efficacy_result, surv)],
     }
     tables = {
         "consort": consort.consort_table(counts),
