@@ -7,10 +7,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_source
 from scipy import stats
 from test_datasets import datasets, subject
 
+from conftest import make_source
 from haictrial.reports.datasets import prepare
 from haictrial.reports.results import compute_results
 from haictrial.stats.survival import kaplan_meier
@@ -216,3 +216,23 @@ def test_landmark_classifies_by_resection_before_it_and_excludes_early_deaths(pr
     assert (lm["groups"]["not_converted"]["n"], lm["groups"]["not_converted"]["events"]) == (2, 2)
     assert lm["logrank"] is not None
     assert "guarantee-time bias" in lm["rationale"]
+
+
+def test_patients_the_agent_rule_could_not_assign_form_their_own_group(protocol):
+    """Protocol ``targeted_agent`` rule: left-sided with BRAF untested cannot be assigned (clinical/regimen)."""
+    ds = prepare(
+        datasets(
+            [
+                subject("CHA-001-0001", resection_date="2024-04-01", resection_margin="R0"),
+                subject("CHA-001-0002", targeted_agent="bevacizumab", sidedness="right"),
+                subject("CHA-001-0003", targeted_agent=None, braf_status="unknown"),
+            ]
+        ),
+        protocol,
+    )
+    r = compute_results(ds, protocol).data
+    groups = r["ctrr"]["by_targeted_agent"]
+    assert list(groups) == ["bevacizumab", "cetuximab", "no_targeted_agent"]
+    assert [(g["x"], g["n"]) for g in groups.values()] == [(0, 1), (1, 1), (0, 1)]
+    sex = next(row for row in r["baseline"] if row["level"] == "female")
+    assert sex["no_targeted_agent"]["denominator"] == 1

@@ -1,0 +1,73 @@
+"""Benchmark: the whole analysis report (``haictrial report --from-synth``) for 300 and 30 000 synthetic subjects.
+
+For each size a synthetic cohort is generated and written once (not timed). Then the script times
+
+* the baseline: loading the data alone (:func:`haictrial.reports.from_synth.from_synth`: reading the
+  Parquet tables and evaluating every patient's RECIST document), and
+* the report: loading plus :func:`haictrial.reports.build.build_report` (data sets, results, nine figures
+  as PNG and SVG, report.html and report.pdf),
+
+and prints both, their ratio and the goal (300: under 15 s; 30 000: under 2 min, on 2 cores).
+``subjects`` is the generator's number of screened patients; the enrolled count is printed too.
+
+Run: ``.venv/bin/python bench/bench_report.py [--sizes 300 30000] [--seed 1]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import tempfile
+import time
+from pathlib import Path
+
+from haictrial.protocol import load_protocol
+from haictrial.reports.build import build_report
+from haictrial.reports.from_synth import from_synth
+from haictrial.synth.cohort import generate_cohort
+from haictrial.synth.writer import write_cohort
+
+GOALS_S = {300: 15.0, 30_000: 120.0}
+START = dt.date(2023, 5, 1)
+
+
+def bench(subjects: int, seed: int, root: Path) -> tuple[float, float, int, dict[str, float]]:
+    protocol = load_protocol()
+    data = root / f"synth-{subjects}"
+    write_cohort(generate_cohort(subjects, seed, START), data)
+    started = time.perf_counter()
+    datasets = from_synth(data, protocol)
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    datasets = from_synth(data, protocol)
+    result = build_report(datasets, root / f"report-{subjects}", protocol)
+    report_s = time.perf_counter() - started
+    return load_s, report_s, int(result.results["enrolled"]), result.timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 30_000])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    print(f"{'subjects':>9} {'enrolled':>9} {'load s':>8} {'report s':>9} {'ratio':>6} {'goal s':>7}  verdict")
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
+        for size in args.sizes:
+            load_s, report_s, enrolled, timings = bench(size, args.seed, Path(tmp))
+            goal = GOALS_S.get(size)
+            verdict = "-" if goal is None else ("ok" if report_s < goal else "OVER GOAL")
+            failed |= verdict == "OVER GOAL"
+            goal_text = "-" if goal is None else f"{goal:.0f}"
+            print(
+                f"{size:>9} {enrolled:>9} {load_s:>8.2f} {report_s:>9.2f} {report_s / load_s:>5.1f}x "
+                f"{goal_text:>7}  {verdict}"
+            )
+            slowest = sorted(timings.items(), key=lambda kv: -kv[1])[:4]
+            print("          slowest steps: " + ", ".join(f"{k} {v:.2f} s" for k, v in slowest))
+    if failed:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
