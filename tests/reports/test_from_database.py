@@ -38,7 +38,10 @@ def test_the_report_reads_screenings_and_subjects_from_the_database(edc, tmp_pat
     consort = results["consort"]
     assert (consort["screened"], consort["not_eligible"], consort["enrolled"]) == (3, 1, 2)
     assert consort["excluded_by_criterion"] == {"I6": 1, "E1": 1}  # failed and unknown criteria
-    assert results["report"]["source"].startswith("EDC database: screening and enrolment only")
+    assert results["report"]["source"].startswith("EDC database")
+    # subject 1's eCRFs: R0 resection (3 mm margin), a PR confirmed 35 days later, two cycles, CEA 245 ng/mL
+    assert (results["ctrr"]["x"], results["consort"]["treated"]) == (1, 1)
+    assert results["response"]["best_overall_response"]["PR"] == 1
     adsl = pd.read_csv(tmp_path / "datasets" / "adsl.csv", dtype=str)
     assert adsl["subject_id"].tolist() == ["CHA-001-0001", "CHA-001-0002"]
     # enrolled 18:30 UTC on 11 March = 12 March in the site's time zone (Asia/Shanghai)
@@ -49,6 +52,13 @@ def test_the_report_reads_screenings_and_subjects_from_the_database(edc, tmp_pat
         "mutant",
         "5",
         "30.0",
+    ]
+    # the baseline eCRF replaces the screening values where it has them (2 lesions, 48 mm, CEA)
+    assert adsl.loc[0, ["lesion_count", "largest_lesion_mm", "cea_ng_ml", "cycles_received"]].tolist() == [
+        "2",
+        "48.0",
+        "245.0",
+        "2",
     ]
 
 

@@ -1,11 +1,11 @@
 """Analysis data sets from the EDC database (the Django models of :mod:`haictrial.edc`).
 
-What the EDC holds today: screenings (the de-identified patient document and the engine's verdict)
-and enrolled subjects (enrolment time, targeted agent, treatment start). From them come the
-screening log and the ADSL baseline columns. The EDC has no eCRFs yet for HAIC cycles, imaging,
-adverse events, MDT review, resection or follow-up, so ADEX, ADRS and ADAE are empty and the ADSL
-outcome columns are null; each subject's last contact is its last recorded date (enrolment or
-treatment start). The report states this in its data source line.
+Screenings (the de-identified patient document and the engine's verdict) give the screening log and
+the baseline columns known at screening; each enrolled subject's eCRF records, read as the core's
+:class:`~haictrial.clinical.crf_models.SubjectForms` by the EDC's own service, give the rest through
+:func:`haictrial.reports.from_forms.subject_rows` (baseline eCRF values such as CEA replace the
+screening ones; treatment, imaging, adverse events, MDT, resection, follow-up, end of study).
+A subject whose stored forms no longer parse keeps its screening baseline and is named in the notes.
 
 Enrolment dates are taken in the site's time zone (protocol setting ``site_time_zone``; stored times
 are UTC).
@@ -19,16 +19,12 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from haictrial.errors import InputError
+from haictrial.errors import DomainError, InputError
 from haictrial.protocol.schema import Protocol
 from haictrial.reports.datasets import AnalysisDatasets, empty
 from haictrial.reports.dictionary import ADAE, ADEX, ADRS
+from haictrial.reports.from_forms import subject_rows
 from haictrial.reports.patient_columns import baseline_columns, failed_criteria
-
-SOURCE_NOTE = (
-    "EDC database: screening and enrolment only (the EDC has no eCRFs yet for HAIC cycles, imaging, "
-    "adverse events, resection or follow-up)"
-)
 
 
 def _local_date(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
@@ -80,10 +76,10 @@ def _read(protocol: Protocol, user: Any) -> AnalysisDatasets:
         ],
         columns=["screening_id", "site", "screening_date", "eligible", "failed_criteria", "subject_id"],
     )
-    subject_rows = list(subjects.order_by("subject_id"))
-    baseline = baseline_columns([s.screening.patient or {} for s in subject_rows], protocol)
+    subject_list = list(subjects.order_by("subject_id"))
+    baseline = baseline_columns([s.screening.patient or {} for s in subject_list], protocol)
     rows = []
-    for s in subject_rows:
+    for s in subject_list:
         enrolment = _local_date(s.enrolled_at, zone)
         rows.append(
             {
@@ -96,29 +92,55 @@ def _read(protocol: Protocol, user: Any) -> AnalysisDatasets:
                 "off_study_reason": "other" if s.status == SubjectStatus.off_study else None,
             }
         )
-    adsl = pd.concat(
-        [
-            pd.DataFrame(
-                rows,
-                columns=[
-                    "subject_id",
-                    "site",
-                    "enrolment_date",
-                    "cea_ng_ml",
-                    "targeted_agent",
-                    "last_contact_date",
-                    "off_study_reason",
-                ],
-            ),
-            baseline,
-        ],
-        axis=1,
-    )
+    adsl = pd.concat([pd.DataFrame(rows, columns=list(rows[0]) if rows else None), baseline], axis=1)
+    adrs, adae, adex, notes = _forms(subject_list, adsl, protocol)
     return AnalysisDatasets(
         adsl=adsl,
-        adrs=empty(ADRS),
-        adae=empty(ADAE),
-        adex=empty(ADEX),
+        adrs=adrs if len(adrs) else empty(ADRS),
+        adae=adae if len(adae) else empty(ADAE),
+        adex=adex if len(adex) else empty(ADEX),
         screening_log=log,
-        source=f"{SOURCE_NOTE}; {connection.vendor}",
+        source=f"EDC database ({connection.vendor})",
+        notes=notes,
     )
+
+
+def _forms(
+    subject_list: list[Any], adsl: pd.DataFrame, protocol: Protocol
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+    """Fill ``adsl`` from each subject's eCRFs; the ADRS, ADAE and ADEX rows and the notes."""
+    from haictrial.edc.crfs.models import FormRecord
+    from haictrial.edc.crfs.services import subject_forms
+
+    records: dict[int, list[Any]] = {}
+    for record in FormRecord.objects.filter(subject__in=[s.pk for s in subject_list]):
+        records.setdefault(record.subject_id, []).append(record)
+    adrs: list[dict[str, Any]] = []
+    adae: list[dict[str, Any]] = []
+    adex: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for index, subject in enumerate(subject_list):
+        mine = records.get(subject.pk, [])
+        if not mine:
+            continue
+        try:
+            forms, _keys = subject_forms(subject, mine)
+        except DomainError as exc:
+            problems.append(f"{subject.subject_id}: {exc}")
+            continue
+        found = subject_rows(forms, protocol)
+        for column, value in found.adsl.items():
+            if column != "subject_id" and (value is not None or column not in _KEEP_UNLESS_ENTERED):
+                adsl.at[index, column] = value
+        adrs += found.adrs
+        adae += found.adae
+        adex += found.adex
+        problems += found.problems
+    notes = []
+    if problems:
+        notes.append(f"{len(problems)} eCRF problems kept data out of the analysis (first: {problems[0]}).")
+    return pd.DataFrame(adrs), pd.DataFrame(adae), pd.DataFrame(adex), notes
+
+
+#: Columns known before the eCRFs (screening, subject status): an eCRF value replaces them only when entered.
+_KEEP_UNLESS_ENTERED = ("ecog", "lesion_count", "largest_lesion_mm", "cea_ng_ml", "off_study_reason")

@@ -1,4 +1,4 @@
-"""Seeds a fresh EDC database (HAICTRIAL_DATA_DIR) with one site, three screenings and two subjects.
+"""Seeds a fresh EDC database (HAICTRIAL_DATA_DIR): one site, three screenings, two subjects, eCRFs of one.
 
 Run in a subprocess by tests/reports/test_from_database.py, so that Django's set-up stays out of the
 other report tests.
@@ -71,4 +71,51 @@ for number, (doc, eligible, statuses, agent) in enumerate(rows, start=1):
             ),
             user=None,
         )
+# eCRFs of subject 1: baseline (CEA), two HAIC cycles, a confirmed PR, MDT "resect", an R0 resection, follow-up
+from haictrial.edc.crfs.models import FormRecord  # noqa: E402
+
+subject = Subject.objects.get(subject_id="CHA-001-0001")
+lesions = [
+    {"id": "T1", "segments": ["S7"], "longest_diameter_mm": 48, "role": "target"},
+    {"id": "T2", "segments": ["S4"], "longest_diameter_mm": 31, "role": "target"},
+]
+forms = [
+    (
+        "baseline",
+        None,
+        "2025-03-10",
+        {
+            "visit_date": "2025-03-10",
+            "ecog": 0,
+            "baseline_imaging_date": "2025-03-08",
+            "tumour_markers": {"cea_ng_per_ml": 245.0},
+            "lesions": lesions,
+        },
+    ),
+    ("haic_cycle", 1, "2025-03-20", {"cycle": 1, "admission_date": "2025-03-20"}),
+    ("haic_cycle", 2, "2025-04-14", {"cycle": 2, "admission_date": "2025-04-14"}),
+    ("imaging", None, "2025-05-01", {"date": "2025-05-01", "target_mm": {"T1": 30, "T2": 20}, "new_lesions": False}),
+    ("imaging", None, "2025-06-05", {"date": "2025-06-05", "target_mm": {"T1": 28, "T2": 18}, "new_lesions": False}),
+    ("mdt_review", None, "2025-06-08", {"date": "2025-06-08", "decision": "resect"}),
+    (
+        "resection",
+        None,
+        "2025-06-20",
+        {"date": "2025-06-20", "macroscopic_residual": False, "pathology": {"margin_mm": 3.0}},
+    ),
+    ("follow_up", None, "2025-09-20", {"date": "2025-09-20", "vital_status": "alive"}),
+]
+for form, number, date, payload in forms:
+    create_record(
+        FormRecord(
+            subject=subject,
+            form=form,
+            payload=payload,
+            cycle=number,
+            event_date=dt.date.fromisoformat(date),
+            protocol_version="1.0",
+            engine_version="test",
+        ),
+        user=None,
+    )
 json.dump({"ok": True}, sys.stdout)

@@ -1,0 +1,183 @@
+"""Analysis rows of one subject from the eCRFs (:class:`haictrial.clinical.crf_models.SubjectForms`).
+
+Pure: the database adapter reads the records and calls :func:`subject_rows` per subject. Derivations
+are the core engines': RECIST 1.1 by :func:`haictrial.clinical.crf_outcome.evaluate_response` (time-point
+responses, best overall response, confirmation, best percent change, morphologic response), the
+margin by :meth:`LiverResection.margin` (R0 >= 1 mm), seriousness by :attr:`AdverseEvent.is_serious`.
+
+Rules stated here:
+
+* a cycle's delay is the days its day 1 (admission) fell after the previous cycle's day 1 plus the
+  protocol's cycle length (``regimen.cycle_length_days``), at least 0; the first cycle has no delay;
+* a cycle is dose-modified when any drug was planned below its starting dose level or the plan records a
+  modification;
+* an AE's attribution is the strongest one given to any drug or to the HAIC procedure;
+* the resection is the last one whose margin can be classified (a two-stage hepatectomy ends with
+  its second stage); a resection still waiting for its pathology is not counted yet;
+* progression is the first of RECIST progression and a follow-up ``progression``; recurrence is the
+  first follow-up ``recurrence``; death from the follow-up or end-of-study form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from haictrial.clinical.adverse_events import Attribution
+from haictrial.clinical.crf_models import SubjectForms
+from haictrial.clinical.crf_outcome import evaluate_response
+from haictrial.clinical.follow_up import DiseaseEvent
+from haictrial.errors import DomainError
+from haictrial.protocol.schema import Protocol
+
+_ATTRIBUTION_ORDER = [a.value for a in Attribution]  # unrelated .. definite
+
+
+@dataclass
+class SubjectRows:
+    """ADSL values (outcome and eCRF baseline columns) and the ADRS, ADAE and ADEX rows of one subject."""
+
+    adsl: dict[str, Any]
+    adrs: list[dict[str, Any]] = field(default_factory=list)
+    adae: list[dict[str, Any]] = field(default_factory=list)
+    adex: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _first(dates: list[dt.date | None]) -> dt.date | None:
+    known = [d for d in dates if d is not None]
+    return min(known) if known else None
+
+
+def _cycles(forms: SubjectForms, protocol: Protocol) -> list[dict[str, Any]]:
+    rows = []
+    previous: dt.date | None = None
+    for form in sorted(forms.haic_cycles, key=lambda f: f.cycle):
+        day1 = form.admission_date
+        if day1 is None:
+            continue
+        planned = None if previous is None else previous + dt.timedelta(days=protocol.regimen.cycle_length_days)
+        modified = any((i.planned_dose_level or 0) > 0 or i.planned_dose_modification for i in form.infusions)
+        rows.append(
+            {
+                "subject_id": forms.subject_id,
+                "cycle": form.cycle,
+                "cycle_date": day1,
+                "delay_days": 0 if planned is None else max((day1 - planned).days, 0),
+                "dose_modified": bool(modified),
+            }
+        )
+        previous = day1
+    return rows
+
+
+def _attribution(event: Any) -> str:
+    given = [v.value for v in event.attribution.model_dump(mode="python").values() if v is not None]
+    return max(given, key=_ATTRIBUTION_ORDER.index) if given else Attribution.unrelated.value
+
+
+def _adverse_events(forms: SubjectForms) -> list[dict[str, Any]]:
+    return [
+        {
+            "subject_id": forms.subject_id,
+            "term": event.term,
+            "grade": event.grade,
+            "serious": event.is_serious,
+            "onset_date": event.onset_date,
+            "attribution": _attribution(event),
+        }
+        for event in forms.adverse_events
+    ]
+
+
+def subject_rows(forms: SubjectForms, protocol: Protocol) -> SubjectRows:
+    """The analysis values of one subject's eCRFs (see the module docstring for each rule)."""
+    sid = forms.subject_id
+    out = SubjectRows(adsl={"subject_id": sid}, adex=_cycles(forms, protocol), adae=_adverse_events(forms))
+    adsl = out.adsl
+    baseline = forms.baseline
+    recist_progression: dt.date | None = None
+    adsl |= {
+        "best_overall_response": None,
+        "best_percent_change": None,
+        "response_confirmed": None,
+        "morphologic_response": None,
+    }
+    if baseline is not None:
+        adsl["cea_ng_ml"] = baseline.tumour_markers.cea_ng_per_ml
+        if baseline.ecog is not None:
+            adsl["ecog"] = baseline.ecog
+        liver = [x for x in baseline.lesions if x.organ == "liver"]
+        if liver:
+            adsl["lesion_count"] = len(liver)
+            sizes = [x.longest_diameter_mm for x in liver if x.longest_diameter_mm is not None]
+            adsl["largest_lesion_mm"] = max(sizes) if sizes else None
+        if forms.imaging:
+            try:
+                result = evaluate_response(sid, baseline, forms.imaging, protocol)
+            except DomainError as exc:
+                out.problems.append(f"{sid}: {exc}")
+            else:
+                recist_progression = result.progression_date
+                out.adrs.append(
+                    {
+                        "subject_id": sid,
+                        "assessment_date": result.baseline_date,
+                        "baseline": True,
+                        "sum_mm": result.baseline_sum_mm,
+                        "percent_change": 0.0 if result.baseline_sum_mm else None,
+                        "overall_response": None,
+                    }
+                )
+                out.adrs.extend(
+                    {
+                        "subject_id": sid,
+                        "assessment_date": tp.date,
+                        "baseline": False,
+                        "sum_mm": tp.sum_mm,
+                        "percent_change": tp.change_from_baseline_pct,
+                        "overall_response": None if tp.overall_response is None else tp.overall_response.value,
+                    }
+                    for tp in result.timepoints
+                )
+                if result.timepoints:
+                    adsl |= {
+                        "best_overall_response": result.best_overall_response.value,
+                        "best_percent_change": result.best_percent_change,
+                        "response_confirmed": result.confirmed,
+                        "morphologic_response": None
+                        if result.morphologic_response is None
+                        else result.morphologic_response.value,
+                    }
+    reviews = sorted((r for r in forms.mdt_reviews if r.date and r.decision), key=lambda r: r.date or dt.date.min)
+    adsl["mdt_decision"] = reviews[-1].decision.value if reviews and reviews[-1].decision else None
+    classified = []
+    for resection in forms.resections:
+        try:
+            margin = resection.margin
+        except DomainError as exc:
+            out.problems.append(f"{sid}: resection {resection.date}: {exc}")
+            continue
+        if resection.date is not None and margin is not None:
+            classified.append((resection.date, margin.value))
+    classified.sort()
+    adsl["resection_date"], adsl["resection_margin"] = classified[-1] if classified else (None, None)
+    follow = forms.follow_up
+    adsl["progression_date"] = _first(
+        [recist_progression, *(f.event_date for f in follow if f.disease_event == DiseaseEvent.progression)]
+    )
+    adsl["recurrence_date"] = _first([f.event_date for f in follow if f.disease_event == DiseaseEvent.recurrence])
+    end = forms.end_of_study
+    adsl["death_date"] = _first([*(f.death_date for f in follow), end.death_date if end else None])
+    contacts = [
+        forms.enrolment_date,
+        *(f.date for f in follow),
+        *(r["cycle_date"] for r in out.adex),
+        *(i.date for i in forms.imaging),
+        adsl["resection_date"],
+        adsl["death_date"],
+    ]
+    adsl["last_contact_date"] = max(d for d in contacts if d is not None)
+    adsl["off_study_reason"] = None if end is None or end.reason is None else end.reason.value
+    return out
