@@ -20,8 +20,8 @@ from matplotlib.figure import Figure
 
 from haictrial.protocol.schema import Protocol
 from haictrial.reports.i18n import _
+from haictrial.reports.summaries import DAYS_PER_MONTH
 
-DAYS_PER_MONTH = 365.25 / 12
 MAX_PROJECTION_YEARS = 100
 
 

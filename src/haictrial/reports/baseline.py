@@ -18,6 +18,7 @@ import pandas as pd
 
 from haictrial.reports.dictionary import AGENTS, MUTATION, NO_AGENT, SEXES, SIDES
 from haictrial.reports.i18n import _
+from haictrial.reports.summaries import describe
 
 CEA_HIGH_NG_ML = 200.0  # Fong 1999 clinical risk score
 LESION_BANDS = ((1, 4, "1-4"), (5, 9, "5-9"), (10, None, ">= 10"))
@@ -34,20 +35,6 @@ def _groups(adsl: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     return [("overall", adsl), *agent_groups(adsl)]
 
 
-def _continuous(values: pd.Series) -> dict[str, Any]:
-    known = values.dropna().astype(float)
-    if known.empty:
-        return {"n": 0, "median": None, "q1": None, "q3": None, "missing": int(values.isna().sum())}
-    q1, median, q3 = np.percentile(known, [25, 50, 75])
-    return {
-        "n": int(known.size),
-        "median": float(median),
-        "q1": float(q1),
-        "q3": float(q3),
-        "missing": int(values.isna().sum()),
-    }
-
-
 def _categorical(flags: pd.Series, known: pd.Series) -> dict[str, Any]:
     denominator = int(known.sum())
     count = int((flags & known).sum())
@@ -62,7 +49,7 @@ def baseline_rows(adsl: pd.DataFrame) -> list[dict[str, Any]]:
     def continuous(label: str, column: str) -> None:
         rows.append(
             {"characteristic": label, "level": "", "kind": "continuous"}
-            | {g: _continuous(frame[column]) for g, frame in groups}
+            | {g: describe(frame[column]) for g, frame in groups}
         )
 
     def categorical(label: str, column: str, levels: tuple[Any, ...], names: tuple[str, ...] | None = None) -> None:

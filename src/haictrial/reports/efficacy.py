@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from haictrial.reports.baseline import agent_groups
 from haictrial.reports.dictionary import BEST_RESPONSES, MORPHOLOGIC, SIDES
 from haictrial.reports.i18n import _
+from haictrial.reports.summaries import describe
 from haictrial.stats.binomial import binomial_ci
 
 LEVEL = 0.95
@@ -70,21 +70,6 @@ def ctrr(adsl: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
-def _distribution(values: pd.Series) -> dict[str, Any]:
-    known = values.dropna().astype(float)
-    if known.empty:
-        return {"n": 0, "median": None, "q1": None, "q3": None, "min": None, "max": None}
-    q1, median, q3 = np.percentile(known, [25, 50, 75])
-    return {
-        "n": int(known.size),
-        "median": float(median),
-        "q1": float(q1),
-        "q3": float(q3),
-        "min": float(known.min()),
-        "max": float(known.max()),
-    }
-
-
 def resection(adsl: pd.DataFrame) -> dict[str, Any]:
     """Any resection with a clear or microscopic margin (R0/R1), and time from enrolment to resection."""
     any_resection = adsl["resection_margin"].isin(["R0", "R1"])
@@ -92,7 +77,7 @@ def resection(adsl: pd.DataFrame) -> dict[str, Any]:
     return {
         "any_resection_r0_r1": proportion(int(any_resection.sum()), len(adsl)),
         "by_margin": {m: int((adsl["resection_margin"] == m).sum()) for m in ("R0", "R1", "R2")},
-        "time_to_resection_days": _distribution(days[adsl["resected"]]),
+        "time_to_resection_days": describe(days[adsl["resected"]]),
     }
 
 
@@ -106,7 +91,7 @@ def response(adsl: pd.DataFrame) -> dict[str, Any]:
         "orr": proportion(int(bor.isin(["CR", "PR"]).sum()), len(adsl)),
         "dcr": proportion(int(bor.isin(["CR", "PR", "SD"]).sum()), len(adsl)),
         "best_overall_response": counts,
-        "best_percent_change": _distribution(change)
+        "best_percent_change": describe(change)
         | {"decrease_30_or_more": int((change <= -30).sum()), "increase_20_or_more": int((change >= 20).sum())},
     }
 

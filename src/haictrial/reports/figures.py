@@ -20,9 +20,9 @@ from matplotlib.figure import Figure
 
 from haictrial.reports.i18n import _
 from haictrial.reports.patient_plots import empty_figure
+from haictrial.reports.summaries import DAYS_PER_MONTH
 from haictrial.stats.survival import KaplanMeierResult
 
-DAYS_PER_MONTH = 365.25 / 12
 COLOURS = ("#0550ae", "#cf222e", "#1a7f37", "#8250df")
 PNG_DPI = 110
 MAX_CENSOR_MARKS = 400  # beyond this the marks merge into a bar and hide the curve

@@ -28,6 +28,7 @@ from haictrial.clinical.adverse_events import Attribution
 from haictrial.clinical.crf_models import SubjectForms
 from haictrial.clinical.crf_outcome import evaluate_response
 from haictrial.clinical.follow_up import DiseaseEvent
+from haictrial.clinical.recist_models import RecistResult
 from haictrial.errors import DomainError
 from haictrial.protocol.schema import Protocol
 
@@ -91,6 +92,41 @@ def _adverse_events(forms: SubjectForms) -> list[dict[str, Any]]:
     ]
 
 
+_RESPONSE_COLUMNS = ("best_overall_response", "best_percent_change", "response_confirmed", "morphologic_response")
+
+
+def response_rows(result: RecistResult) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """ADRS rows (baseline first) and the ADSL response values of one RECIST evaluation.
+
+    A subject with no assessment after baseline has no best response (not assessed), not RECIST's NE.
+    """
+    sid = result.subject_id
+    rows = [
+        {
+            "subject_id": sid,
+            "assessment_date": result.baseline_date,
+            "baseline": True,
+            "sum_mm": result.baseline_sum_mm,
+            "percent_change": 0.0 if result.baseline_sum_mm else None,
+            "overall_response": None,
+        }
+    ]
+    rows += [
+        {"subject_id": sid, "assessment_date": tp.date, "baseline": False, "sum_mm": tp.sum_mm,
+         "percent_change": tp.change_from_baseline_pct,
+         "overall_response": None if tp.overall_response is None else tp.overall_response.value}
+        for tp in result.timepoints
+    ]  # fmt: skip
+    if not result.timepoints:
+        return rows, dict.fromkeys(_RESPONSE_COLUMNS)
+    return rows, {
+        "best_overall_response": result.best_overall_response.value,
+        "best_percent_change": result.best_percent_change,
+        "response_confirmed": result.confirmed,
+        "morphologic_response": None if result.morphologic_response is None else result.morphologic_response.value,
+    }
+
+
 def subject_rows(forms: SubjectForms, protocol: Protocol) -> SubjectRows:
     """The analysis values of one subject's eCRFs (see the module docstring for each rule)."""
     sid = forms.subject_id
@@ -98,12 +134,7 @@ def subject_rows(forms: SubjectForms, protocol: Protocol) -> SubjectRows:
     adsl = out.adsl
     baseline = forms.baseline
     recist_progression: dt.date | None = None
-    adsl |= {
-        "best_overall_response": None,
-        "best_percent_change": None,
-        "response_confirmed": None,
-        "morphologic_response": None,
-    }
+    adsl |= dict.fromkeys(_RESPONSE_COLUMNS)
     if baseline is not None:
         adsl["cea_ng_ml"] = baseline.tumour_markers.cea_ng_per_ml
         if baseline.ecog is not None:
@@ -120,36 +151,9 @@ def subject_rows(forms: SubjectForms, protocol: Protocol) -> SubjectRows:
                 out.problems.append(f"{sid}: {exc}")
             else:
                 recist_progression = result.progression_date
-                out.adrs.append(
-                    {
-                        "subject_id": sid,
-                        "assessment_date": result.baseline_date,
-                        "baseline": True,
-                        "sum_mm": result.baseline_sum_mm,
-                        "percent_change": 0.0 if result.baseline_sum_mm else None,
-                        "overall_response": None,
-                    }
-                )
-                out.adrs.extend(
-                    {
-                        "subject_id": sid,
-                        "assessment_date": tp.date,
-                        "baseline": False,
-                        "sum_mm": tp.sum_mm,
-                        "percent_change": tp.change_from_baseline_pct,
-                        "overall_response": None if tp.overall_response is None else tp.overall_response.value,
-                    }
-                    for tp in result.timepoints
-                )
-                if result.timepoints:
-                    adsl |= {
-                        "best_overall_response": result.best_overall_response.value,
-                        "best_percent_change": result.best_percent_change,
-                        "response_confirmed": result.confirmed,
-                        "morphologic_response": None
-                        if result.morphologic_response is None
-                        else result.morphologic_response.value,
-                    }
+                adrs, best = response_rows(result)
+                out.adrs += adrs
+                adsl |= best
     reviews = sorted((r for r in forms.mdt_reviews if r.date and r.decision), key=lambda r: r.date or dt.date.min)
     adsl["mdt_decision"] = reviews[-1].decision.value if reviews and reviews[-1].decision else None
     classified = []

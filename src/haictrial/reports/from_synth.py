@@ -28,6 +28,7 @@ from haictrial.errors import DomainError, InputError
 from haictrial.protocol.schema import Protocol
 from haictrial.reports.datasets import AnalysisDatasets
 from haictrial.reports.dictionary import SCREENING
+from haictrial.reports.from_forms import response_rows
 from haictrial.reports.patient_columns import ras_status
 
 MANIFEST = "manifest.json"
@@ -81,39 +82,9 @@ def _responses(directory: Path, protocol: Protocol) -> tuple[pd.DataFrame, pd.Da
             except (DomainError, ValueError) as exc:
                 problems.append(f"recist.jsonl line {number}: {str(exc).splitlines()[0]}")
                 continue
-            sid = result.subject_id
-            rows.append(
-                {
-                    "subject_id": sid,
-                    "assessment_date": result.baseline_date,
-                    "baseline": True,
-                    "sum_mm": result.baseline_sum_mm,
-                    "percent_change": 0.0 if result.baseline_sum_mm else None,
-                    "overall_response": None,
-                }
-            )
-            rows.extend(
-                {
-                    "subject_id": sid,
-                    "assessment_date": tp.date,
-                    "baseline": False,
-                    "sum_mm": tp.sum_mm,
-                    "percent_change": tp.change_from_baseline_pct,
-                    "overall_response": None if tp.overall_response is None else tp.overall_response.value,
-                }
-                for tp in result.timepoints
-            )
-            best.append(
-                {
-                    "subject_id": sid,
-                    "best_overall_response": result.best_overall_response.value if result.timepoints else None,
-                    "best_percent_change": result.best_percent_change,
-                    "response_confirmed": result.confirmed if result.timepoints else None,
-                    "morphologic_response": None
-                    if result.morphologic_response is None
-                    else str(getattr(result.morphologic_response, "value", result.morphologic_response)),
-                }
-            )
+            adrs, values = response_rows(result)
+            rows += adrs
+            best.append({"subject_id": result.subject_id, **values})
     columns = ["subject_id", "assessment_date", "baseline", "sum_mm", "percent_change", "overall_response"]
     best_columns = [
         "subject_id",

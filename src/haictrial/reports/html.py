@@ -17,8 +17,6 @@ from haictrial.reports.efficacy import format_rate
 from haictrial.reports.i18n import _
 from haictrial.reports.results import Results
 
-DAYS_PER_MONTH = 365.25 / 12
-
 
 def _template(name: str) -> str:
     return (resources.files("haictrial.reports") / "templates" / name).read_text(encoding="utf-8")
@@ -51,10 +49,6 @@ def figure_html(png: Path, caption: str) -> str:
 
 def _p(text: str, cls: str = "") -> str:
     return f'<p class="{cls}">{html.escape(text)}</p>' if cls else f"<p>{html.escape(text)}</p>"
-
-
-def _months(days: float | None) -> str:
-    return _("not reached") if days is None else f"{days / DAYS_PER_MONTH:.1f}"
 
 
 def render_html(results: Results, figures: dict[str, Path], captions: dict[str, str], lang: str = "en") -> str:

@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from haictrial.reports.i18n import _
+from haictrial.reports.summaries import DAYS_PER_MONTH
 
 RESPONSE_COLOURS = {
     "CR": "#1a7f37",
@@ -31,7 +32,6 @@ RESPONSE_COLOURS = {
 }
 SPIDER_MAX_PATIENTS = 300
 SWIMMER_MAX_PATIENTS = 40
-DAYS_PER_MONTH = 365.25 / 12
 
 
 def empty_figure(title: str, message: str) -> Figure:

@@ -34,9 +34,9 @@ import pandas as pd
 
 from haictrial.errors import DomainError
 from haictrial.reports.i18n import _
+from haictrial.reports.summaries import DAYS_PER_MONTH, DAYS_PER_YEAR
 from haictrial.stats.survival import KaplanMeierResult, kaplan_meier, logrank
 
-DAYS_PER_YEAR = 365.25
 RATE_YEARS = (1, 3, 5)
 LANDMARK_DAYS = 183  # 6 months: see the module docstring
 ENDPOINT_TITLES = {
@@ -152,7 +152,7 @@ def landmark(
 def _fmt_days(value: float | None) -> str:
     if value is None:
         return _("not reached")
-    return f"{value:.0f} d ({value / DAYS_PER_YEAR * 12:.1f} mo)"
+    return f"{value:.0f} d ({value / DAYS_PER_MONTH:.1f} mo)"
 
 
 def _fmt_rate(rate: dict[str, Any] | None) -> str:
