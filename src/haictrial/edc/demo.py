@@ -1,8 +1,9 @@
 """``haictrial demo``: a synthetic, clearly labelled demo cohort (sites, users for every role,
 screened and enrolled subjects with their course).
 
-Patients come from :func:`haictrial.synth.generate_cohort` when it is installed, otherwise from a
-small seeded fixture below. Nothing here is real: site names start with ``[DEMO]``, patient names
+Patients come from the seeded synthetic cohort generator (:func:`haictrial.synth.cohort.generate_cohort`);
+their courses (treatment start, resection, end of treatment) are replayed as audited status changes.
+Nothing here is real: site names start with ``[DEMO]``, patient names
 with ``DEMO``, and the pages show a banner. Demo passwords are random, printed once and kept in
 ``HAICTRIAL_DATA_DIR/demo-logins.txt`` (mode 600) so that ``make run`` can show them again.
 """
@@ -18,12 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from haictrial.edc.accounts.models import Site, User
 from haictrial.edc.accounts.services import create_site, create_user
 from haictrial.edc.demo_label import DEMO_NAME_PREFIX, DEMO_SITE_PREFIX
 from haictrial.edc.subjects import services
-from haictrial.edc.subjects.models import Screening, SubjectStatus
+from haictrial.edc.subjects.models import Screening
 
 SITES = [("001", "Tongji Hospital, Wuhan"), ("002", "Second Site")]
 #: (username, role, site codes)
@@ -76,99 +78,58 @@ def saved_logins() -> str:
 # --- the patients --------------------------------------------------------------------------
 
 
-def _fixture_document(rng: random.Random, screening_date: dt.date) -> dict[str, Any]:
-    """One synthetic screening document (contracts/screen.md); about a quarter fail or lack a criterion."""
-    age = rng.randint(35, 74)
-    birth = screening_date - dt.timedelta(days=age * 365 + rng.randint(1, 360))
-    sex = rng.choice(["male", "female"])
-    height = round(rng.gauss(172 if sex == "male" else 160, 6), 0)
-    weight = round(rng.gauss(68 if sex == "male" else 57, 8), 1)
-    site = rng.choice(
-        [
-            "cecum",
-            "ascending_colon",
-            "transverse_colon",
-            "descending_colon",
-            "sigmoid_colon",
-            "sigmoid_colon",
-            "rectosigmoid",
-            "rectum",
-            "rectum",
-        ]
-    )
-    ras = rng.random() < 0.45
-    doc: dict[str, Any] = {
-        "screening_date": screening_date.isoformat(),
-        "birth_date": birth.isoformat(),
-        "sex": sex,
-        "height_cm": height,
-        "weight_kg": weight,
-        "ecog": rng.choice([0, 0, 1]),
-        "lvef_percent": rng.randint(55, 70),
-        "fev1_fvc_percent": rng.randint(68, 85),
-        "pathology_confirmed_crlm": True,
-        "other_malignancy_history": False,
-        "prior_systemic_treatment": rng.choice(["progressed", "refused"]),
-        "primary_tumor": {"site": site, "resected": rng.random() < 0.4, "completely_resectable": True},
-        "molecular": {"kras": "mutant" if ras else "wild_type", "nras": "wild_type", "braf": "wild_type"},
-        "liver_lesions": [
-            {"id": f"L{k + 1}", "segment": f"S{rng.randint(1, 8)}", "longest_diameter_mm": rng.randint(12, 90)}
-            for k in range(rng.randint(1, 4))
-        ],
-        "extrahepatic_metastasis": False,
-        "peritoneal_spread": False,
-        "ascites": "none",
-        "hepatic_encephalopathy": "none",
-        "labs": {
-            "wbc": {"value": round(rng.uniform(3.5, 9.0), 1), "unit": "10^9/L"},
-            "neutrophils": {"value": round(rng.uniform(1.8, 6.0), 1), "unit": "10^9/L"},
-            "platelets": {"value": rng.randint(110, 350), "unit": "10^9/L"},
-            "hemoglobin": {"value": rng.randint(100, 150), "unit": "g/L"},
-            "total_bilirubin": {"value": round(rng.uniform(5, 25), 1), "unit": "umol/L"},
-            "albumin": {"value": rng.randint(36, 46), "unit": "g/L"},
-            "inr": {"value": round(rng.uniform(0.9, 1.2), 2), "unit": "ratio"},
-            "alt": {"value": rng.randint(10, 90), "unit": "U/L"},
-            "ast": {"value": rng.randint(12, 95), "unit": "U/L"},
-            "creatinine": {"value": rng.randint(50, 110), "unit": "umol/L"},
-        },
-        "medical_history": [],
-        "allergies": [],
-        "unable_to_tolerate": [],
-        "prior_liver_directed_treatment": [],
-        "data_complete": True,
-    }
-    roll = rng.random()
-    if roll < 0.06:
-        doc["extrahepatic_metastasis"] = True
-    elif roll < 0.10:
-        doc["birth_date"] = (screening_date - dt.timedelta(days=79 * 365)).isoformat()
-    elif roll < 0.14:
-        doc["ecog"] = 2
-    elif roll < 0.17:
-        doc["labs"]["platelets"] = {"value": 60, "unit": "10^9/L"}
-    elif roll < 0.20:
-        doc["prior_liver_directed_treatment"] = ["ablation"]
-    elif roll < 0.23:
-        doc["labs"]["total_bilirubin"] = {"value": 2.4, "unit": "mg/dL"}
-    elif roll < 0.26:
-        del doc["lvef_percent"]
-    return doc
+#: The last demo patient is enrolled this many days before today, so the cohort shows every state of
+#: the course (on treatment, resected, follow-up, off study).
+LAST_ENROLMENT_DAYS_AGO = 30
+#: A demo patient stays ``resected`` this long after the operation before moving to follow-up.
+POST_OPERATIVE_DAYS = 90
 
 
-def _documents(count: int, seed: int, start: dt.date) -> tuple[list[dict[str, Any]], str]:
-    """Screening documents: the synthetic cohort generator's, or the fixture's."""
-    try:
-        from haictrial.synth import generate_cohort  # type: ignore[attr-defined]
-    except ImportError:
-        generate_cohort = None
-    if generate_cohort is not None:
-        cohort = generate_cohort(count, seed=seed, start=start)
-        documents = [dict(d) for d in cohort.screening]
-        return documents, "haictrial.synth cohort"
-    rng = random.Random(seed)
-    span = max(count, 30)
-    dates = sorted(start + dt.timedelta(days=rng.randint(0, span)) for _ in range(count))
-    return [_fixture_document(rng, day) for day in dates], "built-in demo fixture"
+def synthetic_cohort(screened: int, enrolled: int, seed: int, today: dt.date) -> Any:
+    """The seeded synthetic cohort (:func:`haictrial.synth.cohort.generate_cohort`), shifted in time so
+    that its ``enrolled``-th enrolment falls :data:`LAST_ENROLMENT_DAYS_AGO` days before ``today``."""
+    from haictrial.synth.cohort import generate_cohort
+
+    provisional = today - dt.timedelta(days=730)
+    cohort = generate_cohort(screened, seed=seed, start=provisional, verify=0)
+    dates = [row["enrolment_date"] for row in cohort.arrow_tables["subjects"].select(["enrolment_date"]).to_pylist()]
+    dates = sorted(d for d in dates if d is not None)
+    if not dates:
+        return cohort
+    target = dates[min(enrolled, len(dates)) - 1]
+    shift = (today - dt.timedelta(days=LAST_ENROLMENT_DAYS_AGO)) - target
+    return generate_cohort(screened, seed=seed, start=provisional + shift, verify=0)
+
+
+def _date(value: Any) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
+def course_steps(course: dict[str, Any], today: dt.date) -> list[tuple[str, str, dt.date | None]]:
+    """(status, reason, treatment start) changes that replay a synthetic course up to ``today``."""
+    steps: list[tuple[str, str, dt.date | None]] = []
+    start = _date(course.get("cycle_1_date"))
+    if not start or start > today:
+        return steps
+    steps.append(("on_treatment", "demo: first HAIC cycle given", start))
+    end = _date(course.get("end_of_treatment_date"))
+    if end is None or end > today:
+        return steps
+    reason = str(course.get("end_of_treatment_reason") or "")
+    if course.get("resected") is True:
+        steps.append(("resected", "demo: liver resection", None))
+        if end + dt.timedelta(days=POST_OPERATIVE_DAYS) > today:
+            return steps
+        steps.append(("follow_up", "demo: post-operative follow-up", None))
+    elif reason in ("withdrawal", "death"):
+        steps.append(("off_study", f"demo: end of treatment ({reason})", None))
+        return steps
+    else:
+        steps.append(("follow_up", f"demo: end of treatment ({reason.replace('_', ' ')})", None))
+    death = _date(course.get("death_date"))
+    if death is not None and death <= today:
+        steps.append(("off_study", "demo: died during follow-up", None))
+    return steps
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -178,38 +139,33 @@ def _password() -> str:
     return "demo-" + secrets.token_urlsafe(9)
 
 
-def _advance(rng: random.Random, subject: Any, user: User, start: dt.date) -> None:
-    """Move an enrolled subject along the trial's course (each change audited with a reason)."""
-    steps = [(SubjectStatus.on_treatment, "demo: first HAIC cycle given")]
-    roll = rng.random()
-    if roll < 0.25:
-        steps += [
-            (SubjectStatus.resected, "demo: R0 liver resection"),
-            (SubjectStatus.follow_up, "demo: post-operative follow-up"),
-        ]
-    elif roll < 0.35:
-        steps += [(SubjectStatus.off_study, "demo: withdrew consent")]
-    elif roll < 0.45:
-        steps += [(SubjectStatus.follow_up, "demo: treatment completed, not resectable")]
-    elif roll > 0.85:
-        steps = []
-    for index, (status, reason) in enumerate(steps):
+def _replay(subject: Any, user: User, steps: list[tuple[str, str, dt.date | None]]) -> None:
+    """Move an enrolled subject along its course, each change audited with its reason."""
+    for status, reason, treatment_start in steps:
         change: dict[str, Any] = {"version": subject.version, "reason": reason, "status": status}
-        if index == 0:
-            change["treatment_start_date"] = start
+        if treatment_start is not None:
+            change["treatment_start_date"] = treatment_start
         subject = services.update_subject(user, subject.subject_id, services.SubjectChange(**change))
 
 
-def load_demo(subjects: int = 300, seed: int = 1) -> DemoSummary:
-    """Create the demo sites, users and ``subjects`` enrolled patients (plus the screen failures)."""
+def load_demo(subjects: int = 300, seed: int = 1, today: dt.date | None = None) -> DemoSummary:
+    """Create the demo sites, users and ``subjects`` enrolled patients (plus their screen failures).
+
+    Patients are screened in the synthetic cohort's order until ``subjects`` are enrolled; each
+    enrolled patient's course (treatment start, resection, end of treatment) is replayed as audited
+    status changes.
+    """
     if not database_is_empty():
         from haictrial.errors import ConflictError
 
         raise ConflictError("the database already has data; demo fills an empty database only (use --if-empty)")
+    today = today or timezone.localdate()
     rng = random.Random(seed)
-    summary = DemoSummary()
-    proto = services.protocol()
-    start = proto.registry.start_date
+    summary = DemoSummary(source=f"haictrial.synth cohort, seed {seed}")
+    # About half of the screened patients are eligible (synth distributions): draw plenty.
+    cohort = synthetic_cohort(3 * subjects + 40, subjects, seed, today)
+    courses = {row["subject_id"]: row for row in cohort.arrow_tables["subjects"].to_pylist()}
+    follow_up = {row["subject_id"]: row for row in cohort.arrow_tables["follow_up"].to_pylist()}
     with transaction.atomic():
         for code, name in SITES:
             create_site(code, DEMO_SITE_PREFIX + name)
@@ -219,25 +175,29 @@ def load_demo(subjects: int = 300, seed: int = 1) -> DemoSummary:
             users[username] = create_user(username, role, codes, password)
             summary.logins.append((username, password, role))
         staff = {"001": users["demo-coordinator"], "002": users["demo-investigator-002"]}
-        documents, summary.source = _documents(2 * subjects + 20, seed, start)
-        for number, document in enumerate(documents, start=1):
+        for number, document in enumerate(cohort.screening_documents(), start=1):
             if summary.enrolled >= subjects:
                 break
+            screened_on = dt.date.fromisoformat(document["screening_date"]) if document.get("screening_date") else today
+            if screened_on > today:
+                break
+            synthetic_id = document.pop("subject_id", None)
             code = "001" if rng.random() < 0.7 else "002"
-            body = dict(document)
-            body.pop("subject_id", None)
-            body["site"] = code
-            body["identifiers"] = {
+            document["site"] = code
+            document["identifiers"] = {
                 "full_name": f"{DEMO_NAME_PREFIX}Patient {number:04d}",
                 "hospital_number": f"DEMO-{number:06d}",
             }
-            screening, result = services.screen_patient(staff[code], body)
+            screening, result = services.screen_patient(staff[code], document)
             summary.screened += 1
-            if result["eligible"] is True:
-                subject = services.enroll(staff[code], screening.pk)
-                summary.enrolled += 1
-                begin = (screening.screening_date or start) + dt.timedelta(days=rng.randint(3, 10))
-                _advance(rng, subject, staff[code], begin)
+            course = courses.get(synthetic_id)
+            if result["eligible"] is not True or course is None:
+                continue
+            enrolled_on = _date(course.get("enrolment_date")) or screening.screening_date or today
+            enrolled_at = dt.datetime.combine(enrolled_on, dt.time(9, 0), tzinfo=timezone.get_current_timezone())
+            subject = services.enroll(staff[code], screening.pk, enrolled_at=enrolled_at)
+            summary.enrolled += 1
+            _replay(subject, staff[code], course_steps({**course, **follow_up.get(synthetic_id, {})}, today))
     path = logins_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(logins_text(summary.logins), encoding="utf-8")

@@ -220,10 +220,11 @@ def _next_subject_number(site: Site) -> int:
     return sequence.last_number
 
 
-def enroll(user: Any, screening_id: int) -> Subject:
+def enroll(user: Any, screening_id: int, *, enrolled_at: dt.datetime | None = None) -> Subject:
     """Enrol the patient of an eligible screening: ``CHA-<site>-<NNNN>`` and the targeted agent.
 
     Raises ConflictError (409) when the patient is not eligible (with the reason) or already enrolled.
+    ``enrolled_at`` (default now) is for loading recorded enrolments (the demo); the API never sets it.
     """
     screening = screening_for(user, screening_id)
     access.require_site_action(user, screening.site_id, Capability.enroll)
@@ -248,7 +249,7 @@ def enroll(user: Any, screening_id: int) -> Subject:
                 site=screening.site,
                 screening=screening,
                 status=SubjectStatus.enrolled,
-                enrolled_at=timezone.now(),
+                enrolled_at=enrolled_at or timezone.now(),
                 enrolled_by=user,
                 targeted_agent=choice.agent.value if choice.agent is not None else "",
                 targeted_agent_reason=choice.reason,
