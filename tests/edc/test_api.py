@@ -40,6 +40,17 @@ def test_it_refuses_a_wrong_password(users):
     assert "token" not in response.json()
 
 
+def test_token_requests_are_throttled_after_repeated_failures(users, settings):
+    client = ApiClient(None)
+    wrong = {"username": "alice", "password": "wrong-password-1"}
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert client.post("/api/auth/token", wrong).status_code == 401
+    assert client.post("/api/auth/token", wrong).status_code == 429  # the limit-th failure locks
+    locked = client.post("/api/auth/token", {"username": "alice", "password": PASSWORD})
+    assert locked.status_code == 429
+    assert set(locked.json()) == {"detail", "field"}
+
+
 @pytest.mark.parametrize(
     "method, path",
     [
