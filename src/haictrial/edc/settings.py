@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "haictrial.edc.accounts",
     "haictrial.edc.audit",
     "haictrial.edc.subjects",
+    "haictrial.edc.crfs",
+    "haictrial.edc.dm",
     "haictrial.edc.api",
     "haictrial.edc.web",
 ]

@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("haictrial.edc.crfs.urls")),
     path("", include("haictrial.edc.web.urls")),
 ]

@@ -17,6 +17,9 @@ monitor       yes   no      no      no    own sites    no
 statistician  yes   no      no      no    no           yes
 admin         yes   no      no      no    no           no
 ============  ====  ======  ======  ====  ===========  =========
+
+eCRF data management (issue 7): ``sign`` (sign a casebook, unlock a signed form: investigator) and
+``monitor`` (open and close queries, source data verification: monitor); answering a query is ``edit``.
 """
 
 from __future__ import annotations
@@ -46,14 +49,16 @@ class Capability(StrEnum):
     edit = "edit"
     identifiers = "identifiers"
     all_sites = "all_sites"
+    sign = "sign"
+    monitor = "monitor"
 
 
 _C = Capability
 #: role (``Role`` value) -> what it may do.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    "investigator": frozenset({_C.read, _C.screen, _C.enroll, _C.edit, _C.identifiers}),
+    "investigator": frozenset({_C.read, _C.screen, _C.enroll, _C.edit, _C.identifiers, _C.sign}),
     "coordinator": frozenset({_C.read, _C.screen, _C.enroll, _C.edit, _C.identifiers}),
-    "monitor": frozenset({_C.read, _C.identifiers}),
+    "monitor": frozenset({_C.read, _C.identifiers, _C.monitor}),
     "statistician": frozenset({_C.read, _C.all_sites}),
     "admin": frozenset({_C.read}),
 }

@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from haictrial import __version__
 from haictrial.edc.api import errors
 from haictrial.edc.api.auth import BearerToken
-from haictrial.edc.api.routers import auth, screenings, subjects
+from haictrial.edc.api.routers import auth, crfs, dm, screenings, subjects
 
 api = NinjaAPI(
     title="haictrial EDC API",
@@ -21,3 +21,7 @@ errors.install(api)
 api.add_router("/auth", auth.router)
 api.add_router("/screenings", screenings.router)
 api.add_router("/subjects", subjects.router)
+api.add_router("/subjects", crfs.router)
+api.add_router("/subjects", dm.casebook_router)
+api.add_router("/queries", dm.queries_router)
+api.add_router("/dm", dm.dm_router)

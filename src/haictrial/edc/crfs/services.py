@@ -1,0 +1,328 @@
+"""eCRF services: the only place converting :class:`~haictrial.edc.crfs.models.FormRecord` rows to the
+core's models (:class:`~haictrial.clinical.crf_models.SubjectForms`) and back.
+
+Saving a form (:func:`save_form`): authorise (edit at the subject's site) -> parse the payload with the
+core's pydantic model (the first problem is an InputError naming the field) -> refuse a locked record
+or a stale version (ConflictError, 409) -> store it through the audited save (reason after the first
+save) -> recompute what the core derives for the subject (:func:`refresh_subject`), run the edit checks
+(:func:`haictrial.clinical.edit_checks.run_edit_checks`) and turn their findings into queries
+(:func:`haictrial.edc.dm.services.sync_queries`) -> move the subject's status along the course.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from haictrial import __version__
+from haictrial.clinical.crf_models import FORM_ATTRIBUTES, FormName, SubjectForms
+from haictrial.clinical.edit_checks import EditCheckFinding, run_edit_checks
+from haictrial.documents import parse_model
+from haictrial.edc.accounts import access
+from haictrial.edc.accounts.access import Capability
+from haictrial.edc.audit.records import create_record, update_record
+from haictrial.edc.crfs import course
+from haictrial.edc.crfs.catalogue import FORMS, FormSpec, form_spec
+from haictrial.edc.crfs.models import FormRecord
+from haictrial.edc.subjects import services as subjects
+from haictrial.edc.subjects.models import Subject, SubjectStatus
+from haictrial.edc.subjects.status import TRANSITIONS
+from haictrial.errors import ConflictError, InputError
+
+ENGINE_VERSION = __version__
+#: Payload keys the EDC owns: never taken from the client.
+_EDC_KEYS = ("record_id", "subject_id")
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def records_of(subject: Subject) -> QuerySet[FormRecord]:
+    """The subject's records (the caller has read the subject through the site-isolation layer)."""
+    return FormRecord.objects.filter(subject=subject).select_related("verified_by", "created_by")
+
+
+def record_for(user: Any, subject_id: str, form: str, record_id: int) -> FormRecord:
+    """One record the user may read, or Http404 (also for another site's record)."""
+    subject = subjects.subject_for(user, subject_id)
+    spec = form_spec(form)
+    return FormRecord.objects.select_related("subject__site", "verified_by").get_visible(
+        user, pk=record_id, subject=subject, form=spec.name.value
+    )
+
+
+def _order_key(record: FormRecord) -> tuple[Any, ...]:
+    """HAIC cycles by number; every other form by its date (undated last), then by entry."""
+    number = record.cycle or 0 if record.form == FormName.haic_cycle else 0
+    return (number, record.event_date or dt.date.max, record.pk)
+
+
+def _site_date(moment: dt.datetime) -> dt.date:
+    return timezone.localdate(moment)
+
+
+def subject_forms(
+    subject: Subject, records: list[FormRecord]
+) -> tuple[SubjectForms, dict[course.RecordKey, FormRecord]]:
+    """The subject's records as the core's :class:`SubjectForms` and the record behind each key.
+
+    Each list is in cycle, date, entry order; a record's ``record_id`` is its primary key.
+    """
+    document: dict[str, Any] = {
+        "subject_id": subject.subject_id,
+        "enrolment_date": _site_date(subject.enrolled_at).isoformat(),
+    }
+    keys: dict[course.RecordKey, FormRecord] = {}
+    for name, spec in FORMS.items():
+        mine = sorted((r for r in records if r.form == name.value), key=_order_key)
+        payloads = []
+        for index, record in enumerate(mine):
+            payload = dict(record.payload)
+            if spec.has_record_id:
+                payload["record_id"] = str(record.pk)
+            payloads.append(payload)
+            keys[(name, index if spec.repeating else None)] = record
+        attribute = FORM_ATTRIBUTES[name]
+        if spec.repeating:
+            document[attribute] = payloads
+        elif payloads:
+            document[attribute] = payloads[0]
+    try:
+        return parse_model(SubjectForms, document), keys
+    except InputError as exc:  # a stored record no longer valid (protocol or engine changed)
+        raise InputError(_("stored forms do not parse: %(message)s") % {"message": exc.message}, exc.field) from None
+
+
+def payload_sha256(record: FormRecord) -> str:
+    text = json.dumps(record.payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def record_contract(user: Any, record: FormRecord) -> dict[str, Any]:
+    """One record as the API and pages show it; the birth date only for staff of the subject's site."""
+    payload = record.payload
+    subject = record.subject
+    if record.form == FormName.baseline and not access.can_see_identifiers(user, subject.site_id):
+        payload = json.loads(json.dumps(payload))
+        if isinstance(payload.get("demographics"), dict) and payload["demographics"].get("birth_date"):
+            payload["demographics"]["birth_date"] = "[redacted]"
+    return {
+        "record_id": record.pk,
+        "subject_id": subject.subject_id,
+        "form": record.form,
+        "version": record.version,
+        "cycle": record.cycle,
+        "event_date": record.event_date.isoformat() if record.event_date else None,
+        "title": FORMS[FormName(record.form)].title(FORMS[FormName(record.form)].model.model_validate(record.payload)),
+        "payload": payload,
+        "derived": record.derived,
+        "outcome_code": record.outcome_code or None,
+        "verified": record.verified,
+        "verified_at": record.verified_at.isoformat() if record.verified_at else None,
+        "verified_by": record.verified_by.get_username() if record.verified_by else None,
+        "locked": record.locked,
+        "protocol_version": record.protocol_version,
+        "engine_version": record.engine_version,
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+    }
+
+
+# --- saving -----------------------------------------------------------------------------------------
+
+
+def parse_payload(spec: FormSpec, data: Any) -> dict[str, Any]:
+    """The client's payload validated by the form's core model, as the JSON the EDC stores."""
+    if not isinstance(data, dict):
+        raise InputError(_("expected a JSON object"), field="payload")
+    body = {k: v for k, v in data.items() if k not in _EDC_KEYS}
+    try:
+        json.dumps(body, allow_nan=False)
+    except ValueError:
+        raise InputError(_("NaN and Infinity are not numbers in JSON"), field="payload") from None
+    model = parse_model(spec.model, body)
+    exclude = {"record_id"} if spec.has_record_id else {"subject_id"}
+    return model.model_dump(mode="json", exclude=exclude)
+
+
+def _indexed(spec: FormSpec, payload: dict[str, Any]) -> tuple[int | None, dt.date | None]:
+    model = spec.model.model_validate(payload)
+    return spec.cycle_of(model), spec.date_of(model)
+
+
+def _check_unique(subject: Subject, spec: FormSpec, cycle: int | None, exclude_pk: int | None) -> None:
+    others = FormRecord.objects.filter(subject=subject, form=spec.name.value).exclude(pk=exclude_pk)
+    if not spec.repeating and others.exists():
+        raise ConflictError(
+            _("%(form)s is already recorded for this subject (record %(pk)s): edit that record")
+            % {"form": spec.label, "pk": others.first().pk},  # type: ignore[union-attr]
+            field="form",
+        )
+    if spec.name == FormName.haic_cycle and others.filter(cycle=cycle).exists():
+        raise ConflictError(_("cycle %(cycle)s is already recorded: edit that record") % {"cycle": cycle}, "cycle")
+
+
+def save_form(
+    user: Any,
+    subject_id: str,
+    form: str,
+    data: Any,
+    *,
+    record_id: int | None = None,
+    version: int | None = None,
+    reason: str | None = None,
+    today: dt.date | None = None,
+    checks: bool = True,
+) -> FormRecord:
+    """Create (``record_id`` None) or change a record; see the module docstring for the steps.
+
+    Raises InputError (400, naming the field), ConflictError (409: stale version, locked record,
+    duplicate single form or cycle), PermissionDenied (403), Http404 (another site's subject).
+    """
+    subject = subjects.subject_for(user, subject_id)
+    access.require_site_action(user, subject.site_id, Capability.edit)
+    spec = form_spec(form)
+    payload = parse_payload(spec, data)
+    cycle, event_date = _indexed(spec, payload)
+    proto = subjects.protocol()
+    with transaction.atomic():
+        if record_id is None:
+            _check_unique(subject, spec, cycle, None)
+            record = create_record(
+                FormRecord(
+                    subject=subject,
+                    form=spec.name.value,
+                    payload=payload,
+                    cycle=cycle,
+                    event_date=event_date,
+                    protocol_version=proto.version,
+                    engine_version=ENGINE_VERSION,
+                    created_by=user,
+                ),
+                user=user,
+            )
+        else:
+            record = (
+                FormRecord.objects.select_for_update()
+                .filter(subject=subject, form=spec.name.value)
+                .get_visible(user, pk=record_id)
+            )
+            if record.locked:
+                raise ConflictError(
+                    _("this form is locked by the investigator's signature; it must be unlocked (with a reason) first"),
+                    field="locked",
+                )
+            _check_unique(subject, spec, cycle, record.pk)
+            if record.payload != payload and record.verified_at is not None:
+                record.verified_at = None  # a change after source data verification resets it
+                record.verified_by = None
+            record.payload, record.cycle, record.event_date = payload, cycle, event_date
+            record.protocol_version, record.engine_version = proto.version, ENGINE_VERSION
+            record = update_record(record, user=user, reason=reason, expected_version=version)
+        refresh_subject(subject, user, today=today, checks=checks, trigger=spec.name)
+    record.refresh_from_db()
+    return record
+
+
+def refresh_subject(
+    subject: Subject,
+    user: Any,
+    *,
+    today: dt.date | None = None,
+    checks: bool = True,
+    trigger: FormName | None = None,
+) -> list[EditCheckFinding]:
+    """Recompute the derived values of every record of ``subject``, sync the edit-check queries and
+    apply the status transition the saved form brings. Returns the edit-check findings."""
+    from haictrial.edc.dm import services as dm
+
+    proto = subjects.protocol()
+    records = list(FormRecord.objects.filter(subject=subject))
+    forms, keys = subject_forms(subject, records)
+    derived = course.derive(forms, proto, timezone.now(), subjects.subject_patient(subject))
+    for key, record in keys.items():
+        values = derived.records.get(key, {})
+        code = derived.codes.get(key, "")
+        if record.derived != values or record.outcome_code != code:
+            FormRecord.objects.filter(pk=record.pk).update(derived=values, outcome_code=code)
+    findings: list[EditCheckFinding] = []
+    if checks:
+        findings = run_edit_checks(forms, proto, today=today)
+        dm.sync_queries(subject, findings, keys, user)
+    if trigger is not None:
+        advance_status(subject, forms, user, trigger)
+    return findings
+
+
+#: The status a saved form moves the subject to, and from which statuses (issue 7).
+_STATUS_AFTER: dict[FormName, tuple[str, frozenset[str]]] = {
+    FormName.haic_cycle: (SubjectStatus.on_treatment, frozenset({SubjectStatus.enrolled})),
+    FormName.resection: (SubjectStatus.resected, frozenset({SubjectStatus.on_treatment})),
+    FormName.follow_up: (SubjectStatus.follow_up, frozenset({SubjectStatus.on_treatment, SubjectStatus.resected})),
+    FormName.end_of_study: (
+        SubjectStatus.off_study,
+        frozenset(
+            {SubjectStatus.enrolled, SubjectStatus.on_treatment, SubjectStatus.resected, SubjectStatus.follow_up}
+        ),
+    ),
+}
+
+
+def advance_status(subject: Subject, forms: SubjectForms, user: Any, trigger: FormName) -> None:
+    """on_treatment after the first cycle, resected after a resection, follow_up at the first follow-up
+    visit, off_study at the end of study; the change is audited with the form as its reason."""
+    rule = _STATUS_AFTER.get(trigger)
+    subject.refresh_from_db()
+    if rule is None or subject.status not in rule[1] or rule[0] not in TRANSITIONS[subject.status]:
+        return
+    new_status = rule[0]
+    change: dict[str, Any] = {
+        "version": subject.version,
+        "status": new_status,
+        "reason": _("status follows the %(form)s form") % {"form": FORMS[trigger].label},
+    }
+    if trigger == FormName.haic_cycle and subject.treatment_start_date is None:
+        first = min((c for c in forms.haic_cycles if c.admission_date), key=lambda c: c.cycle, default=None)
+        if first is not None:
+            change["treatment_start_date"] = first.admission_date
+    subjects.update_subject(user, subject.subject_id, subjects.SubjectChange(**change))
+
+
+# --- derived views ----------------------------------------------------------------------------------
+
+
+def haic_prefill(user: Any, subject_id: str, cycle: int) -> dict[str, Any]:
+    """A new cycle's payload with the planned doses from the planning engine (dose modification from the
+    recorded toxicities of the earlier cycles) and the targeted-agent administrations of that cycle."""
+    subject = subjects.subject_for(user, subject_id)
+    if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 1:
+        raise InputError(_("must be a whole number >= 1"), field="cycle")
+    forms, _keys = subject_forms(subject, list(records_of(subject)))
+    return course.prefill(forms, subjects.protocol(), cycle, subjects.subject_patient(subject))
+
+
+def next_cycle_number(subject: Subject) -> int:
+    numbers = FormRecord.objects.filter(subject=subject, form=FormName.haic_cycle.value).values_list("cycle", flat=True)
+    return max((n for n in numbers if n), default=0) + 1
+
+
+def response_summary(user: Any, subject_id: str) -> dict[str, Any]:
+    """The subject's RECIST 1.1 evaluation (time points, best overall response) as the core gives it."""
+    subject = subjects.subject_for(user, subject_id)
+    forms, _keys = subject_forms(subject, list(records_of(subject)))
+    derived = course.derive(forms, subjects.protocol(), timezone.now(), subjects.subject_patient(subject))
+    return {"subject_id": subject.subject_id, "recist": derived.subject.get("recist")}
+
+
+def edit_check_findings(user: Any, subject_id: str, today: dt.date | None = None) -> list[dict[str, Any]]:
+    """The current findings of every edit check for the subject (read only)."""
+    subject = subjects.subject_for(user, subject_id)
+    forms, _keys = subject_forms(subject, list(records_of(subject)))
+    return [f.as_dict() for f in run_edit_checks(forms, subjects.protocol(), today=today)]
