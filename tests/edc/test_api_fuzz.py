@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -52,3 +53,34 @@ def test_path_and_query_values_never_cause_a_500(api, enrolled, segment, cycle):
     ):
         assert api["alice"].get(path).status_code in (400, 404, 422)
     assert api["alice"].get("/api/subjects/CHA-001-0001/plan", cycle=cycle).status_code in (200, 400, 422)
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"identifiers": {"full_name": "Zhang\x00San"}}, "identifiers.full_name"),
+        ({"liver_lesions": [{"id": "L\x001", "longest_diameter_mm": 20}]}, "liver_lesions[0].id"),
+        ({"labs": {"alt": {"value": 40, "unit": "U/L\x00"}}}, "labs.alt.unit"),
+    ],
+)
+def test_a_nul_character_is_an_input_error_naming_the_field(api, patient, change, field):
+    # PostgreSQL text and JSON cannot hold NUL: refused up front, on every database.
+    patient.update(change)
+    response = api["alice"].post("/api/screenings", patient)
+    assert response.status_code in (400, 422)
+    assert response.json()["field"] == field
+
+
+def test_values_a_database_cannot_store_are_client_errors(api, enrolled):
+    huge = str(2**70)
+    assert api["alice"].get(f"/api/screenings/{huge}").status_code in (404, 422)
+    assert api["alice"].post(f"/api/screenings/{huge}/enroll").status_code in (404, 422)
+    assert api["alice"].get("/api/subjects/CHA-001-0001/plan", cycle=huge).status_code == 422
+    assert api["alice"].get("/api/subjects", q="CHA\x00").json() == []
+    assert api["alice"].get("/api/subjects", status="cured").json() == []
+    change = {"version": 2**70, "reason": "x", "status": "on_treatment"}
+    assert api["alice"].patch("/api/subjects/CHA-001-0001", change).status_code == 422
+    change = {"version": 1, "reason": "x\x00", "status": "on_treatment"}
+    assert api["alice"].patch("/api/subjects/CHA-001-0001", change).json()["field"] == "reason"
+    token = api["anonymous"].post("/api/auth/token", {"username": "ali\x00ce", "password": "x"})
+    assert token.status_code in (401, 422)

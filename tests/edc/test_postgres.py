@@ -16,7 +16,14 @@ from .cli import run_cli
 
 URL = os.environ.get("HAICTRIAL_TEST_POSTGRES_URL")
 ROOT = Path(__file__).parents[2]
-MULTISITE_SUITE = ["test_api.py", "test_accounts.py", "test_audit.py", "test_concurrency.py", "test_web.py"]
+MULTISITE_SUITE = [
+    "test_api.py",
+    "test_api_fuzz.py",
+    "test_accounts.py",
+    "test_audit.py",
+    "test_concurrency.py",
+    "test_web.py",
+]
 
 pytestmark = [
     pytest.mark.postgres,

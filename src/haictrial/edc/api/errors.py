@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -68,6 +69,11 @@ def install(api: NinjaAPI) -> None:
         if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
             detail = "the request body is not valid JSON"
         return reply(request, exc.status_code, detail)
+
+    @api.exception_handler(DataError)
+    def unstorable(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # The last line of defence for values the database refuses (checked earlier where known).
+        return reply(request, 400, "a value in the request cannot be stored (out of range or not valid text)")
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from haictrial.clinical.patient import Patient
 from haictrial.edc.subjects.services import IdentifiersIn
+from haictrial.edc.validation import no_nul
 
 
 class ErrorOut(Schema):
@@ -19,8 +20,8 @@ class ErrorOut(Schema):
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    username: Annotated[str, AfterValidator(no_nul)] = Field(max_length=150)
+    password: Annotated[str, AfterValidator(no_nul)] = Field(max_length=4096)
 
 
 class TokenOut(Schema):

@@ -12,14 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from haictrial import __version__
 from haictrial.clinical.dosing import plan_cycle
@@ -34,11 +35,14 @@ from haictrial.edc.accounts.models import Site
 from haictrial.edc.audit.records import create_record, update_record
 from haictrial.edc.subjects.models import CyclePlan, Identifiers, Screening, SiteSequence, Subject, SubjectStatus
 from haictrial.edc.subjects.status import check_transition
+from haictrial.edc.validation import MAX_ID, no_nul, reject_nul
 from haictrial.errors import ConflictError, InputError
 from haictrial.protocol import load_protocol
 from haictrial.protocol.schema import Protocol
 
 ENGINE_VERSION = __version__
+#: Highest cycle number the plan accepts (far beyond any course; keeps stored numbers in range).
+MAX_CYCLE = 1000
 #: Cycles shown in the visit calendar by default (a display choice, not a clinical rule).
 CALENDAR_CYCLES = 6
 
@@ -54,8 +58,8 @@ class IdentifiersIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    full_name: str | None = Field(None, max_length=200)
-    hospital_number: str | None = Field(None, max_length=50)
+    full_name: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=200)
+    hospital_number: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=50)
 
 
 # --- screening ------------------------------------------------------------------------------
@@ -91,6 +95,7 @@ def parse_screening_body(data: Any) -> tuple[str, IdentifiersIn, Patient]:
         json.dumps(data, allow_nan=False)
     except ValueError:
         raise InputError(_("NaN and Infinity are not numbers in JSON")) from None
+    reject_nul(data)
     body = dict(data)
     site = body.pop("site", None)
     identifiers = body.pop("identifiers", None)
@@ -162,6 +167,8 @@ def screenings_for(user: Any) -> QuerySet[Screening]:
 
 
 def screening_for(user: Any, screening_id: int) -> Screening:
+    if not 1 <= screening_id <= MAX_ID:
+        raise Http404(_("Not found."))
     return Screening.objects.select_related("site").get_visible(user, pk=screening_id)
 
 
@@ -267,6 +274,8 @@ def enroll(user: Any, screening_id: int, *, enrolled_at: dt.datetime | None = No
 def subjects_for(user: Any, query: str | None = None, status: str | None = None) -> QuerySet[Subject]:
     """Subjects the user may see (site-isolation layer), optionally searched by subject id and status."""
     rows = Subject.objects.visible_to(user).select_related("site")
+    if (query and "\x00" in query) or (status and status not in SubjectStatus.values):
+        return rows.none()
     if query:
         rows = rows.filter(subject_id__icontains=query.strip())
     if status:
@@ -275,6 +284,8 @@ def subjects_for(user: Any, query: str | None = None, status: str | None = None)
 
 
 def subject_for(user: Any, subject_id: str) -> Subject:
+    if len(subject_id) > 20 or "\x00" in subject_id:
+        raise Http404(_("Not found."))
     return Subject.objects.select_related("site", "screening").get_visible(user, subject_id=subject_id)
 
 
@@ -327,8 +338,8 @@ class SubjectChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
-    reason: str = Field(min_length=1, max_length=2000)
+    version: int = Field(ge=1, le=MAX_ID)
+    reason: Annotated[str, AfterValidator(no_nul)] = Field(min_length=1, max_length=2000)
     status: SubjectStatus | None = None
     treatment_start_date: dt.date | None = None
 
@@ -348,11 +359,11 @@ def update_subject(user: Any, subject_id: str, change: SubjectChange) -> Subject
 class IdentifiersChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
-    reason: str = Field(min_length=1, max_length=2000)
-    full_name: str | None = Field(None, max_length=200)
+    version: int = Field(ge=1, le=MAX_ID)
+    reason: Annotated[str, AfterValidator(no_nul)] = Field(min_length=1, max_length=2000)
+    full_name: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=200)
     birth_date: dt.date | None = None
-    hospital_number: str | None = Field(None, max_length=50)
+    hospital_number: Annotated[str, AfterValidator(no_nul)] | None = Field(None, max_length=50)
 
 
 def update_identifiers(user: Any, screening: Screening, change: IdentifiersChange) -> Identifiers:
@@ -378,8 +389,8 @@ def subject_patient(subject: Subject) -> Patient:
 def cycle_plan(user: Any, subject_id: str, cycle: int) -> dict[str, Any]:
     """The ``plan`` output for a subject and cycle; stored with its protocol and engine versions."""
     subject = subject_for(user, subject_id)
-    if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 1:
-        raise InputError(_("must be a whole number >= 1"), field="cycle")
+    if isinstance(cycle, bool) or not isinstance(cycle, int) or not 1 <= cycle <= MAX_CYCLE:
+        raise InputError(_("must be a whole number from 1 to %(max)d") % {"max": MAX_CYCLE}, field="cycle")
     proto = protocol()
     document = plan_cycle(subject_patient(subject), proto, cycle).as_contract()
     CyclePlan.objects.get_or_create(

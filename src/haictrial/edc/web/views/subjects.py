@@ -136,7 +136,7 @@ def subject_plan(request: HttpRequest, subject_id: str) -> HttpResponse:
         cycle = int(request.GET.get("cycle", "1"))
     except ValueError:
         cycle = 1
-    cycle = max(cycle, 1)
+    cycle = min(max(cycle, 1), services.MAX_CYCLE)
     plan, error = None, None
     try:
         plan = services.cycle_plan(request.user, subject.subject_id, cycle)
