@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from haictrial import __version__
 from haictrial.errors import InputError
@@ -56,7 +58,7 @@ MAX_SUBJECTS = 2_000_000
 class SyntheticCohort:
     """A generated cohort: the screening documents, RECIST documents, analysis tables and fault ledger.
 
-    ``screening_lines`` and ``recist_lines`` hold one JSON document per row (Arrow strings); the
+    ``screening_lines`` and ``recist_lines`` hold one JSON line per row (Arrow strings); the
     ``screening_documents()``/``recist_documents()`` iterators parse them, ``tables`` gives pandas
     DataFrames, ``course(subject_id)`` one enrolled patient's whole course as plain dicts.
     """
@@ -68,8 +70,8 @@ class SyntheticCohort:
     protocol_id: str
     protocol_version: str
     data_cutoff: dt.date
-    screening_lines: pa.Array
-    recist_lines: pa.Array
+    screening_lines: pa.ChunkedArray
+    recist_lines: pa.ChunkedArray
     fault_table: pa.Table
     arrow_tables: dict[str, pa.Table]
     generator_version: str = GENERATOR_VERSION
@@ -102,52 +104,50 @@ class SyntheticCohort:
     def fault_ledger(self) -> list[dict[str, Any]]:
         return [json.loads(line.as_py()) for line in Ledger.documents(self.fault_table)]
 
-    @cached_property
-    def _rows_by_subject(self) -> dict[str, dict[str, np.ndarray]]:
-        out: dict[str, dict[str, np.ndarray]] = {}
-        for name in TABLE_NAMES:
-            if name == "screening" or "subject_id" not in self.tables[name]:
-                continue
-            groups = self.tables[name].groupby("subject_id", sort=False).indices
-            for sid, rows in groups.items():
-                out.setdefault(str(sid), {})[name] = rows
-        return out
-
-    def course(self, subject_id: str) -> dict[str, Any]:
-        """The whole course of one enrolled patient: a dict of table name -> list of row dicts, plus
-        ``screening`` (the document) and ``recist`` (the RECIST input)."""
-        rows = self._rows_by_subject.get(subject_id)
-        if rows is None:
-            raise InputError(f"{subject_id} is not an enrolled subject of this cohort", field="subject_id")
-        out: dict[str, Any] = {}
+    def courses_of(self, subject_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The whole course of each enrolled patient in ``subject_ids``: table name -> list of row dicts,
+        plus ``screening`` (the document) and ``recist`` (the RECIST input). InputError for an id that
+        is not an enrolled subject."""
+        wanted = pa.array(list(subject_ids), pa.string())
+        subjects = self.arrow_tables["subjects"]["subject_id"].combine_chunks()
+        position = pc.index_in(wanted, value_set=subjects).to_pylist()
+        for sid, pos in zip(subject_ids, position, strict=True):
+            if pos is None:
+                raise InputError(f"{sid} is not an enrolled subject of this cohort", field="subject_id")
+        out: dict[str, dict[str, Any]] = {sid: {} for sid in subject_ids}
         for name in TABLE_NAMES:
             if name == "screening":
                 continue
-            frame = self.tables[name]
-            picked = frame.iloc[rows[name]] if name in rows else frame.iloc[0:0]
-            out[name] = _records(picked)
-        screen_index = int(self.tables["screening"].index[self.tables["screening"]["subject_id"] == subject_id][0])
-        out["screening"] = self.screening_document(screen_index)
-        recist_index = int(self.tables["subjects"].index[self.tables["subjects"]["subject_id"] == subject_id][0])
-        out["recist"] = json.loads(self.recist_lines[recist_index].as_py())
+            table = self.arrow_tables[name]
+            column = table["subject_id"].combine_chunks()
+            if pa.types.is_dictionary(column.type):
+                keys = pa.array([p for p in position], pa.int32())
+                picked = table.filter(pc.is_in(column.indices, value_set=keys))
+            else:
+                picked = table.filter(pc.is_in(column, value_set=wanted))
+            for sid in subject_ids:
+                out[sid][name] = []
+            for row in picked.to_pylist():
+                out[row["subject_id"]][name].append(row)
+        screened = self.arrow_tables["screening"]["subject_id"].combine_chunks()
+        rows = pc.index_in(wanted, value_set=screened).to_pylist()
+        for sid, pos, srow in zip(subject_ids, position, rows, strict=True):
+            out[sid]["screening"] = self.screening_document(int(srow))
+            out[sid]["recist"] = json.loads(self.recist_lines[int(pos)].as_py())
         return out
 
-    def courses(self) -> Iterator[dict[str, Any]]:
-        for sid in self.tables["subjects"]["subject_id"]:
-            yield self.course(str(sid))
+    def course(self, subject_id: str) -> dict[str, Any]:
+        """One enrolled patient's whole course (see :meth:`courses_of`)."""
+        return self.courses_of([subject_id])[subject_id]
 
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    records = frame.to_dict(orient="records")
-    for rec in records:
-        for k, v in rec.items():
-            if isinstance(v, float) and np.isnan(v):
-                rec[k] = None
-            elif v is pd.NaT:
-                rec[k] = None
-            elif isinstance(v, np.generic):
-                rec[k] = v.item()
-    return records
+    def courses(self, batch: int = 500) -> Iterator[dict[str, Any]]:
+        """Every enrolled patient's course, in enrolment order."""
+        ids = [str(s) for s in self.arrow_tables["subjects"]["subject_id"].to_pylist()]
+        for i in range(0, len(ids), batch):
+            chunk = ids[i : i + batch]
+            found = self.courses_of(chunk)
+            for sid in chunk:
+                yield found[sid]
 
 
 def _protocol(protocol: Protocol | str | Path | None) -> Protocol:
@@ -197,9 +197,17 @@ def generate_cohort(
     statuses, eligible = screen_population(pop, proto)
     months = D.ACCRUAL_MONTHS + D.FOLLOW_UP_AFTER_ACCRUAL_MONTHS
     cutoff_day = T.day_number(start) + int(round(months * D.DAYS_PER_MONTH))
-    course = simulate_course(pop, eligible, proto, course_rng, cutoff_day)
-    tables = {"screening": screening_table(pop, statuses, eligible), **course_tables(pop, course, proto)}
-    tables = inject_course_faults(tables, float(faults), course_fault_rng, ledger)
+    # The documents' text is built on the second core while the course is simulated (Arrow and numpy
+    # release the GIL); neither touches the other's data, so the result does not depend on timing.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        documents = pool.submit(screening_documents, pop)
+        course = simulate_course(pop, eligible, proto, course_rng, cutoff_day)
+        recist = pool.submit(course.imaging.build_documents)
+        tables = {"screening": screening_table(pop, statuses, eligible), **course_tables(pop, course, proto)}
+        del course  # the arrays are in the tables now; free them before the caller writes
+        tables = inject_course_faults(tables, float(faults), course_fault_rng, ledger)
+        screening_lines = documents.result()
+        recist_lines = recist.result()
     cohort = SyntheticCohort(
         subjects=int(subjects),
         seed=int(seed),
@@ -208,8 +216,8 @@ def generate_cohort(
         protocol_id=proto.protocol_id,
         protocol_version=proto.version,
         data_cutoff=T.EPOCH + dt.timedelta(days=cutoff_day),
-        screening_lines=screening_documents(pop),
-        recist_lines=course.imaging.documents,
+        screening_lines=screening_lines,
+        recist_lines=recist_lines,
         fault_table=ledger.table(),
         arrow_tables={name: tables[name] for name in TABLE_NAMES},
     )

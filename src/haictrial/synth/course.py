@@ -172,6 +172,17 @@ def simulate_course(
     r2 = r_status == 2
     pd_days[r_idx[r2]] = r2_prog[r2]
     _trim(tr, limit)
+    tr.cycles = by_subject_and_cycle(tr.cycles, n)
+    labs = by_subject_and_cycle(tr.labs, n)
+    values = labs.pop("values")
+    tests = values.shape[1]
+    tr.labs = {
+        "subject": np.repeat(labs["subject"], tests),
+        "cycle": np.repeat(labs["cycle"], tests),
+        "day": np.repeat(labs["day"], tests),
+        "test": np.tile(np.arange(tests, dtype=np.int8), len(labs["subject"])),
+        "value": values.ravel(),
+    }
 
     dead = death <= censor
     progression = np.where((pd_days >= 0) & (pd_days <= np.minimum(death, censor)), pd_days, -1)
@@ -216,6 +227,20 @@ def subj_ids_arrow(subj: Subjects):  # type: ignore[no-untyped-def]
     import pyarrow as pa
 
     return pa.array(subj.ids, pa.string())
+
+
+def by_subject_and_cycle(table: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Rows of one-per-(subject, cycle) records, reordered by subject then cycle without sorting: each
+    subject's cycles are 1..K (a suffix may have been trimmed), so the row goes to start[subject] + cycle - 1."""
+    count = np.bincount(table["subject"], minlength=n)
+    start = np.concatenate([[0], np.cumsum(count)[:-1]])
+    dest = start[table["subject"]] + table["cycle"].astype(np.int64) - 1
+    out = {}
+    for k, v in table.items():
+        moved = np.empty_like(v)
+        moved[dest] = v
+        out[k] = moved
+    return out
 
 
 def _trim(tr: TreatmentResult, limit: np.ndarray) -> None:

@@ -91,13 +91,14 @@ class Ledger:
         return table.add_column(0, "fault_id", ids)
 
     @staticmethod
-    def documents(table: pa.Table) -> pa.Array:
+    def documents(table: pa.Table) -> pa.ChunkedArray:
+        """The ledger as JSON lines."""
         n = len(table)
         fields = [(name, T.quoted(table[name].combine_chunks())) for name in ("fault_id", "file", "table", "subject_id")]
         fields.append(("record", table["record"].combine_chunks()))
         fields += [(name, T.quoted(table[name].combine_chunks())) for name in ("field", "kind")]
         fields += [("original", table["original"].combine_chunks()), ("injected", table["injected"].combine_chunks())]
-        return T.obj(fields, n)
+        return T.json_lines(fields, n)
 
 
 def _lab_json(values: np.ndarray, unit_codes: np.ndarray, analyte: str) -> pa.Array:
@@ -203,10 +204,23 @@ def inject_course_faults(tables: dict[str, pa.Table], rate: float, rng: np.rando
     return out
 
 
-def _first_row(table: pa.Table, subjects: pa.Array, chosen: np.ndarray, rng: np.random.Generator, where: np.ndarray | None = None) -> np.ndarray:
-    """One random row index of ``table`` per chosen subject (that has a row matching ``where``)."""
-    sid = table["subject_id"].combine_chunks()
-    pos = pc.index_in(sid, value_set=subjects).to_numpy(zero_copy_only=False)
+def subject_positions(table: pa.Table, subjects: pa.Array) -> np.ndarray:
+    """Position of each row's subject in ``subjects`` (the dictionary indices of a course table)."""
+    col = table["subject_id"].combine_chunks()
+    if pa.types.is_dictionary(col.type):
+        return col.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    return pc.index_in(col, value_set=subjects).to_numpy(zero_copy_only=False)
+
+
+def dictionary_codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, list[str]]:
+    """(indices, labels) of a dictionary-encoded column."""
+    col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    return col.indices.to_numpy(zero_copy_only=False), col.dictionary.to_pylist()
+
+
+def _first_row(pos: np.ndarray, chosen: np.ndarray, rng: np.random.Generator, where: np.ndarray | None = None) -> np.ndarray:
+    """One random row index per chosen subject (among its rows matching ``where``); ``pos`` from
+    :func:`subject_positions`."""
     ok = chosen[pos]
     if where is not None:
         ok &= where
@@ -232,27 +246,34 @@ def _record(table: pa.Table, rows: np.ndarray, cols: list[str]) -> pa.Array:
 
 
 def _lab_faults(labs: pa.Table, subjects: pa.Array, hit: np.ndarray, kind: np.ndarray, rng: np.random.Generator, ledger: Ledger) -> pa.Table:
-    test = labs["test"].combine_chunks().to_numpy(zero_copy_only=False)
+    test_codes, test_labels = dictionary_codes(labs["test"])
+    bili, creat = test_labels.index("total_bilirubin"), test_labels.index("creatinine")
+    mixable = (test_codes == bili) | (test_codes == creat)
     value = labs["value"].combine_chunks().to_numpy(zero_copy_only=False).astype(float).copy()
-    unit = np.asarray(labs["unit"].combine_chunks().to_numpy(zero_copy_only=False), dtype=object).copy()
     missing = np.zeros(len(value), dtype=bool)
     sid = labs["subject_id"].combine_chunks()
+    unit = labs["unit"].combine_chunks()
+    pos = subject_positions(labs, subjects)
+
+    def as_json(rows: np.ndarray) -> pa.Array:
+        return T.obj([("value", T.decimals(value[rows], 2)), ("unit", T.quoted(unit.take(pa.array(rows)).cast(pa.string())))], len(rows))
+
     for k, name in ((0, "missing"), (1, "out_of_range"), (2, "unit_mixup")):
-        where = np.isin(test, ["total_bilirubin", "creatinine"]) if name == "unit_mixup" else None
-        rows = _first_row(labs, subjects, hit & (kind == k), rng, where)
+        where = mixable if name == "unit_mixup" else None
+        rows = _first_row(pos, hit & (kind == k), rng, where)
         if len(rows) == 0:
             continue
-        before = T.obj([("value", T.decimals(value[rows], 2)), ("unit", T.quoted(pa.array(list(unit[rows]), pa.string())))], len(rows))
+        before = as_json(rows)
         if name == "missing":
             missing[rows] = True
             after = T.literal("null", len(rows))
         elif name == "out_of_range":
             value[rows] = value[rows] * 10.0
-            after = T.obj([("value", T.decimals(value[rows], 2)), ("unit", T.quoted(pa.array(list(unit[rows]), pa.string())))], len(rows))
+            after = as_json(rows)
         else:
-            factor = np.where(test[rows] == "total_bilirubin", 17.1, 88.4)
-            value[rows] = np.round(value[rows] / factor, 2)
-            after = T.obj([("value", T.decimals(value[rows], 2)), ("unit", T.quoted(pa.array(list(unit[rows]), pa.string())))], len(rows))
+            is_bili = test_codes[rows] == bili
+            value[rows] = np.round(value[rows] / np.where(is_bili, 17.1, 88.4), 2)
+            after = as_json(rows)
         ledger.add("labs.parquet", "labs", sid.take(pa.array(rows)), _record(labs, rows, ["cycle", "test"]), "value", name, before, after)
     col = pa.array(value, pa.float64(), mask=missing | np.isnan(value))
     return labs.set_column(labs.schema.get_field_index("value"), "value", col)
@@ -261,7 +282,7 @@ def _lab_faults(labs: pa.Table, subjects: pa.Array, hit: np.ndarray, kind: np.nd
 def _cycle_faults(cycles: pa.Table, subjects: pa.Array, chosen: np.ndarray, rng: np.random.Generator, ledger: Ledger) -> pa.Table:
     cycle = cycles["cycle"].combine_chunks().to_numpy(zero_copy_only=False)
     days = cycles["date"].combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64).copy()
-    rows = _first_row(cycles, subjects, chosen, rng, cycle >= 2)
+    rows = _first_row(subject_positions(cycles, subjects), chosen, rng, cycle >= 2)
     if len(rows):
         before = T.quoted(T.iso_dates(days[rows]))
         days[rows] = days[rows - 1] - rng.integers(1, 6, len(rows))
@@ -279,7 +300,7 @@ def _ae_faults(aes: pa.Table, subjects: pa.Array, chosen: np.ndarray, rng: np.ra
     res_col = aes["resolution_date"].combine_chunks()
     has = res_col.is_valid().to_numpy(zero_copy_only=False)
     res = res_col.cast(pa.int32()).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64).copy()
-    rows = _first_row(aes, subjects, chosen, rng, has)
+    rows = _first_row(subject_positions(aes, subjects), chosen, rng, has)
     if len(rows):
         before = T.quoted(T.iso_dates(res[rows]))
         res[rows] = onset[rows] - rng.integers(1, 10, len(rows))

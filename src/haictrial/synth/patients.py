@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from haictrial.clinical.patient import (
     Ascites,
@@ -121,8 +122,6 @@ def subject_ids(n: int, site: str = "001", prefix: str = "CHA") -> pa.Array:
     """``CHA-001-0001`` ... numbered in screening order, at least four digits."""
     width = max(4, len(str(n)))
     numbers = T.integers(np.arange(1, n + 1))
-    import pyarrow.compute as pc
-
     return pc.binary_join_element_wise(f"{prefix}-{site}-", pc.utf8_lpad(numbers, width, "0"), "")
 
 
@@ -291,18 +290,26 @@ def _history(rng: np.random.Generator, n: int, screening_day: np.ndarray) -> Lis
 
 
 def _lab_texts(pop: Population, analyte: str) -> pa.Array:
+    """``{"value": 14.2, "unit": "umol/L"}`` per patient: one take from a table of (unit, value) texts."""
     units = lab_units(analyte)
-    code = pop.lab_unit[analyte]
-    value = pop.lab_value[analyte]
-    texts = None
-    import pyarrow.compute as pc
-
-    for c, (_, _, places) in enumerate(units):
-        part = T.decimals(np.where(code == c, value, 0.0), places)
-        texts = part if texts is None else pc.if_else(pa.array(code == c), part, texts)
-    assert texts is not None
-    unit_text = T.categories([u for u, _, _ in units], code)
-    doc = T.obj([("value", texts), ("unit", unit_text)], pop.n)
+    code = pop.lab_unit[analyte].astype(np.int64)
+    places = np.array([p for _, _, p in units])[code]
+    scaled = np.round(pop.lab_value[analyte] * 10.0**places).astype(np.int64)
+    hi = int(scaled.max()) if pop.n else 0
+    if hi >= T.TABLE_LIMIT:
+        texts = None
+        for c, (_, _, p) in enumerate(units):
+            part = T.decimals(np.where(code == c, pop.lab_value[analyte], 0.0), p)
+            texts = part if texts is None else pc.if_else(pa.array(code == c), part, texts)
+        assert texts is not None
+        doc = T.obj([("value", texts), ("unit", T.categories([u for u, _, _ in units], code))], pop.n)
+    else:
+        size = T._table_size(hi)
+        tables = [
+            pc.binary_join_element_wise('{"value": ', T.number_table(size, p), f', "unit": "{u}"}}', "")
+            for u, _, p in units
+        ]
+        doc = pc.take(pa.concat_arrays(tables), pa.array(code * size + scaled))
     return T.with_nulls(doc, pop.is_missing(f"labs.{analyte}"))
 
 
@@ -316,13 +323,28 @@ def _list_texts(pop: Population, name: str, labels: list[str]) -> pa.Array:
 
 
 def lesion_ids(lesions: ListField) -> pa.Array:
-    import pyarrow.compute as pc
-
     return pc.binary_join_element_wise("L", T.integers(lesions.codes + 1), "")
 
 
-def screening_documents(pop: Population) -> pa.Array:
-    """One contracts/screen.md document (JSON text) per patient, in screening order."""
+def _lesion_texts(pop: Population) -> pa.Array:
+    """``{"id": "L1", "segment": "S7", "longest_diameter_mm": 48}`` per lesion: one take from a table of
+    every (lesion number, segment, diameter) text."""
+    les = pop.lesions
+    mm = pop.lesion_mm.astype(np.int64)
+    numbers, segments = D.LESION_COUNT_MAX, len(SEGMENTS)
+    sizes = int(mm.max()) + 1 if len(mm) else 1
+    texts = [
+        f'{{"id": "L{i + 1}", "segment": "{SEGMENTS[g]}", "longest_diameter_mm": {d}}}'
+        for i in range(numbers)
+        for g in range(segments)
+        for d in range(sizes)
+    ]
+    code = (les.codes.astype(np.int64) * segments + pop.lesion_segment) * sizes + mm
+    return pc.take(pa.array(texts, pa.string()), pa.array(code))
+
+
+def screening_documents(pop: Population) -> pa.ChunkedArray:
+    """One contracts/screen.md document per patient (a JSON line), in screening order."""
     n, c, miss = pop.n, pop.cols, pop.is_missing
 
     def num(name: str, places: int) -> pa.Array:
@@ -335,14 +357,7 @@ def screening_documents(pop: Population) -> pa.Array:
         return T.with_nulls(T.categories(labels, c[name]), miss(key or name))
 
     les = pop.lesions
-    lesion_items = T.obj(
-        [
-            ("id", T.quoted(lesion_ids(les))),
-            ("segment", T.categories(SEGMENTS, pop.lesion_segment)),
-            ("longest_diameter_mm", T.decimals(pop.lesion_mm, 0)),
-        ],
-        len(les.owner),
-    )
+    lesion_items = _lesion_texts(pop)
     fields = [
         ("subject_id", T.quoted(pop.subject_ids)),
         ("screening_date", T.with_nulls(T.quoted(T.iso_dates(c["screening_day"])), miss("screening_date"))),
@@ -386,4 +401,4 @@ def screening_documents(pop: Population) -> pa.Array:
         ("prior_liver_directed_treatment", _list_texts(pop, "prior_liver_directed_treatment", LIVER_TREATMENTS)),
         ("data_complete", boolean("data_complete")),
     ]
-    return T.obj(fields, n)
+    return T.json_lines(fields, n)

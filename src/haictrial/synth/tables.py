@@ -56,11 +56,15 @@ def dates(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
 
 
 def cats(labels: Sequence[str | None], codes: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
-    table = pa.array(list(labels), pa.string())
-    out = pc.take(table, pa.array(np.asarray(codes, dtype=np.int32)))
-    if missing is not None and np.any(missing):
-        out = pc.if_else(pa.array(np.asarray(missing, dtype=bool)), pa.scalar(None, pa.string()), out)
-    return out
+    """A categorical column, dictionary-encoded (``labels[code]``; a None label or ``missing`` is null)."""
+    codes = np.asarray(codes, dtype=np.int32)
+    null_labels = [i for i, label in enumerate(labels) if label is None]
+    mask = np.zeros(len(codes), dtype=bool) if missing is None else np.asarray(missing, dtype=bool).copy()
+    for i in null_labels:
+        mask |= codes == i
+    dictionary = pa.array(["" if label is None else label for label in labels], pa.string())
+    indices = pa.array(codes, pa.int32(), mask=mask if mask.any() else None)
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
 def nums(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
@@ -139,7 +143,7 @@ def course_tables(pop: Population, course: Course, protocol: Protocol) -> dict[s
     ids = pa.array(subj.ids, pa.string())
 
     def sid(index: np.ndarray) -> pa.Array:
-        return ids.take(pa.array(np.asarray(index, dtype=np.int64)))
+        return pa.DictionaryArray.from_arrays(pa.array(np.asarray(index, dtype=np.int32)), ids)
 
     c = pop.cols
     idx = subj.idx
@@ -187,7 +191,7 @@ def course_tables(pop: Population, course: Course, protocol: Protocol) -> dict[s
         "cycle": ints(cy["cycle"]),
         "date": dates(cy["day"]),
         "delay_days": ints(cy["delay_days"]),
-        "modification": _texts(cy["modification"]),
+        "modification": cats(tr.modification_texts, cy["modification"]),
         "dose_modified": bools(cy["dose_modified"]),
         "bsa_m2": nums(cy["bsa_m2"]),
         "targeted_agent": cats(AGENTS, subj.agent[cy["subject"]]),
@@ -225,8 +229,6 @@ def course_tables(pop: Population, course: Course, protocol: Protocol) -> dict[s
         out["administrations"] = _empty(["subject_id", "cycle", "cycle_day", "date", "drug"])
 
     lb = tr.labs
-    order = np.lexsort((lb["test"], lb["cycle"], lb["subject"]))
-    lb = {k: v[order] for k, v in lb.items()}
     units = [canonical_unit(t) for t in LAB_TESTS]
     out["labs"] = pa.table(
         {
@@ -294,11 +296,6 @@ def _site(code: int):  # type: ignore[no-untyped-def]
     return PrimarySite(SITES[code])
 
 
-def _texts(values: np.ndarray) -> pa.Array:
-    arr = pa.array(list(values), pa.string())
-    return pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
-
-
 def _empty(names: list[str]) -> pa.Table:
     return pa.table({n: pa.array([], pa.string()) for n in names})
 
@@ -312,7 +309,7 @@ def _ae_table(ae: dict[str, np.ndarray], sid, terms: list[str], course: Course) 
     unresolved = resolution >= limit[ae["subject"]]
     serious = ae["seriousness"] > 0
     hours = ae["aware_hours"]
-    aware_ts = ae["onset_day"] * 86400 + (hours * 3600).astype(np.int64)
+    aware_ts = ae["onset_day"].astype(np.int64) * 86400 + (hours * 3600).astype(np.int64)
     report = np.where(ae["late"], hours + 24 + ae["report_hours"] * 3, ae["report_hours"])
     reported_ts = aware_ts + (report * 3600).astype(np.int64)
     outcome = np.where(unresolved, np.where(course.follow_up["death_day"][ae["subject"]] >= 0, 2, 1), 0)
@@ -354,7 +351,9 @@ def _assessments(a: dict[str, np.ndarray], sid) -> pa.Table:  # type: ignore[no-
 
 
 def _lesions(m: dict[str, np.ndarray], sid) -> pa.Table:  # type: ignore[no-untyped-def]
-    lesion = pc.binary_join_element_wise("L", T.integers(m["lesion_no"]), "")
+    lesion = pc.if_else(
+        pa.array(m["role"] == 1), pa.scalar("NT1"), pc.binary_join_element_wise("L", T.integers(m["lesion_no"]), "")
+    )
     return pa.table(
         {
             "subject_id": sid(m["subject"]),
@@ -363,7 +362,7 @@ def _lesions(m: dict[str, np.ndarray], sid) -> pa.Table:  # type: ignore[no-unty
             "lesion_id": lesion,
             "role": cats(ROLES, m["role"]),
             "organ": cats(["liver"], np.zeros(len(m["day"]), dtype=np.int8)),
-            "segment": cats(SEGMENTS, m["segment"]),
+            "segment": cats([*SEGMENTS, None], np.where(m["segment"] < 0, len(SEGMENTS), m["segment"])),
             "diameter_mm": nums(m["diameter_mm"]),
             "state": cats([*NT_STATES, None], np.where(m["state"] < 0, len(NT_STATES), m["state"])),
         }

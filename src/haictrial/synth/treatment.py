@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from haictrial.clinical.ctcae import (
     ABNORMAL_BASELINE_MULTIPLES,
@@ -47,6 +48,7 @@ SLOTS = list(DoseSlot)
 CHEMO_SLOTS = [DoseSlot.oxaliplatin, DoseSlot.leucovorin, DoseSlot.fluorouracil_bolus, DoseSlot.fluorouracil_infusion]
 LAB_TESTS = ["wbc", "neutrophils", "platelets", "hemoglobin", "total_bilirubin", "albumin", "inr", "alt", "ast", "creatinine"]
 WBC_GRADE_FOR_NEUTROPHIL_GRADE = np.array([0, 0, 1, 2, 3])
+COMPACT_INT32 = {"subject", "day", "onset_day"}
 
 
 def round_half_up_array(values: np.ndarray, places: int) -> np.ndarray:
@@ -70,6 +72,17 @@ def doses_mg(per_unit: np.ndarray | float, amount: np.ndarray) -> np.ndarray:
     for i in risky:
         out[i] = dose_mg(float(per[i]), float(amount[i]))
     return out
+
+
+def per_kg_doses_mg(per_kg: float, weight_kg: np.ndarray) -> np.ndarray:
+    """``per_kg`` x weight (0.1 kg resolution) rounded half up to 0.1 mg in exact integer arithmetic, as
+    the engine's decimal :func:`~haictrial.clinical.dosing.dose_mg` (7.5 x 58.3 = 437.25 -> 437.3)."""
+    per_hundredths = round(per_kg * 100)
+    if abs(per_hundredths - per_kg * 100) > 1e-9:
+        return doses_mg(per_kg, weight_kg)
+    tenths = np.round(weight_kg * 10).astype(np.int64)
+    thousandths = per_hundredths * tenths  # mg x 1000
+    return ((thousandths + 50) // 100) / 10.0
 
 
 def targeted_agents(pop: Population, idx: np.ndarray, protocol: Protocol) -> tuple[np.ndarray, dict[int, str]]:
@@ -167,8 +180,13 @@ class CycleRecords:
 
     @staticmethod
     def add(store: dict[str, list[np.ndarray]], **cols: np.ndarray) -> None:
+        """Append columns; integer columns are stored compactly (subjects and days as int32, small codes
+        as int8), which halves the memory the course needs at a million screened patients."""
         for k, v in cols.items():
-            store.setdefault(k, []).append(np.asarray(v))
+            arr = np.asarray(v)
+            if arr.dtype.kind in "iu":
+                arr = arr.astype(np.int32 if k in COMPACT_INT32 or arr.dtype.itemsize > 4 else arr.dtype, copy=False)
+            store.setdefault(k, []).append(arr)
 
     @staticmethod
     def done(store: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
@@ -303,6 +321,7 @@ class TreatmentResult:
     cycles_given: np.ndarray
     resect_decision_day: np.ndarray
     terms: list[str]
+    modification_texts: list[str | None]
 
 
 END_REASONS = ["resection", "progression", "maximum_cycles", "toxicity", "withdrawal", "death"]
@@ -336,18 +355,33 @@ def modification_texts(
     hold: np.ndarray,
     delay: np.ndarray,
     causes: np.ndarray,
+    texts_out: list[str | None],
 ) -> np.ndarray:
-    """What changes for the next cycle and why, e.g. 'oxaliplatin reduced to level 1 (after Neutrophil
-    count decreased grade 3 in cycle 2)'; empty where nothing changes."""
-    out = np.full(len(delay), "", dtype=object)
+    """Codes into ``texts_out`` (appended to) of what changes for the next cycle and why, e.g.
+    'oxaliplatin reduced to level 1 (after Neutrophil count decreased grade 3 in cycle 2)'; 0 (None)
+    where nothing changes. Each distinct combination is written once."""
+    out = np.zeros(len(delay), dtype=np.int32)
     rows = np.flatnonzero(stop.any(axis=1) | reduce.any(axis=1) | hold.any(axis=1) | (delay > 0))
-    for r in rows:
+    if len(rows) == 0:
+        return out
+    bits = np.zeros(len(rows), dtype=np.int64)
+    for j in range(len(SLOTS)):
+        bits = bits * 64 + stop[rows, j] * 32 + reduce[rows, j] * 16 + hold[rows, j] * 8 + level[rows, j].astype(np.int64)
+    bits = bits * 32 + delay[rows]
+    cause_codes, cause_values = pd.factorize(causes[rows])
+    keys, first, inverse = np.unique(np.stack([bits, cause_codes]), axis=1, return_index=True, return_inverse=True)
+    texts = np.empty(keys.shape[1], dtype=object)
+    for u, r in enumerate(rows[first]):
         parts = [f"{s.value} discontinued" for j, s in enumerate(SLOTS) if stop[r, j]]
         parts += [f"{s.value} reduced to level {level[r, j]}" for j, s in enumerate(SLOTS) if reduce[r, j]]
         parts += [f"{s.value} held for one cycle" for j, s in enumerate(SLOTS) if hold[r, j]]
         if delay[r] > 0:
             parts.append(f"cycle delayed {delay[r]} days")
-        out[r] = f"{'; '.join(parts)} (after {str(causes[r]).removeprefix(', ')} in cycle {cycle})"
+        texts[u] = f"{'; '.join(parts)} (after {str(causes[r]).removeprefix(', ')} in cycle {cycle})"
+    base = len(texts_out)
+    texts_out.extend(texts)
+    out[rows] = base + np.asarray(inverse).reshape(-1)
+    _ = cause_values
     return out
 
 
@@ -378,8 +412,8 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
     stopped = np.zeros((n, len(SLOTS)), dtype=bool)
     held = np.zeros((n, len(SLOTS)), dtype=bool)
     delay_days = np.zeros(n, dtype=np.int64)
-    delay_terms = np.full(n, "", dtype=object)
-    mod_text = np.full(n, "", dtype=object)
+    mod_code = np.zeros(n, dtype=np.int32)
+    mod_texts: list[str | None] = [None]
     day = subj.cycle1_day.copy()
     on = np.ones(n, dtype=bool)
     end_day = np.full(n, -1, dtype=np.int64)
@@ -422,8 +456,7 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
             cycle=np.full(m, k),
             day=date,
             delay_days=delay_days[a],
-            delay_cause=delay_terms[a],
-            modification=mod_text[a],
+            modification=mod_code[a],
             dose_modified=((level[a] > 0) | stopped[a] | held[a]).__and__(regimen_slots[a]).any(axis=1),
             bsa_m2=round_half_up_array(bsa, 2),
             **{f"planned_{s.value}_mg": planned[s] for s in CHEMO_SLOTS},
@@ -438,7 +471,7 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
         give_bev = (subj.agent[a] == 1) & ~stopped[a, jb] & ~held[a, jb]
         b = a[give_bev]
         for d in bev.days:
-            dose = doses_mg(bev.dose, subj.weight_kg[b])
+            dose = per_kg_doses_mg(bev.dose, subj.weight_kg[b])
             rec.add(rec.admin, subject=b, cycle=np.full(len(b), k), day=day[b] + d - 1, cycle_day=np.full(len(b), d),
                     drug=np.full(len(b), 1, dtype=np.int8), planned_dose_mg=dose, given_dose_mg=dose,
                     dose_level=np.zeros(len(b), dtype=np.int8), prescribed_dose=np.full(len(b), bev.dose))
@@ -482,9 +515,8 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
         grades["Creatinine increased"] = creatinine_grade(creat, ranges["creatinine"][1][a])
         panel["albumin"] = np.round(subj.baseline_si["albumin"][a] * rng.uniform(0.9, 1.05, m) * 10) / 10
         panel["inr"] = np.round(subj.baseline_si["inr"][a] * rng.uniform(0.95, 1.08, m) * 100) / 100
-        for test in LAB_TESTS:
-            rec.add(rec.labs, subject=a, cycle=np.full(m, k), day=lab_day, test=np.full(m, LAB_TESTS.index(test), dtype=np.int8),
-                    value=panel[test])
+        rec.add(rec.labs, subject=a, cycle=np.full(m, k), day=lab_day,
+                values=np.stack([panel[test] for test in LAB_TESTS], axis=1))
 
         # adverse events (one record per term and cycle, with its worst grade)
         next_delay = np.zeros(m, dtype=bool)
@@ -555,8 +587,7 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
         held[a] = hold & ~now_stopped
         delay = np.where(next_delay, rng.choice(np.array(D.DELAY_DAYS), m, p=[0.75, 0.25]), 0)
         delay_days[a] = delay
-        delay_terms[a] = np.where(next_delay, causes, "")
-        mod_text[a] = modification_texts(k, new_stop | too_low, do_reduce & ~too_low, lvl, held[a], delay, causes)
+        mod_code[a] = modification_texts(k, new_stop | too_low, do_reduce & ~too_low, lvl, held[a], delay, causes, mod_texts)
 
         # imaging every `every` cycles, reviewed by the MDT
         ends = np.zeros(m, dtype=np.int8) - 1
@@ -607,4 +638,5 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
         cycles_given=cycles_given,
         resect_decision_day=resect_day,
         terms=terms,
+        modification_texts=mod_texts,
     )

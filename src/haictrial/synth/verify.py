@@ -79,8 +79,9 @@ def toxicity_history(subject_id: str, events: list[dict[str, Any]], before_cycle
 
 def planning_mismatches(cohort: SyntheticCohort, protocol: Protocol, subject_ids: list[str]) -> list[str]:
     problems = []
+    courses = cohort.courses_of(subject_ids)
     for sid in subject_ids:
-        course = cohort.course(sid)
+        course = courses[sid]
         patient = parse_model(Patient, course["screening"])
         for cyc in course["cycles"]:
             k = int(cyc["cycle"])
