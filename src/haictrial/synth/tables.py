@@ -143,7 +143,12 @@ def course_tables(pop: Population, course: Course, protocol: Protocol) -> dict[s
     ids = pa.array(subj.ids, pa.string())
 
     def sid(index: np.ndarray) -> pa.Array:
+        """Subject ids of the rows: dictionary-encoded (the large per-cycle and per-lesion tables)."""
         return pa.DictionaryArray.from_arrays(pa.array(np.asarray(index, dtype=np.int32)), ids)
+
+    def plain_sid(index: np.ndarray) -> pa.Array:
+        """Subject ids as plain strings (the tables with a few rows per subject)."""
+        return ids.take(pa.array(np.asarray(index, dtype=np.int64)))
 
     c = pop.cols
     idx = subj.idx
@@ -250,7 +255,7 @@ def course_tables(pop: Population, course: Course, protocol: Protocol) -> dict[s
     md = {k: v[order] for k, v in md.items()}
     out["mdt"] = pa.table(
         {
-            "subject_id": sid(md["subject"]),
+            "subject_id": plain_sid(md["subject"]),
             "date": dates(md["day"]),
             "assessment_date": dates(md["assessment_day"]),
             "after_cycle": ints(md["after_cycle"]),
@@ -260,7 +265,7 @@ def course_tables(pop: Population, course: Course, protocol: Protocol) -> dict[s
     )
     out["resections"] = pa.table(
         {
-            "subject_id": sid(res["subject"]),
+            "subject_id": plain_sid(res["subject"]),
             "mdt_date": dates(res["mdt_day"]),
             "date": dates(res["day"]),
             "procedure": cats(PROCEDURES, res["procedure"]),

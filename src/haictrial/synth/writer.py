@@ -45,14 +45,20 @@ def cohort_files() -> list[str]:
     return [*JSON_FILES, *(f"{name}.parquet" for name in TABLE_NAMES), MANIFEST]
 
 
-def prepare_out_dir(out_dir: str | Path, overwrite: bool = False) -> Path:
-    """The output directory, created if absent; InputError naming ``out`` if it is a file or a non-empty
-    directory (without ``overwrite``)."""
+def check_out_dir(out_dir: str | Path, overwrite: bool = False) -> Path:
+    """InputError naming ``out`` if it is a file, or a non-empty directory without ``overwrite``."""
     path = Path(out_dir)
     if path.exists() and not path.is_dir():
         raise InputError(f"{path} exists and is not a directory", field="out")
     if path.is_dir() and any(path.iterdir()) and not overwrite:
         raise InputError(f"{path} is not empty; choose a new directory or pass --overwrite", field="out")
+    return path
+
+
+def prepare_out_dir(out_dir: str | Path, overwrite: bool = False) -> Path:
+    """The output directory, created if absent; InputError naming ``out`` if it is a file or a non-empty
+    directory (without ``overwrite``)."""
+    path = check_out_dir(out_dir, overwrite)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
