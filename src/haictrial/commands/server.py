@@ -62,10 +62,13 @@ def serve(
     from haictrial.edc.server import bind_address, run
 
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else f"SQLite {settings.DATABASES['default']['NAME']}"
-    print(
-        f"haictrial EDC on http://{bind_address(host, port)}/  (API /api/, OpenAPI /api/openapi.json; {database})",
-        flush=True,
-    )
+    print(f"haictrial EDC on http://{bind_address(host, port)}/  (API /api/, OpenAPI /api/openapi.json; {database})")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            "note: session cookies are Secure: serve other hosts through HTTPS (a reverse proxy, with "
+            "HAICTRIAL_BEHIND_HTTPS_PROXY=1) and list their names in HAICTRIAL_ALLOWED_HOSTS"
+        )
+    sys.stdout.flush()
     run(host, port, workers)
 
 

@@ -6,7 +6,8 @@
 - ``HAICTRIAL_SECRET_KEY``: required unless ``HAICTRIAL_DEBUG=1``.
 - ``HAICTRIAL_ALLOWED_HOSTS`` (comma separated), ``HAICTRIAL_SESSION_IDLE_MINUTES`` (default 30),
   ``HAICTRIAL_SECURE_COOKIES`` (default: on unless debug), ``HAICTRIAL_PROTOCOL`` (protocol file;
-  default the bundled CHALLENGE-A1 file), ``HAICTRIAL_TOKEN_DAYS`` (API token lifetime, default 30).
+  default the bundled CHALLENGE-A1 file), ``HAICTRIAL_TOKEN_DAYS`` (API token lifetime, default 30),
+  ``HAICTRIAL_BEHIND_HTTPS_PROXY`` (trust X-Forwarded-Proto from a TLS-terminating proxy).
 """
 
 from __future__ import annotations
@@ -163,6 +164,9 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+# Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto (HAICTRIAL_BEHIND_HTTPS_PROXY=1).
+if env_bool("HAICTRIAL_BEHIND_HTTPS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
