@@ -82,7 +82,7 @@ class Ledger:
     def table(self) -> pa.Table:
         names = ["file", "table", "subject_id", "record", "field", "kind", "original", "injected"]
         if not self.columns:
-            return pa.table({k: pa.array([], pa.string()) for k in names})
+            return pa.table({k: pa.array([], pa.string()) for k in ["fault_id", *names]})
         cols = {k: pa.concat_arrays([a.cast(pa.string()) for a in self.columns[k]]) for k in names}
         table = pa.table(cols)
         order = pc.sort_indices(table, [("subject_id", "ascending"), ("table", "ascending"), ("field", "ascending")])

@@ -56,15 +56,19 @@ def dates(days: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
 
 
 def cats(labels: Sequence[str | None], codes: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
-    """A categorical column, dictionary-encoded (``labels[code]``; a None label or ``missing`` is null)."""
-    codes = np.asarray(codes, dtype=np.int32)
-    null_labels = [i for i, label in enumerate(labels) if label is None]
-    mask = np.zeros(len(codes), dtype=bool) if missing is None else np.asarray(missing, dtype=bool).copy()
-    for i in null_labels:
-        mask |= codes == i
-    dictionary = pa.array(["" if label is None else label for label in labels], pa.string())
-    indices = pa.array(codes, pa.int32(), mask=mask if mask.any() else None)
-    return pa.DictionaryArray.from_arrays(indices, dictionary)
+    """A categorical column, dictionary-encoded (``labels[code]``; a None label or ``missing`` is null).
+    Repeated labels share one dictionary entry (pandas needs unique categories)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    unique: dict[str, int] = {}
+    remap = np.empty(max(len(labels), 1), dtype=np.int32)
+    for i, label in enumerate(labels):
+        remap[i] = -1 if label is None else unique.setdefault(label, len(unique))
+    mapped = remap[codes] if len(codes) else np.zeros(0, dtype=np.int32)
+    mask = mapped < 0
+    if missing is not None:
+        mask |= np.asarray(missing, dtype=bool)
+    indices = pa.array(np.where(mask, 0, mapped).astype(np.int32), pa.int32(), mask=mask if mask.any() else None)
+    return pa.DictionaryArray.from_arrays(indices, pa.array(list(unique), pa.string()))
 
 
 def nums(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:

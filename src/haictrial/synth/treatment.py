@@ -347,6 +347,23 @@ def _dose_levels(protocol: Protocol) -> dict[DoseSlot, np.ndarray]:
     return {slot: np.array(dm.dose_levels.get(slot.value) or [dose], dtype=float) for slot, dose in base.items()}
 
 
+#: Columns (and types) of the records that may be empty in a tiny cohort.
+AE_COLUMNS = {
+    "subject": np.int32, "cycle": np.int32, "term": np.int16, "grade": np.int8, "onset_day": np.int32,
+    "duration_days": np.int32, "seriousness": np.int8, "action": np.int8, "report_hours": np.float64,
+    "late": np.bool_, "aware_hours": np.float64,
+}  # fmt: skip
+ASSESSMENT_COLUMNS = {"subject": np.int32, "day": np.int32, "progression": np.bool_, "phase": np.int8}
+MDT_COLUMNS = {
+    "subject": np.int32, "day": np.int32, "assessment_day": np.int32, "decision": np.int8, "reason": np.int8,
+    "after_cycle": np.int32,
+}  # fmt: skip
+
+
+def _empty(columns: dict[str, type]) -> dict[str, np.ndarray]:
+    return {name: np.zeros(0, dtype=dtype) for name, dtype in columns.items()}
+
+
 def modification_texts(
     cycle: int,
     stop: np.ndarray,
@@ -430,7 +447,7 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
         end_day[dies], end_reason[dies] = plan.death_day[dies], END_REASONS.index("death")
         on &= ~dies
         a = np.flatnonzero(on)
-        if len(a) == 0:
+        if len(a) == 0 and k > 1:
             break
         m = len(a)
         date = day[a]
@@ -628,11 +645,11 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
 
     return TreatmentResult(
         cycles=CycleRecords.done(rec.cycles),
-        administrations=CycleRecords.done(rec.admin) if rec.admin else {},
+        administrations=CycleRecords.done(rec.admin),
         labs=CycleRecords.done(rec.labs),
-        adverse_events=CycleRecords.done(rec.aes) if rec.aes else {},
-        assessments=CycleRecords.done(assess) if assess else {},
-        mdt=CycleRecords.done(mdt) if mdt else {},
+        adverse_events=CycleRecords.done(rec.aes) if rec.aes else _empty(AE_COLUMNS),
+        assessments=CycleRecords.done(assess) if assess else _empty(ASSESSMENT_COLUMNS),
+        mdt=CycleRecords.done(mdt) if mdt else _empty(MDT_COLUMNS),
         end_day=end_day,
         end_reason=end_reason,
         cycles_given=cycles_given,
