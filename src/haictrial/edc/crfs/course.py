@@ -221,9 +221,9 @@ def _derive_cycles(forms: SubjectForms, protocol: Protocol, screening_patient: P
             values["deviation"] = deviation.model_dump(mode="json") if deviation else None
         except DomainError as exc:
             values["deviation"] = _error(exc)
-        plan = plans.get(administration.cycle)
-        if plan is not None:
-            for planned in targeted_agent_from_plan(plan):
+        cycle_plan = plans.get(administration.cycle)
+        if cycle_plan is not None:
+            for planned in targeted_agent_from_plan(cycle_plan):
                 if planned.drug == administration.drug and planned.day == administration.day:
                     values["plan_dose_mg"] = planned.planned_dose_mg
         out.records[(FormName.targeted_agent, index)] = values

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -48,7 +48,7 @@ from haictrial.clinical.resectability import MdtDecision
 from haictrial.clinical.surgery import AblationModality, ClavienDindoGrade, SurgicalApproach
 from haictrial.clinical.units import Analyte, accepted_units, canonical_unit
 
-Label = str | Promise
+Label: TypeAlias = str | Promise  # noqa: UP040 - a lazy translation or a plain string
 
 
 @dataclass(frozen=True)
@@ -458,7 +458,12 @@ MDT_REVIEW = Layout(
             (
                 Field("date", _("Review date"), "date"),
                 Field("imaging_date", _("Date of the imaging reviewed"), "date"),
-                Field("flr_percent", _("Future liver remnant, FLR (% of total liver volume)"), "float"),
+                Field(
+                    "flr_percent",
+                    _("Future liver remnant, FLR (%)"),
+                    "float",
+                    help=_("of the standardised total liver volume (CT volumetry)"),
+                ),
                 Field("cirrhosis", _("Cirrhosis"), "bool", YES_NO),
                 Field("extensive_chemotherapy", _("Extensive chemotherapy"), "bool", YES_NO),
                 Field("r0_achievable", _("R0 resection achievable"), "bool", YES_NO),

@@ -32,7 +32,7 @@ from haictrial.edc.crfs import course
 from haictrial.edc.crfs.catalogue import FORMS, FormSpec, form_spec
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.subjects import services as subjects
-from haictrial.edc.subjects.models import Subject, SubjectStatus
+from haictrial.edc.subjects.models import Subject
 from haictrial.edc.subjects.status import TRANSITIONS
 from haictrial.errors import ConflictError, InputError
 
@@ -263,15 +263,10 @@ def refresh_subject(
 
 #: The status a saved form moves the subject to, and from which statuses (issue 7).
 _STATUS_AFTER: dict[FormName, tuple[str, frozenset[str]]] = {
-    FormName.haic_cycle: (SubjectStatus.on_treatment, frozenset({SubjectStatus.enrolled})),
-    FormName.resection: (SubjectStatus.resected, frozenset({SubjectStatus.on_treatment})),
-    FormName.follow_up: (SubjectStatus.follow_up, frozenset({SubjectStatus.on_treatment, SubjectStatus.resected})),
-    FormName.end_of_study: (
-        SubjectStatus.off_study,
-        frozenset(
-            {SubjectStatus.enrolled, SubjectStatus.on_treatment, SubjectStatus.resected, SubjectStatus.follow_up}
-        ),
-    ),
+    FormName.haic_cycle: ("on_treatment", frozenset({"enrolled"})),
+    FormName.resection: ("resected", frozenset({"on_treatment"})),
+    FormName.follow_up: ("follow_up", frozenset({"on_treatment", "resected"})),
+    FormName.end_of_study: ("off_study", frozenset({"enrolled", "on_treatment", "resected", "follow_up"})),
 }
 
 

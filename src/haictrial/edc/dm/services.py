@@ -25,6 +25,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from haictrial.clinical.edit_checks import EditCheckFinding
 from haictrial.edc.accounts import access
@@ -42,7 +43,7 @@ from haictrial.errors import ConflictError, InputError
 MAX_TEXT = 2000
 
 #: The meaning of the casebook signature (21 CFR 11.50(b)); shown before signing and stored with it.
-SIGNATURE_MEANING = (
+SIGNATURE_MEANING = gettext_noop(
     "I approve the data of subject %(subject_id)s in this casebook: I have reviewed every signed form and "
     "confirm, as the investigator responsible, that they are accurate, complete and attributable."
 )
