@@ -39,6 +39,7 @@ from haictrial.clinical.crf_base import CrfForm, CrfModel, LesionId, ShortText, 
 from haictrial.clinical.patient import Molecular, MutationStatus, Patient, PrimarySite, PrimaryTumor, Sex
 from haictrial.clinical.recist import Assessment, NonTargetLesion, NonTargetState, RecistInput, TargetLesion
 from haictrial.clinical.recist import validate_input as recist_validate_input
+from haictrial.clinical.recist_models import GroupField
 from haictrial.errors import InputError, ProtocolError
 from haictrial.protocol.schema import Protocol
 
@@ -172,6 +173,9 @@ class BaselineLesion(CrfModel):
         None, gt=0, le=1000, description="Longest diameter (short axis for a node) at baseline, mm."
     )
     role: RecistRole
+    morphology_group: GroupField | None = Field(
+        None, description="CT morphology group 1-3 of a liver metastasis (Chun et al., JAMA 2009;302:2338)."
+    )
 
     @model_validator(mode="after")
     def _located_and_measured(self) -> BaselineLesion:

@@ -37,7 +37,7 @@ from haictrial.clinical.recist import (
     TargetLesion,
     evaluate_recist,
 )
-from haictrial.clinical.recist_models import DiameterMm
+from haictrial.clinical.recist_models import DiameterMm, GroupField
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
 
@@ -74,6 +74,10 @@ class ImagingAssessmentForm(CrfForm):
     new_lesions: bool | None = None
     new_lesion_details: list[NewLesion] = Field(default_factory=list)
     overall_response: Response | None = Field(None, description="A radiologist's time-point response.")
+    morphology: dict[LesionId, GroupField] = Field(
+        default_factory=dict,
+        description="CT morphology group 1-3 per baseline liver lesion (Chun et al., JAMA 2009;302:2338).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ImagingAssessmentForm:
@@ -91,13 +95,20 @@ class ImagingAssessmentForm(CrfForm):
         """This time point as a RECIST engine assessment (the date must be known)."""
         if self.date is None:
             raise InputError("required for the RECIST evaluation", "date")
+        morphology = dict(self.morphology) or None
         if self.is_reader_response:
-            return Assessment(date=self.date, new_lesions=self.new_lesions, overall_response=self.overall_response)
+            return Assessment(
+                date=self.date,
+                new_lesions=self.new_lesions,
+                overall_response=self.overall_response,
+                morphology=morphology,
+            )
         return Assessment(
             date=self.date,
             target_mm=dict(self.target_mm),
             non_target=dict(self.non_target),
             new_lesions=self.new_lesions,
+            morphology=morphology,
         )
 
 
@@ -122,6 +133,7 @@ def recist_input(subject_id: str, baseline: BaselineForm, imaging: Sequence[Imag
         target_mm={x.id: x.longest_diameter_mm for x in targets},
         non_target={x.id: NonTargetState.present for x in non_targets},
         new_lesions=False,
+        morphology={x.id: x.morphology_group for x in baseline.lesions if x.morphology_group is not None} or None,
     )
     return RecistInput(
         subject_id=subject_id,
