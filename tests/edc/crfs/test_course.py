@@ -184,3 +184,20 @@ def test_the_timeline_has_one_line_with_the_course(users, subject_id, course):
     assert xs == sorted(xs) and 0 <= xs[0] and xs[-1] <= 100
     assert [line.subject_id for line in progress.timelines(alice)] == [subject_id]
     assert progress.timelines(users["bob"]) == []
+
+
+def test_the_chun_morphologic_response_is_computed_and_shown(users, subject_id, course):
+    """Chun et al., JAMA 2009;302:2338: a group 3 metastasis that becomes group 1 is an optimal response."""
+    alice = users["alice"]
+    baseline = payloads(course, "baseline")[0]
+    for lesion in baseline["lesions"]:
+        lesion["morphology_group"] = 3
+    services.save_form(alice, subject_id, "baseline", baseline)
+    imaging = payloads(course, "imaging")[0]
+    imaging["morphology"] = {"T1": 1, "T2": 1, "NT1": 2}
+    record = services.save_form(alice, subject_id, "imaging", imaging)
+    assert record.derived["timepoint"]["morphologic_response"] == "incomplete"  # patient group: the worst lesion (2)
+    imaging["morphology"]["NT1"] = 1
+    record = services.save_form(alice, subject_id, "imaging", imaging, record_id=record.pk, version=1, reason="re-read")
+    assert record.derived["timepoint"]["morphologic_response"] == "optimal"
+    assert services.response_summary(alice, subject_id)["recist"]["morphologic_response"] == "optimal"

@@ -97,6 +97,8 @@ def choices(enum: type[Enum], labels: dict[str, Label] | None = None) -> tuple[t
 
 
 YES_NO = (("true", _("yes")), ("false", _("no")))
+#: CT morphology groups of Chun et al. (JAMA 2009;302:2338): 1 homogeneous, thin sharp interface; 3 heterogeneous, thick.
+MORPHOLOGY = (("1", "1"), ("2", "2"), ("3", "3"))
 SEGMENTS = choices(CouinaudSegment)
 LAB_LABELS: dict[Analyte, Label] = {
     Analyte.wbc: _("White blood cells"),
@@ -190,6 +192,7 @@ BASELINE = Layout(
                             "choice",
                             choices(RecistRole, {"target": _("target"), "non_target": _("non-target")}),
                         ),
+                        Field("morphology_group", _("CT morphology group (Chun, 1-3)"), "intchoice", MORPHOLOGY),
                     ),
                     extra=3,
                 ),
@@ -354,6 +357,15 @@ def imaging_layout(targets: list[str], non_targets: list[str]) -> Layout:
         Field(f"non_target.{lesion}", _("%(lesion)s state") % {"lesion": lesion}, "choice", choices(NonTargetState))
         for lesion in non_targets
     )
+    morphology = tuple(
+        Field(
+            f"morphology.{lesion}",
+            _("%(lesion)s CT morphology group (Chun, 1-3)") % {"lesion": lesion},
+            "intchoice",
+            MORPHOLOGY,
+        )
+        for lesion in [*targets, *non_targets]
+    )
     return Layout(
         FormName.imaging,
         (
@@ -367,6 +379,7 @@ def imaging_layout(targets: list[str], non_targets: list[str]) -> Layout:
             ),
             Section(_("Target lesions"), sizes),
             Section(_("Non-target lesions"), states),
+            Section(_("Morphologic response (Chun)"), morphology),
             Section(
                 _("New lesions"),
                 (
