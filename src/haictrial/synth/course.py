@@ -67,7 +67,7 @@ def draw_plan(subj: Subjects, rng: np.random.Generator) -> tuple[Plan, np.ndarra
     never = rng.random(n) < D.DEATH_WITHOUT_PROGRESSION
     progression = np.where(never, np.iinfo(np.int64).max // 4, progression)
     withdraw = rng.geometric(D.WITHDRAWAL_PER_CYCLE, n)
-    nadir = rng.uniform(84.0, 126.0, n)
+    nadir = rng.uniform(*D.DAYS_TO_NADIR, n)
     plan = Plan(
         converter=converter,
         resect_at_assessment=resect_at,
@@ -119,7 +119,10 @@ def simulate_course(
     death[r_idx] = r_death
     recurrence = np.full(n, -1, dtype=np.int64)
     recurs = complete & (rng.random(nr) < D.RECURRENCE_SHARE) & (clavien != len(CLAVIEN) - 1)
-    rec_day = res_day + np.floor((r_death - res_day) * rng.uniform(*D.RECURRENCE_FRACTION_OF_OS, nr)).astype(np.int64)
+    rec_day = res_day + np.maximum(
+        14, np.floor((r_death - res_day) * rng.uniform(*D.RECURRENCE_FRACTION_OF_OS, nr)).astype(np.int64)
+    )
+    recurs &= rec_day < r_death
     recurrence[r_idx[recurs]] = rec_day[recurs]
     r2_prog = res_day + np.floor((r_death - res_day) * rng.uniform(0.2, 0.6, nr)).astype(np.int64)
 

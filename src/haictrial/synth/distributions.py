@@ -231,13 +231,17 @@ LOST_TO_FOLLOW_UP_SHARE = 0.03
 # --- response, conversion, surgery, survival -----------------------------------------------------
 
 #: Best change of the target sum (fraction, -1 = complete): normal, truncated at -1 and +0.12 (above +0.12
-#: the patient is modelled as progressing). Centre chosen so that about 60 % shrink by >= 30 %, between
-#: systemic FOLFOX and the HAI series of [Kemeny2009].
-BEST_CHANGE_MEAN, BEST_CHANGE_SD = -0.36, 0.27
+#: the patient is modelled as progressing). Centre chosen so that about two thirds shrink by >= 30 % and
+#: the confirmed RECIST response rate is near 55-60 %, between systemic FOLFOX with a targeted agent
+#: ([Ye2013], [Folprecht2010]: 57-68 %) and the HAI series of [Kemeny2009].
+BEST_CHANGE_MEAN, BEST_CHANGE_SD = -0.42, 0.27
+#: Days from cycle 1 to the deepest response (shrinkage is linear until then). Modelling choice: HAIC
+#: responses are usually seen at the first or second assessment (6-12 weeks).
+DAYS_TO_NADIR = (40.0, 90.0)
 #: Probability of resection for a responder (best change <= -30 %) and a non-responder; together about
 #: 40 % of enrolled, the centre of the registered record's HAIC range (17.8-66 %) and near [Kemeny2009];
 #: higher in responders as in [Folprecht2005].
-RESECTION_IF_RESPONDER = 0.60
+RESECTION_IF_RESPONDER = 0.55
 RESECTION_IF_NON_RESPONDER = 0.16
 #: Share of converters resected after 4 cycles (the rest after 6).
 RESECT_AFTER_4_CYCLES = 0.55
