@@ -336,7 +336,8 @@ def prepare(ds: AnalysisDatasets, protocol: Protocol, cutoff: dt.date | None = N
     ds = replace(ds, adsl=adsl, adrs=adrs, adae=adae, adex=adex, screening_log=log)
     if cutoff is None:
         dates = [adsl[c].max() for c in ("enrolment_date", "last_contact_date", *_ADSL_DATES)]
-        dates += [log["screening_date"].max()]
+        dates += [log["screening_date"].max(), adrs["assessment_date"].max(), adae["onset_date"].max()]
+        dates += [adex["cycle_date"].max()]  # so that no record is cut off by a default cut-off
         known = [d for d in dates if not pd.isna(d)]
         cutoff = max(known).date() if known else dt.date.today()
     ds = _apply_cutoff(ds, pd.Timestamp(cutoff), protocol)

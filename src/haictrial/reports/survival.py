@@ -32,7 +32,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from haictrial.errors import DomainError
 from haictrial.reports.i18n import _
 from haictrial.reports.summaries import DAYS_PER_MONTH, DAYS_PER_YEAR
 from haictrial.stats.survival import KaplanMeierResult, kaplan_meier, logrank
@@ -189,11 +188,3 @@ def survival_tables(result: dict[str, Any], landmark_result: dict[str, Any]) -> 
         (_("Not converted"), landmark_result["groups"]["not_converted"]),
     ]
     return {"survival": survival_table(rows), "landmark": survival_table(lm)}
-
-
-def safe(fn: Any, *args: Any) -> Any:
-    """Run an analysis; a data set it cannot handle (a DomainError) becomes ``{"note": message}``."""
-    try:
-        return fn(*args)
-    except DomainError as exc:
-        return {"note": str(exc)}
