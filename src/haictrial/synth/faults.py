@@ -106,7 +106,7 @@ def _lab_json(values: np.ndarray, unit_codes: np.ndarray, analyte: str) -> pa.Ar
     texts = None
     for c, (unit, _, places) in enumerate(units):
         sel = unit_codes == c
-        part = T.obj([("value", T.decimals(np.where(sel, values, 0.0), max(places, 2))), ("unit", T.literal(f'"{unit}"', len(values)))], len(values))
+        part = T.obj([("value", T.decimals(np.where(sel, values, 0.0), places)), ("unit", T.literal(f'"{unit}"', len(values)))], len(values))
         texts = part if texts is None else pc.if_else(pa.array(sel), part, texts)
     assert texts is not None
     return texts
@@ -154,7 +154,7 @@ def inject_screening_faults(pop: Population, rate: float, rng: np.random.Generat
         before = _lab_json(pop.lab_value[analyte][rows], code, analyte)
         si = pop.lab_value[analyte][rows] * np.array([u[1] for u in units])[code]
         other = 1 - code
-        places = np.array([u[2] for u in units])[other]
+        places = np.array([u[2] for u in units])[code]  # written as the labelled unit's numbers are
         value = si / np.array([u[1] for u in units])[other]
         value = np.maximum(np.round(value * 10.0**places) / 10.0**places, 10.0 ** (-places))
         pop.lab_value[analyte][rows] = value

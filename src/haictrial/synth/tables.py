@@ -342,8 +342,8 @@ def _ae_table(ae: dict[str, np.ndarray], sid, terms: list[str], course: Course) 
 
 
 def _timestamps(seconds: np.ndarray, missing: np.ndarray) -> pa.Array:
-    values = np.asarray(seconds, dtype=np.int64).astype("datetime64[s]")
-    return pa.array(values, type=pa.timestamp("s", tz="UTC"), mask=np.asarray(missing, dtype=bool))
+    values = (np.asarray(seconds, dtype=np.int64) * 1000).astype("datetime64[ms]")
+    return pa.array(values, type=pa.timestamp("ms", tz="UTC"), mask=np.asarray(missing, dtype=bool))
 
 
 def _assessments(a: dict[str, np.ndarray], sid) -> pa.Table:  # type: ignore[no-untyped-def]
