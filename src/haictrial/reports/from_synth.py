@@ -178,9 +178,9 @@ def from_synth(directory: Path | str, protocol: Protocol) -> AnalysisDatasets:
     log = screening.assign(
         screening_id=screening["subject_id"],
         site=screening["subject_id"].str.split("-").str[1],
-        eligible=screening["eligible"].fillna(False).astype(bool),
+        eligible=screening["eligible"].astype("boolean").fillna(False).astype(bool),
         failed_criteria=_failed(screening),
-        subject_id=screening["subject_id"].where(screening["enrolled"].fillna(False).astype(bool)),
+        subject_id=screening["subject_id"].where(screening["enrolled"].astype("boolean").fillna(False).astype(bool)),
     )[[c.name for c in SCREENING.columns]]
     cutoff = manifest.get("data_cutoff")
     return AnalysisDatasets(
