@@ -2,7 +2,8 @@
 screened and enrolled subjects with their course).
 
 Patients come from the seeded synthetic cohort generator (:func:`haictrial.synth.cohort.generate_cohort`);
-their courses (treatment start, resection, end of treatment) are replayed as audited status changes.
+their courses are entered as eCRFs up to today (:func:`haictrial.edc.crfs.demo.load_course`), and each
+subject's status follows from its forms.
 Nothing here is real: site names start with ``[DEMO]``, patient names
 with ``DEMO``, and the pages show a banner. Demo passwords are random, printed once and kept in
 ``HAICTRIAL_DATA_DIR/demo-logins.txt`` (mode 600) so that ``make run`` can show them again.
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from haictrial.edc.accounts.models import Site, User
 from haictrial.edc.accounts.services import create_site, create_user
+from haictrial.edc.crfs.demo import load_course
 from haictrial.edc.demo_label import DEMO_NAME_PREFIX, DEMO_SITE_PREFIX
 from haictrial.edc.subjects import services
 from haictrial.edc.subjects.models import Screening
@@ -152,8 +154,7 @@ def load_demo(subjects: int = 300, seed: int = 1, today: dt.date | None = None) 
     """Create the demo sites, users and ``subjects`` enrolled patients (plus their screen failures).
 
     Patients are screened in the synthetic cohort's order until ``subjects`` are enrolled; each
-    enrolled patient's course (treatment start, resection, end of treatment) is replayed as audited
-    status changes.
+    enrolled patient's course is entered as eCRFs up to ``today`` and its status follows from them.
     """
     if not database_is_empty():
         from haictrial.errors import ConflictError
@@ -165,7 +166,6 @@ def load_demo(subjects: int = 300, seed: int = 1, today: dt.date | None = None) 
     # About half of the screened patients are eligible (synth distributions): draw plenty.
     cohort = synthetic_cohort(3 * subjects + 40, subjects, seed, today)
     courses = {row["subject_id"]: row for row in cohort.arrow_tables["subjects"].to_pylist()}
-    follow_up = {row["subject_id"]: row for row in cohort.arrow_tables["follow_up"].to_pylist()}
     with transaction.atomic():
         for code, name in SITES:
             create_site(code, DEMO_SITE_PREFIX + name)
@@ -197,7 +197,8 @@ def load_demo(subjects: int = 300, seed: int = 1, today: dt.date | None = None) 
             enrolled_at = dt.datetime.combine(enrolled_on, dt.time(9, 0), tzinfo=timezone.get_current_timezone())
             subject = services.enroll(staff[code], screening.pk, enrolled_at=enrolled_at)
             summary.enrolled += 1
-            _replay(subject, staff[code], course_steps({**course, **follow_up.get(synthetic_id, {})}, today))
+            # The course is entered as eCRFs up to today; the status follows from the forms (issue 7).
+            load_course(subject, staff[code], cohort.course(synthetic_id), today, seed)
     path = logins_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(logins_text(summary.logins), encoding="utf-8")

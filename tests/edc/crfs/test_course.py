@@ -147,6 +147,8 @@ def test_the_schedule_follows_the_protocol():
         today=dt.date(2026, 6, 20),
     )
     kinds = [(v.kind, v.cycle, v.state.value) for v in visits]
+    assert visits[0].forms_expected == ["baseline", "imaging", "concomitant_medications"]
+    assert visits[0].missing_forms == []  # the baseline imaging is in the baseline form
     assert kinds[:4] == [
         ("baseline", None, "done"),
         ("haic_cycle", 1, "done"),

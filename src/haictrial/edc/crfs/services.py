@@ -180,11 +180,14 @@ def save_form(
     reason: str | None = None,
     today: dt.date | None = None,
     checks: bool = True,
+    refresh: bool = True,
 ) -> FormRecord:
     """Create (``record_id`` None) or change a record; see the module docstring for the steps.
 
     Raises InputError (400, naming the field), ConflictError (409: stale version, locked record,
     duplicate single form or cycle), PermissionDenied (403), Http404 (another site's subject).
+    ``refresh=False`` (bulk loading) leaves the derived values, queries and status to one
+    :func:`refresh_subject` call after the last form.
     """
     subject = subjects.subject_for(user, subject_id)
     access.require_site_action(user, subject.site_id, Capability.edit)
@@ -226,7 +229,8 @@ def save_form(
             record.payload, record.cycle, record.event_date = payload, cycle, event_date
             record.protocol_version, record.engine_version = proto.version, ENGINE_VERSION
             record = update_record(record, user=user, reason=reason, expected_version=version)
-        refresh_subject(subject, user, today=today, checks=checks, trigger=spec.name)
+        if refresh:
+            refresh_subject(subject, user, today=today, checks=checks, trigger=spec.name)
     record.refresh_from_db()
     return record
 
@@ -321,3 +325,152 @@ def edit_check_findings(user: Any, subject_id: str, today: dt.date | None = None
     subject = subjects.subject_for(user, subject_id)
     forms, _keys = subject_forms(subject, list(records_of(subject)))
     return [f.as_dict() for f in run_edit_checks(forms, subjects.protocol(), today=today)]
+
+
+# --- analysis-ready records (for haictrial.reports.from_database) ------------------------------------
+
+_ATTRIBUTION_ORDER = ("unrelated", "unlikely", "possible", "probable", "definite")
+
+
+def _strongest_attribution(event: Any) -> str | None:
+    values = [v for v in event.attribution.model_dump(mode="json").values() if v]
+    return max(values, key=_ATTRIBUTION_ORDER.index) if values else None
+
+
+def _subject_analysis(
+    subject: Subject, forms: SubjectForms, keys: dict[course.RecordKey, FormRecord]
+) -> dict[str, Any]:
+    """ADSL outcome columns, ADRS, ADAE and ADEX rows of one subject (see :func:`analysis_records`)."""
+    from haictrial.clinical.crf_outcome import evaluate_response
+
+    proto = subjects.protocol()
+    resection_dates = sorted(r.date for r in forms.resections if r.date)
+    first_resection = resection_dates[0] if resection_dates else None
+    # Best overall response up to the first resection (reports.dictionary ADSL.best_overall_response).
+    before = [i for i in forms.imaging if i.date and (first_resection is None or i.date < first_resection)]
+    recist: dict[str, Any] | None = None
+    if forms.baseline is not None and forms.baseline.baseline_imaging_date and before:
+        try:
+            recist = evaluate_response(forms.subject_id, forms.baseline, before, proto).as_contract()
+        except InputError:
+            recist = None
+    margin = None
+    for index, resection in enumerate(forms.resections):
+        code = keys[(FormName.resection, index)].outcome_code
+        if resection.date == first_resection and code:
+            margin = code
+    events = [v for v in forms.follow_up if v.disease_event is not None and v.event_date is not None]
+    progression = [v.event_date for v in events if v.disease_event == "progression" and v.event_date]
+    if recist and recist.get("progression_date"):
+        progression.append(dt.date.fromisoformat(recist["progression_date"]))
+    recurrence = [v.event_date for v in events if v.disease_event == "recurrence" and v.event_date]
+    record_dates = [r.event_date for r in keys.values() if r.event_date]
+    death = forms.death_date
+    adsl = {
+        "subject_id": subject.subject_id,
+        "cea_ng_ml": forms.baseline.tumour_markers.cea_ng_per_ml if forms.baseline else None,
+        "best_overall_response": recist["best_overall_response"] if recist else None,
+        "best_percent_change": recist["best_percent_change"] if recist else None,
+        "response_confirmed": recist["confirmed"] if recist else None,
+        "morphologic_response": recist.get("morphologic_response") if recist else None,
+        "mdt_decision": next(
+            (
+                r.decision.value
+                for r in sorted(forms.mdt_reviews, key=lambda r: r.date or dt.date.min, reverse=True)
+                if r.decision
+            ),
+            None,
+        ),
+        "resection_date": first_resection,
+        "resection_margin": margin,
+        "progression_date": min(progression) if progression else None,
+        "recurrence_date": min(recurrence) if recurrence else None,
+        "death_date": death,
+        "last_contact_date": death or max([timezone.localdate(subject.enrolled_at), *record_dates]),
+        "off_study_reason": forms.end_of_study.reason.value
+        if forms.end_of_study and forms.end_of_study.reason
+        else None,
+    }
+    adrs = []
+    if forms.baseline is not None and forms.baseline.baseline_imaging_date and recist:
+        adrs.append(
+            {
+                "subject_id": subject.subject_id,
+                "assessment_date": dt.date.fromisoformat(recist["baseline_date"]),
+                "baseline": True,
+                "sum_mm": recist["baseline_sum_mm"],
+                "percent_change": 0.0 if recist["baseline_sum_mm"] is not None else None,
+                "overall_response": None,
+            }
+        )
+        for timepoint in recist["timepoints"]:
+            adrs.append(
+                {
+                    "subject_id": subject.subject_id,
+                    "assessment_date": dt.date.fromisoformat(timepoint["date"]),
+                    "baseline": False,
+                    "sum_mm": timepoint["sum_mm"],
+                    "percent_change": timepoint["change_from_baseline_pct"],
+                    "overall_response": timepoint["overall_response"],
+                }
+            )
+    adae = [
+        {
+            "subject_id": subject.subject_id,
+            "term": event.term,
+            "grade": event.grade,
+            "serious": event.is_serious,
+            "onset_date": event.onset_date,
+            "attribution": _strongest_attribution(event),
+        }
+        for event in forms.adverse_events
+    ]
+    length = dt.timedelta(days=proto.regimen.cycle_length_days)
+    cycles = sorted((c for c in forms.haic_cycles if c.admission_date), key=lambda c: c.cycle)
+    adex = []
+    for index, cycle in enumerate(cycles):
+        previous = cycles[index - 1].admission_date if index else None
+        delay = max(((cycle.admission_date - (previous + length)).days if previous else 0), 0)  # type: ignore[operator]
+        record = next(r for k, r in keys.items() if k[0] == FormName.haic_cycle and r.cycle == cycle.cycle)
+        levels = [i.planned_dose_level or 0 for i in cycle.infusions]
+        adex.append(
+            {
+                "subject_id": subject.subject_id,
+                "cycle": cycle.cycle,
+                "cycle_date": cycle.admission_date,
+                "delay_days": delay,
+                "dose_modified": bool(record.derived.get("dose_modified")) or any(level > 0 for level in levels),
+            }
+        )
+    return {"adsl": adsl, "adrs": adrs, "adae": adae, "adex": adex}
+
+
+def analysis_records(user: Any = None) -> dict[str, list[dict[str, Any]]]:
+    """Analysis-ready rows from the eCRFs of every subject (or those ``user`` may read), for
+    :mod:`haictrial.reports.from_database`:
+
+    - ``adsl``: per subject, the outcome columns of ``reports.dictionary.ADSL`` (cea_ng_ml,
+      best_overall_response, best_percent_change, response_confirmed, morphologic_response, mdt_decision,
+      resection_date, resection_margin, progression_date, recurrence_date, death_date, last_contact_date,
+      off_study_reason);
+    - ``adrs``: one row per imaging assessment, the baseline included (ADRS columns);
+    - ``adae``: one row per adverse event (term, grade, serious, onset_date, the strongest attribution);
+    - ``adex``: one row per HAIC cycle given (cycle, cycle_date, delay_days, dose_modified).
+
+    Responses come from the RECIST engine over the imaging up to the first resection; margins, grades
+    and dose modification from what the core derived on save. Dates are ``datetime.date``.
+    """
+    rows = Subject.objects.select_related("site", "screening").order_by("subject_id")
+    if user is not None:
+        rows = rows.visible_to(user)
+    by_subject: dict[int, list[FormRecord]] = {}
+    for record in FormRecord.objects.filter(subject__in=rows):
+        by_subject.setdefault(record.subject_id, []).append(record)
+    out: dict[str, list[dict[str, Any]]] = {"adsl": [], "adrs": [], "adae": [], "adex": []}
+    for subject in rows:
+        forms, keys = subject_forms(subject, by_subject.get(subject.pk, []))
+        parts = _subject_analysis(subject, forms, keys)
+        out["adsl"].append(parts["adsl"])
+        for name in ("adrs", "adae", "adex"):
+            out[name].extend(parts[name])
+    return out

@@ -11,6 +11,8 @@ after it), and the events after a cycle from that cycle's actual admission.
 A recorded form belongs to a visit by its cycle (HAIC cycle, targeted agent by cycle and day, imaging by
 ``after_cycle``) or, for the other forms, by its date: the unmatched record closest to the visit's target
 date within half the distance to the neighbouring visits.
+At the baseline visit the protocol's ``imaging`` form is the baseline imaging that the Baseline form
+records (its lesions are the RECIST baseline), so it is never missing there once the Baseline form exists.
 """
 
 from __future__ import annotations
@@ -66,12 +68,16 @@ class Visit:
     actual_date: dt.date | None = None
     forms_expected: list[str] = field(default_factory=list)
     records: dict[str, list[int]] = field(default_factory=dict)
+    #: expected forms whose content another recorded form holds (the baseline imaging is in the baseline form)
+    covered: list[str] = field(default_factory=list)
 
     @property
     def missing_forms(self) -> list[str]:
         if self.state in (VisitState.upcoming,):
             return []
-        return [f for f in self.forms_expected if f not in LOG_FORMS and not self.records.get(f)]
+        return [
+            f for f in self.forms_expected if f not in LOG_FORMS and f not in self.covered and not self.records.get(f)
+        ]
 
     @property
     def flagged(self) -> bool:
@@ -208,6 +214,7 @@ def subject_schedule(
     for record in by_form.get(FormName.baseline.value, []):
         baseline.actual_date = record.date or enrolment_date
         baseline.records.setdefault(FormName.baseline.value, []).append(record.record_id)
+        baseline.covered.append(FormName.imaging.value)  # the baseline form records the baseline imaging
     visits.append(baseline)
 
     # The treatment phase ends at the first resection or the end of study.
