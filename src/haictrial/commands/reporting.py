@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -19,9 +20,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json
 from haictrial.errors import InputError
 from haictrial.protocol import load_protocol
-from haictrial.reports.build import STEPS, ReportResult, build_report
-from haictrial.reports.efficacy import format_rate
 from haictrial.reports.i18n import _
+
+if TYPE_CHECKING:
+    from haictrial.reports.build import ReportResult
+
+# matplotlib, scipy and pandas load only when a report is built, so other commands start fast.
 
 
 def parse_cutoff(text: str | None) -> dt.date | None:
@@ -47,6 +51,8 @@ def report_command(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Write the analysis report: tables, figures, data sets, report.html and report.pdf."""
+    from haictrial.reports.build import STEPS, build_report
+
     cutoff_date = parse_cutoff(cutoff)
     protocol = load_protocol(protocol_file)
     if out.exists() and not out.is_dir():
@@ -84,6 +90,8 @@ def report_command(
 
 
 def summarise(result: ReportResult, output: OutputFormat) -> None:
+    from haictrial.reports.efficacy import format_rate
+
     data = result.results
     files = {
         "html": str(result.html),

@@ -9,21 +9,24 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import typer
 
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import read_text
 from haictrial.errors import InputError
 from haictrial.reports.i18n import _
-from haictrial.stats.bayesian import predictive_design, predictive_probability, toxicity_rule
-from haictrial.stats.binomial import IntervalMethod, binomial_ci, cohort_precision, exact_test
-from haictrial.stats.cox import cox_regression
-from haictrial.stats.simon import SimonDesign, simon_two_stage
-from haictrial.stats.survival import ConfType, check_survival_data, kaplan_meier_by_group
+from haictrial.stats.options import ConfType, IntervalMethod
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from haictrial.stats.simon import SimonDesign
+
+# scipy, lifelines and pandas load inside the commands that use them, so `haictrial --help` and the
+# other areas' commands start fast.
 
 ci_app = typer.Typer(help="Confidence intervals.", no_args_is_help=True)
 design_app = typer.Typer(
@@ -55,6 +58,8 @@ def _time(value: float | None) -> float | int | None:
 
 def _plain(value: Any) -> Any:
     """numpy scalars to Python values (group labels read by pandas)."""
+    import numpy as np
+
     return value.item() if isinstance(value, np.generic) else value
 
 
@@ -64,6 +69,8 @@ def _fmt(value: float | int | None, spec: str = ".4f") -> str | None:
 
 def read_csv(path: str) -> pd.DataFrame:
     """A CSV file ('-' for standard input) as a DataFrame, or one clear error."""
+    import pandas as pd
+
     text = read_text(path)
     try:
         frame = pd.read_csv(io.StringIO(text))
@@ -85,6 +92,9 @@ def _column(frame: pd.DataFrame, name: str) -> pd.Series:
 
 def _numeric_column(frame: pd.DataFrame, name: str) -> np.ndarray:
     """A column as floats; a missing or non-numeric cell is an error naming the column and row."""
+    import numpy as np
+    import pandas as pd
+
     column = _column(frame, name)
     values = pd.to_numeric(column, errors="coerce")
     bad = np.flatnonzero(values.isna().to_numpy())
@@ -109,7 +119,9 @@ def ci_binomial(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Confidence interval of a proportion X/N (exact Clopper-Pearson by default, or Wilson)."""
-    ci = binomial_ci(x, n, level=level, method=method)
+    from haictrial import stats
+
+    ci = stats.binomial_ci(x, n, level=level, method=method)
     doc: dict[str, Any] = {
         "x": ci.x,
         "n": ci.n,
@@ -121,7 +133,7 @@ def ci_binomial(
     }
     if p0 is not None:
         doc["p0"] = p0
-        doc["p_value_one_sided"] = exact_test(x, n, p0)
+        doc["p_value_one_sided"] = stats.exact_test(x, n, p0)
     if output == OutputFormat.json:
         print_json(doc)
         return
@@ -160,7 +172,9 @@ def design_simon(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Simon's optimal and minimax two-stage designs (Control Clin Trials 1989;10:1-10)."""
-    designs = simon_two_stage(p0, p1, alpha, power, nmax=nmax)
+    from haictrial import stats
+
+    designs = stats.simon_two_stage(p0, p1, alpha, power, nmax=nmax)
     optimal, minimax = _simon_doc(designs.optimal), _simon_doc(designs.minimax)
     doc = {
         "p0": designs.p0,
@@ -208,7 +222,9 @@ def design_predictive(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Predictive-probability design (Lee and Liu, Clin Trials 2008): boundaries and exact operating characteristics."""
-    d = predictive_design(p0, p1, nmax, prior_a, prior_b, theta_t, theta_l, theta_u, first_look)
+    from haictrial import stats
+
+    d = stats.predictive_design(p0, p1, nmax, prior_a, prior_b, theta_t, theta_l, theta_u, first_look)
     doc = d.model_dump(mode="json")
     doc["type_i_error"] = d.type_i_error
     doc["power"] = d.power
@@ -264,8 +280,10 @@ def design_toxicity(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Beta-binomial toxicity stopping rule: boundary per patient and exact probability of stopping."""
+    from haictrial import stats
+
     rates = list(true_rate) if true_rate else list(DEFAULT_TOXICITY_RATES)
-    rule = toxicity_rule(limit, threshold, prior_a, prior_b, nmax, rates)
+    rule = stats.toxicity_rule(limit, threshold, prior_a, prior_b, nmax, rates)
     doc = rule.model_dump(mode="json")
     for row in doc["operating_characteristics"]:
         row["true_rate"] = row["rate"]
@@ -290,7 +308,9 @@ def design_precision(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """The confidence-interval half-width a cohort of N gives for a proportion near P."""
-    result = cohort_precision(p, n, level=level, method=method)
+    from haictrial import stats
+
+    result = stats.cohort_precision(p, n, level=level, method=method)
     doc = result.model_dump(mode="json")
     if output == OutputFormat.json:
         print_json(doc)
@@ -323,6 +343,11 @@ def survival_km(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Kaplan-Meier medians with R's confidence intervals; with --group, the log-rank test."""
+    import numpy as np
+
+    from haictrial import stats
+    from haictrial.stats import survival as survival_checks
+
     frame = read_csv(file)
     times = _numeric_column(frame, time)
     events = _numeric_column(frame, event)
@@ -333,8 +358,8 @@ def survival_km(
         if missing.size:
             raise InputError(f"missing value in data row {int(missing[0]) + 1}", field=group)
         groups = [_plain(v) for v in column.tolist()]
-    check_survival_data(times, events, time_field=time, event_field=event)
-    result = kaplan_meier_by_group(times, events, groups, conf_type=conf_type, level=level)
+    survival_checks.check_survival_data(times, events, time_field=time, event_field=event)
+    result = stats.kaplan_meier_by_group(times, events, groups, conf_type=conf_type, level=level)
     entries = []
     for g in result.groups:
         curve = g.curve
@@ -430,12 +455,14 @@ def survival_cox(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Cox proportional hazards with Efron ties (as R's coxph): coef, se, HR with 95 % CI, Wald p."""
+    from haictrial import stats
+
     frame = read_csv(file)
     for name in (time, event, *covariate):
         _column(frame, name)
     _numeric_column(frame, time)
     _numeric_column(frame, event)
-    fit = cox_regression(frame, time, event, covariate, reference=_reference_levels(reference))
+    fit = stats.cox_regression(frame, time, event, covariate, reference=_reference_levels(reference))
     doc = {
         "n": fit.n,
         "events": fit.events,
@@ -491,7 +518,9 @@ def interim_predictive(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Predictive probability of success at an interim look (Lee and Liu, Clin Trials 2008)."""
-    look = predictive_probability(responses, patients, nmax, p0, prior_a, prior_b, theta_t, theta_l, theta_u)
+    from haictrial import stats
+
+    look = stats.predictive_probability(responses, patients, nmax, p0, prior_a, prior_b, theta_t, theta_l, theta_u)
     doc = look.model_dump(mode="json")
     if output == OutputFormat.json:
         print_json(doc)

@@ -11,20 +11,13 @@ Wilson EB. Probable inference, the law of succession, and statistical inference.
 from __future__ import annotations
 
 import math
-from enum import StrEnum
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
 from haictrial.errors import InputError
-
-
-class IntervalMethod(StrEnum):
-    """How a binomial confidence interval is computed."""
-
-    clopper_pearson = "clopper-pearson"
-    wilson = "wilson"
+from haictrial.stats.options import IntervalMethod
 
 
 class BinomialInterval(BaseModel):

@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -40,17 +39,10 @@ from scipy import stats
 
 from haictrial.errors import InputError
 from haictrial.stats.binomial import check_level
+from haictrial.stats.options import ConfType
 
 #: R's ``quantile.survfit`` tolerance: ``sqrt(.Machine$double.eps)``.
 R_TOLERANCE = math.sqrt(np.finfo(float).eps)
-
-
-class ConfType(StrEnum):
-    """Confidence band of the survival curve, as R ``survfit(conf.type=...)``."""
-
-    log = "log"
-    log_log = "log-log"
-    plain = "plain"
 
 
 class KaplanMeierRow(BaseModel):
