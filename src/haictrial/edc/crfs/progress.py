@@ -62,7 +62,10 @@ def flagged_visits(user: Any, today: dt.date | None = None, limit: int = 200) ->
         for visit in _schedule(subject, facts[subject.pk], today):
             if visit.flagged:
                 found.append({"subject_id": subject.subject_id, "site": subject.site.code, **visit.as_dict()})
-    found.sort(key=lambda v: (v["window_end"] or "", v["subject_id"]))
+    # Overdue first, then out of window; the most recent first within each.
+    found.sort(key=lambda v: (v["subject_id"],))
+    found.sort(key=lambda v: v["window_end"] or "", reverse=True)
+    found.sort(key=lambda v: v["state"] != "overdue")
     return found[:limit]
 
 

@@ -58,6 +58,11 @@ def record_for(user: Any, subject_id: str, form: str, record_id: int) -> FormRec
     )
 
 
+def in_order(records: list[FormRecord]) -> list[FormRecord]:
+    """Records as the forms list them: HAIC cycles by number, the others by date, then by entry."""
+    return sorted(records, key=_order_key)
+
+
 def _order_key(record: FormRecord) -> tuple[Any, ...]:
     """HAIC cycles by number; every other form by its date (undated last), then by entry."""
     number = record.cycle or 0 if record.form == FormName.haic_cycle else 0

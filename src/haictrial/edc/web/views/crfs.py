@@ -55,7 +55,7 @@ def _baseline_lesions(subject: Subject) -> list[dict[str, Any]]:
 @login_required
 def casebook(request: HttpRequest, subject_id: str) -> HttpResponse:
     subject = subjects.subject_for(request.user, subject_id)
-    records = list(crfs.records_of(subject).select_related("subject__site"))
+    records = crfs.in_order(list(crfs.records_of(subject).select_related("subject__site")))
     open_by_record = dm.open_queries_by_record(subject)
     groups = []
     for name, spec in FORMS.items():
