@@ -89,9 +89,10 @@ def naive_baseline(sample: int, seed: int, out: Path) -> float:
     protocol = load_protocol()
     rng = random.Random(seed)
     started = time.perf_counter()
-    with (out / "screening.jsonl").open("w", encoding="utf-8") as docs, (out / "cycles.jsonl").open(
-        "w", encoding="utf-8"
-    ) as cycles:
+    with (
+        (out / "screening.jsonl").open("w", encoding="utf-8") as docs,
+        (out / "cycles.jsonl").open("w", encoding="utf-8") as cycles,
+    ):
         for number in range(1, sample + 1):
             document = naive_patient(rng, number)
             docs.write(json.dumps(document) + "\n")

@@ -19,7 +19,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_it_writes_the_data_set(tmp_path):
     out = tmp_path / "cohort"
     result = CliRunner().invoke(
-        app, ["synth", "--subjects", "300", "--seed", "4", "--out", str(out), "--start", "2024-01-15", "--format", "json"]
+        app,
+        ["synth", "--subjects", "300", "--seed", "4", "--out", str(out), "--start", "2024-01-15", "--format", "json"],
     )
     assert result.exit_code == 0, result.output
     manifest = json.loads(result.output)

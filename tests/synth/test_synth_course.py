@@ -43,7 +43,9 @@ def test_cycles_are_numbered_and_dated_in_order(cohort):
 
 def test_targeted_agent_doses_are_given_on_their_cycle_days(cohort):
     adm = _str_ids(cohort.tables["administrations"]).merge(
-        _str_ids(cohort.tables["cycles"])[["subject_id", "cycle", "date"]], on=["subject_id", "cycle"], suffixes=("", "_cycle")
+        _str_ids(cohort.tables["cycles"])[["subject_id", "cycle", "date"]],
+        on=["subject_id", "cycle"],
+        suffixes=("", "_cycle"),
     )
     offset = (adm["date"] - adm["date_cycle"]).map(lambda d: d.days)
     assert (offset == adm["cycle_day"] - 1).all()
@@ -116,7 +118,9 @@ def test_target_lesions_are_the_two_largest_measurable(cohort):
         lesions = sorted(screening[doc["subject_id"]]["liver_lesions"], key=lambda x: -x["longest_diameter_mm"])
         chosen = {t["id"] for t in doc["target_lesions"]}
         expect = [x for x in lesions if x["longest_diameter_mm"] >= 10][:2]
-        assert {x["longest_diameter_mm"] for x in lesions if x["id"] in chosen} == {x["longest_diameter_mm"] for x in expect}
+        assert {x["longest_diameter_mm"] for x in lesions if x["id"] in chosen} == {
+            x["longest_diameter_mm"] for x in expect
+        }
         assert len(chosen) == len(expect)
         assert dt.date.fromisoformat(doc["assessments"][0]["date"]) == dt.date.fromisoformat(
             screening[doc["subject_id"]]["screening_date"]

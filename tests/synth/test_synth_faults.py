@@ -70,13 +70,21 @@ def test_missing_values_make_the_screening_unknown_never_pass(faulted):
 
 
 def test_course_faults_are_in_the_tables(faulted):
-    labs = faulted.tables["labs"].assign(subject_id=lambda f: f["subject_id"].astype(str), test=lambda f: f["test"].astype(str))
+    labs = faulted.tables["labs"].assign(
+        subject_id=lambda f: f["subject_id"].astype(str), test=lambda f: f["test"].astype(str)
+    )
     cycles = faulted.tables["cycles"].assign(subject_id=lambda f: f["subject_id"].astype(str))
-    aes = faulted.tables["adverse_events"].assign(subject_id=lambda f: f["subject_id"].astype(str), term=lambda f: f["term"].astype(str))
+    aes = faulted.tables["adverse_events"].assign(
+        subject_id=lambda f: f["subject_id"].astype(str), term=lambda f: f["term"].astype(str)
+    )
     for fault in faulted.fault_ledger:
         rec = fault["record"]
         if fault["table"] == "labs":
-            row = labs[(labs["subject_id"] == fault["subject_id"]) & (labs["cycle"] == rec["cycle"]) & (labs["test"] == rec["test"])]
+            row = labs[
+                (labs["subject_id"] == fault["subject_id"])
+                & (labs["cycle"] == rec["cycle"])
+                & (labs["test"] == rec["test"])
+            ]
             value = row["value"].iloc[0]
             if fault["kind"] == "missing":
                 assert value != value  # NaN: null in the Parquet table
@@ -87,7 +95,11 @@ def test_course_faults_are_in_the_tables(faulted):
             assert rows.loc[rec["cycle"], "date"] == dt.date.fromisoformat(fault["injected"])
             assert rows.loc[rec["cycle"], "date"] < rows.loc[rec["cycle"] - 1, "date"], "dates out of order"
         elif fault["table"] == "adverse_events":
-            row = aes[(aes["subject_id"] == fault["subject_id"]) & (aes["cycle"] == rec["cycle"]) & (aes["term"] == rec["term"])]
+            row = aes[
+                (aes["subject_id"] == fault["subject_id"])
+                & (aes["cycle"] == rec["cycle"])
+                & (aes["term"] == rec["term"])
+            ]
             assert row["resolution_date"].iloc[0] < row["onset_date"].iloc[0]
 
 

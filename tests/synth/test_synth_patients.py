@@ -57,7 +57,9 @@ def test_it_enrols_exactly_the_eligible(cohort):
 
 def test_it_spreads_screen_failures_across_the_criteria(cohort):
     screening = cohort.tables["screening"]
-    failing = {c: int((screening[c] == "fail").sum()) for c in [f"I{i}" for i in range(1, 9)] + [f"E{i}" for i in range(1, 9)]}
+    failing = {
+        c: int((screening[c] == "fail").sum()) for c in [f"I{i}" for i in range(1, 9)] + [f"E{i}" for i in range(1, 9)]
+    }
     assert all(n > 0 for n in failing.values()), failing
     assert failing["E1"] == max(failing.values()), "extrahepatic disease is the commonest exclusion"
 

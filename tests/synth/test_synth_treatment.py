@@ -77,9 +77,10 @@ def test_lab_adverse_event_grades_are_the_ctcae_grade_of_the_lab(cohort, protoco
             continue
         doc = screening.loc[row.subject_id]
         rng = ranges[test].for_sex(doc["sex"])
-        baseline = doc[f"{row.test}_value"] * {"mg/dL": 17.1 if row.test == "total_bilirubin" else 88.4, "g/dL": 10.0}.get(
-            doc[f"{row.test}_unit"], 1.0
-        )
+        baseline = doc[f"{row.test}_value"] * {
+            "mg/dL": 17.1 if row.test == "total_bilirubin" else 88.4,
+            "g/dL": 10.0,
+        }.get(doc[f"{row.test}_unit"], 1.0)
         grade = grade_lab(test, row.value, rng.lln, rng.uln, baseline)
         assert worst.get((row.subject_id, row.cycle, TERM_FOR_TEST[test].value), 0) == grade, row
         checked += 1
@@ -102,13 +103,17 @@ def test_adverse_events_are_valid_adverse_event_records(cohort):
                 "action_taken": row["action_taken"],
                 "outcome": row["outcome"],
                 "aware_at": None if row["aware_at"] is None or str(row["aware_at"]) == "NaT" else row["aware_at"],
-                "reported_at": None if row["reported_at"] is None or str(row["reported_at"]) == "NaT" else row["reported_at"],
+                "reported_at": None
+                if row["reported_at"] is None or str(row["reported_at"]) == "NaT"
+                else row["reported_at"],
                 "attribution": {"haic_procedure": row["attribution_haic"]},
             }
         )
 
 
 def test_agent_specific_toxicities_follow_the_agent(cohort):
-    events = cohort.tables["adverse_events"].merge(cohort.tables["subjects"][["subject_id", "targeted_agent"]], on="subject_id")
+    events = cohort.tables["adverse_events"].merge(
+        cohort.tables["subjects"][["subject_id", "targeted_agent"]], on="subject_id"
+    )
     assert set(events.loc[events["term"] == "Rash acneiform", "targeted_agent"]) == {"cetuximab"}
     assert set(events.loc[events["term"] == "Hypertension", "targeted_agent"]) == {"bevacizumab"}

@@ -95,7 +95,9 @@ def simulate_course(
     resected = tr.resect_decision_day >= 0
     r_idx = np.flatnonzero(resected)
     nr = len(r_idx)
-    res_day = tr.resect_decision_day[r_idx] + rng.integers(D.MDT_TO_RESECTION_DAYS[0], D.MDT_TO_RESECTION_DAYS[1] + 1, nr)
+    res_day = tr.resect_decision_day[r_idx] + rng.integers(
+        D.MDT_TO_RESECTION_DAYS[0], D.MDT_TO_RESECTION_DAYS[1] + 1, nr
+    )
     r_status = rng.choice(len(R_STATUS), nr, p=list(D.R_STATUS_SHARES.values())).astype(np.int8)
     margin = np.where(
         r_status == 0,
@@ -148,7 +150,9 @@ def simulate_course(
     follow = np.flatnonzero(~resected & ~treatment_pd)
     step = int(round(protocol.schedule.follow_up_every_months * D.DAYS_PER_MONTH))
     slots = int(np.ceil(protocol.schedule.follow_up_years * 12 / protocol.schedule.follow_up_every_months))
-    grid = last_img[follow][:, None] + step * np.arange(1, slots + 1)[None, :] + rng.integers(-7, 8, (len(follow), slots))
+    grid = (
+        last_img[follow][:, None] + step * np.arange(1, slots + 1)[None, :] + rng.integers(-7, 8, (len(follow), slots))
+    )
     stop = np.minimum(death[follow], censor[follow])
     valid = grid < stop[:, None]
     at_pd = valid & (grid >= progression_day[follow][:, None])
@@ -166,8 +170,19 @@ def simulate_course(
     a_pd = np.concatenate([tx["progression"][keep], f_pd])
     a_phase = np.concatenate([np.ones(keep.sum(), dtype=np.int8), np.full(len(f_owner), 2, dtype=np.int8)])
     imaging = measure(
-        pop, subj.idx, protocol, rng, subj_ids_arrow(subj), best, nadir, subj.cycle1_day, subj.screening_day,
-        a_owner, a_day, a_pd, a_phase,
+        pop,
+        subj.idx,
+        protocol,
+        rng,
+        subj_ids_arrow(subj),
+        best,
+        nadir,
+        subj.cycle1_day,
+        subj.screening_day,
+        a_owner,
+        a_day,
+        a_pd,
+        a_phase,
     )
     pd_days = np.full(n, -1, dtype=np.int64)
     pd_rows = a_pd
@@ -191,9 +206,13 @@ def simulate_course(
     progression = np.where((pd_days >= 0) & (pd_days <= np.minimum(death, censor)), pd_days, -1)
     recurrence = np.where((recurrence >= 0) & (recurrence <= np.minimum(death, censor)), recurrence, -1)
     last_alive = np.where(dead, death, censor)
-    events = np.stack([np.where(progression >= 0, progression, np.iinfo(np.int64).max),
-                       np.where(recurrence >= 0, recurrence, np.iinfo(np.int64).max),
-                       np.where(dead, death, np.iinfo(np.int64).max)])
+    events = np.stack(
+        [
+            np.where(progression >= 0, progression, np.iinfo(np.int64).max),
+            np.where(recurrence >= 0, recurrence, np.iinfo(np.int64).max),
+            np.where(dead, death, np.iinfo(np.int64).max),
+        ]
+    )
     pfs_day = events.min(axis=0)
     pfs_event = pfs_day < np.iinfo(np.int64).max
     pfs_day = np.where(pfs_event, pfs_day, last_alive)
@@ -223,7 +242,9 @@ def simulate_course(
         "clavien_dindo": clavien,
         "length_of_stay_days": stay,
     }
-    return Course(subjects=subj, best_change=best, treatment=tr, imaging=imaging, resections=resections, follow_up=follow_up)
+    return Course(
+        subjects=subj, best_change=best, treatment=tr, imaging=imaging, resections=resections, follow_up=follow_up
+    )
 
 
 def subj_ids_arrow(subj: Subjects):  # type: ignore[no-untyped-def]

@@ -61,8 +61,17 @@ class Ledger:
 
     columns: dict[str, list[pa.Array]] = field(default_factory=dict)
 
-    def add(self, file: str, table: str, subject_id: pa.Array, record: pa.Array, fld: str, kind: str,
-            original: pa.Array, injected: pa.Array) -> None:
+    def add(
+        self,
+        file: str,
+        table: str,
+        subject_id: pa.Array,
+        record: pa.Array,
+        fld: str,
+        kind: str,
+        original: pa.Array,
+        injected: pa.Array,
+    ) -> None:
         n = len(subject_id)
         if n == 0:
             return
@@ -94,7 +103,9 @@ class Ledger:
     def documents(table: pa.Table) -> pa.ChunkedArray:
         """The ledger as JSON lines."""
         n = len(table)
-        fields = [(name, T.quoted(table[name].combine_chunks())) for name in ("fault_id", "file", "table", "subject_id")]
+        fields = [
+            (name, T.quoted(table[name].combine_chunks())) for name in ("fault_id", "file", "table", "subject_id")
+        ]
         fields.append(("record", table["record"].combine_chunks()))
         fields += [(name, T.quoted(table[name].combine_chunks())) for name in ("field", "kind")]
         fields += [("original", table["original"].combine_chunks()), ("injected", table["injected"].combine_chunks())]
@@ -106,7 +117,10 @@ def _lab_json(values: np.ndarray, unit_codes: np.ndarray, analyte: str) -> pa.Ar
     texts = None
     for c, (unit, _, places) in enumerate(units):
         sel = unit_codes == c
-        part = T.obj([("value", T.decimals(np.where(sel, values, 0.0), places)), ("unit", T.literal(f'"{unit}"', len(values)))], len(values))
+        part = T.obj(
+            [("value", T.decimals(np.where(sel, values, 0.0), places)), ("unit", T.literal(f'"{unit}"', len(values)))],
+            len(values),
+        )
         texts = part if texts is None else pc.if_else(pa.array(sel), part, texts)
     assert texts is not None
     return texts
@@ -128,8 +142,16 @@ def inject_screening_faults(pop: Population, rate: float, rng: np.random.Generat
         mask = pop.missing.setdefault(name, np.zeros(pop.n, dtype=bool))
         mask[rows] = True
         original = _original_text(pop, name, rows)
-        ledger.add("screening.jsonl", "screening", pop.subject_ids.take(pa.array(rows)), T.literal("{}", len(rows)),
-                   name, "missing", original, T.literal("null", len(rows)))
+        ledger.add(
+            "screening.jsonl",
+            "screening",
+            pop.subject_ids.take(pa.array(rows)),
+            T.literal("{}", len(rows)),
+            name,
+            "missing",
+            original,
+            T.literal("null", len(rows)),
+        )
     # out of range: a decimal slip (x10) in one laboratory value
     oor = hit[kind == 1]
     which = rng.integers(0, len(ANALYTES), len(oor))
@@ -140,8 +162,16 @@ def inject_screening_faults(pop: Population, rate: float, rng: np.random.Generat
         before = _lab_json(pop.lab_value[analyte][rows], pop.lab_unit[analyte][rows], analyte)
         pop.lab_value[analyte][rows] = np.round(pop.lab_value[analyte][rows] * 10.0, 6)
         after = _lab_json(pop.lab_value[analyte][rows], pop.lab_unit[analyte][rows], analyte)
-        ledger.add("screening.jsonl", "screening", pop.subject_ids.take(pa.array(rows)), T.literal("{}", len(rows)),
-                   f"labs.{analyte}", "out_of_range", before, after)
+        ledger.add(
+            "screening.jsonl",
+            "screening",
+            pop.subject_ids.take(pa.array(rows)),
+            T.literal("{}", len(rows)),
+            f"labs.{analyte}",
+            "out_of_range",
+            before,
+            after,
+        )
     # unit mix-up: the number of one unit labelled with the other
     mix = hit[kind == 2]
     which = rng.integers(0, len(MIXUP_ANALYTES), len(mix))
@@ -159,8 +189,16 @@ def inject_screening_faults(pop: Population, rate: float, rng: np.random.Generat
         value = np.maximum(np.round(value * 10.0**places) / 10.0**places, 10.0 ** (-places))
         pop.lab_value[analyte][rows] = value
         after = _lab_json(value, code, analyte)
-        ledger.add("screening.jsonl", "screening", pop.subject_ids.take(pa.array(rows)), T.literal("{}", len(rows)),
-                   f"labs.{analyte}", "unit_mixup", before, after)
+        ledger.add(
+            "screening.jsonl",
+            "screening",
+            pop.subject_ids.take(pa.array(rows)),
+            T.literal("{}", len(rows)),
+            f"labs.{analyte}",
+            "unit_mixup",
+            before,
+            after,
+        )
 
 
 def _original_text(pop: Population, name: str, rows: np.ndarray) -> pa.Array:
@@ -175,7 +213,13 @@ def _original_text(pop: Population, name: str, rows: np.ndarray) -> pa.Array:
         return T.quoted(T.iso_dates(c["birth_day"][rows]))
     if name in ("ecog", "lvef_percent", "fev1_fvc_percent"):
         return T.decimals(c[name][rows], 0)
-    if name in ("pathology_confirmed_crlm", "other_malignancy_history", "extrahepatic_metastasis", "peritoneal_spread", "data_complete"):
+    if name in (
+        "pathology_confirmed_crlm",
+        "other_malignancy_history",
+        "extrahepatic_metastasis",
+        "peritoneal_spread",
+        "data_complete",
+    ):
         return T.booleans(c[name][rows])
     if name == "prior_systemic_treatment":
         return T.categories(P.PRIOR_SYSTEMIC, c[name][rows])
@@ -188,7 +232,9 @@ def _original_text(pop: Population, name: str, rows: np.ndarray) -> pa.Array:
     return T.literal("null", n)
 
 
-def inject_course_faults(tables: dict[str, pa.Table], rate: float, rng: np.random.Generator, ledger: Ledger) -> dict[str, pa.Table]:
+def inject_course_faults(
+    tables: dict[str, pa.Table], rate: float, rng: np.random.Generator, ledger: Ledger
+) -> dict[str, pa.Table]:
     """Fault ``rate`` of the enrolled patients' courses (one fault each) in the labs, cycles and
     adverse_events tables; return the new tables."""
     if rate <= 0:
@@ -218,7 +264,9 @@ def dictionary_codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, li
     return col.indices.to_numpy(zero_copy_only=False), col.dictionary.to_pylist()
 
 
-def _first_row(pos: np.ndarray, chosen: np.ndarray, rng: np.random.Generator, where: np.ndarray | None = None) -> np.ndarray:
+def _first_row(
+    pos: np.ndarray, chosen: np.ndarray, rng: np.random.Generator, where: np.ndarray | None = None
+) -> np.ndarray:
     """One random row index per chosen subject (among its rows matching ``where``); ``pos`` from
     :func:`subject_positions`."""
     ok = chosen[pos]
@@ -245,7 +293,9 @@ def _record(table: pa.Table, rows: np.ndarray, cols: list[str]) -> pa.Array:
     return T.obj(fields, len(rows))
 
 
-def _lab_faults(labs: pa.Table, subjects: pa.Array, hit: np.ndarray, kind: np.ndarray, rng: np.random.Generator, ledger: Ledger) -> pa.Table:
+def _lab_faults(
+    labs: pa.Table, subjects: pa.Array, hit: np.ndarray, kind: np.ndarray, rng: np.random.Generator, ledger: Ledger
+) -> pa.Table:
     test_codes, test_labels = dictionary_codes(labs["test"])
     bili, creat = test_labels.index("total_bilirubin"), test_labels.index("creatinine")
     mixable = (test_codes == bili) | (test_codes == creat)
@@ -256,7 +306,10 @@ def _lab_faults(labs: pa.Table, subjects: pa.Array, hit: np.ndarray, kind: np.nd
     pos = subject_positions(labs, subjects)
 
     def as_json(rows: np.ndarray) -> pa.Array:
-        return T.obj([("value", T.decimals(value[rows], 2)), ("unit", T.quoted(unit.take(pa.array(rows)).cast(pa.string())))], len(rows))
+        return T.obj(
+            [("value", T.decimals(value[rows], 2)), ("unit", T.quoted(unit.take(pa.array(rows)).cast(pa.string())))],
+            len(rows),
+        )
 
     for k, name in ((0, "missing"), (1, "out_of_range"), (2, "unit_mixup")):
         where = mixable if name == "unit_mixup" else None
@@ -274,12 +327,23 @@ def _lab_faults(labs: pa.Table, subjects: pa.Array, hit: np.ndarray, kind: np.nd
             is_bili = test_codes[rows] == bili
             value[rows] = np.round(value[rows] / np.where(is_bili, 17.1, 88.4), 2)
             after = as_json(rows)
-        ledger.add("labs.parquet", "labs", sid.take(pa.array(rows)), _record(labs, rows, ["cycle", "test"]), "value", name, before, after)
+        ledger.add(
+            "labs.parquet",
+            "labs",
+            sid.take(pa.array(rows)),
+            _record(labs, rows, ["cycle", "test"]),
+            "value",
+            name,
+            before,
+            after,
+        )
     col = pa.array(value, pa.float64(), mask=missing | np.isnan(value))
     return labs.set_column(labs.schema.get_field_index("value"), "value", col)
 
 
-def _cycle_faults(cycles: pa.Table, subjects: pa.Array, chosen: np.ndarray, rng: np.random.Generator, ledger: Ledger) -> pa.Table:
+def _cycle_faults(
+    cycles: pa.Table, subjects: pa.Array, chosen: np.ndarray, rng: np.random.Generator, ledger: Ledger
+) -> pa.Table:
     cycle = cycles["cycle"].combine_chunks().to_numpy(zero_copy_only=False)
     days = cycles["date"].combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64).copy()
     rows = _first_row(subject_positions(cycles, subjects), chosen, rng, cycle >= 2)
@@ -287,13 +351,23 @@ def _cycle_faults(cycles: pa.Table, subjects: pa.Array, chosen: np.ndarray, rng:
         before = T.quoted(T.iso_dates(days[rows]))
         days[rows] = days[rows - 1] - rng.integers(1, 6, len(rows))
         after = T.quoted(T.iso_dates(days[rows]))
-        ledger.add("cycles.parquet", "cycles", cycles["subject_id"].combine_chunks().take(pa.array(rows)),
-                   _record(cycles, rows, ["cycle"]), "date", "date_order", before, after)
+        ledger.add(
+            "cycles.parquet",
+            "cycles",
+            cycles["subject_id"].combine_chunks().take(pa.array(rows)),
+            _record(cycles, rows, ["cycle"]),
+            "date",
+            "date_order",
+            before,
+            after,
+        )
     col = pa.array(days.astype("datetime64[D]"), pa.date32())
     return cycles.set_column(cycles.schema.get_field_index("date"), "date", col)
 
 
-def _ae_faults(aes: pa.Table, subjects: pa.Array, chosen: np.ndarray, rng: np.random.Generator, ledger: Ledger) -> pa.Table:
+def _ae_faults(
+    aes: pa.Table, subjects: pa.Array, chosen: np.ndarray, rng: np.random.Generator, ledger: Ledger
+) -> pa.Table:
     if len(aes) == 0:
         return aes
     onset = aes["onset_date"].combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -305,7 +379,15 @@ def _ae_faults(aes: pa.Table, subjects: pa.Array, chosen: np.ndarray, rng: np.ra
         before = T.quoted(T.iso_dates(res[rows]))
         res[rows] = onset[rows] - rng.integers(1, 10, len(rows))
         after = T.quoted(T.iso_dates(res[rows]))
-        ledger.add("adverse_events.parquet", "adverse_events", aes["subject_id"].combine_chunks().take(pa.array(rows)),
-                   _record(aes, rows, ["cycle", "term"]), "resolution_date", "date_order", before, after)
+        ledger.add(
+            "adverse_events.parquet",
+            "adverse_events",
+            aes["subject_id"].combine_chunks().take(pa.array(rows)),
+            _record(aes, rows, ["cycle", "term"]),
+            "resolution_date",
+            "date_order",
+            before,
+            after,
+        )
     col = pa.array(res.astype("datetime64[D]"), pa.date32(), mask=~has)
     return aes.set_column(aes.schema.get_field_index("resolution_date"), "resolution_date", col)

@@ -47,7 +47,9 @@ class Imaging:
     build_documents: Callable[[], pa.ChunkedArray]
 
 
-def liver_lesions_of(pop: Population, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def liver_lesions_of(
+    pop: Population, idx: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(owner within idx, lesion number, segment code, baseline mm, is target) of the enrolled patients' lesions,
     sorted by owner and lesion number."""
     les = pop.lesions
@@ -100,9 +102,7 @@ def _documents(
     lesion_id = pc.binary_join_element_wise("L", T.integers(l_number + 1), "")
     target_refs = T.obj([("id", T.quoted(lesion_id)), ("organ", T.literal('"liver"', len(l_owner)))], len(l_owner))
     target_lists = T.array_of(target_refs, l_off)
-    non_target_lists = pc.if_else(
-        pa.array(has_nt), pa.scalar(NT_GROUP_JSON), pa.scalar("[]")
-    )
+    non_target_lists = pc.if_else(pa.array(has_nt), pa.scalar(NT_GROUP_JSON), pa.scalar("[]"))
     t_members = _target_members(l_number[m_lesion], size)
     n_members = pc.binary_join_element_wise('"NT1": ', T.categories(NT_STATES, state), "")
     n_assess = len(owner)
@@ -194,7 +194,9 @@ def measure(
     new = pd & (rng.random(len(owner)) < 0.5)
 
     def build_documents() -> pa.ChunkedArray:
-        return _documents(ids, l_number, l_owner, l_off, n, m_lesion, m_assess, size, nt_assess, state, owner, day, new, a_off, has_nt)
+        return _documents(
+            ids, l_number, l_owner, l_off, n, m_lesion, m_assess, size, nt_assess, state, owner, day, new, a_off, has_nt
+        )
 
     sums = np.bincount(m_assess, weights=size, minlength=len(owner))
     assessments = {

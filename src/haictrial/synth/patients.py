@@ -176,12 +176,18 @@ def draw_population(n: int, rng: np.random.Generator, start: dt.date, protocol: 
     cols["site"] = _choice(rng, n, [D.PRIMARY_SITE_SHARES[s] for s in SITES])
     resected = rng.random(n) < D.PRIMARY_RESECTED_SHARE
     cols["primary_resected"] = resected
-    cols["primary_completely_resectable"] = resected | (rng.random(n) >= D.PRIMARY_NOT_RESECTABLE_SHARE / (1 - D.PRIMARY_RESECTED_SHARE))
+    cols["primary_completely_resectable"] = resected | (
+        rng.random(n) >= D.PRIMARY_NOT_RESECTABLE_SHARE / (1 - D.PRIMARY_RESECTED_SHARE)
+    )
 
     kras = (rng.random(n) < D.KRAS_MUTANT).astype(np.int8)
     nras = ((kras == 0) & (rng.random(n) < D.NRAS_MUTANT_IF_KRAS_WT)).astype(np.int8)
     braf = ((kras == 0) & (nras == 0) & (rng.random(n) < D.BRAF_MUTANT_IF_RAS_WT)).astype(np.int8)
-    for name, arr, share in (("kras", kras, D.KRAS_UNKNOWN), ("nras", nras, D.NRAS_UNKNOWN), ("braf", braf, D.BRAF_UNKNOWN)):
+    for name, arr, share in (
+        ("kras", kras, D.KRAS_UNKNOWN),
+        ("nras", nras, D.NRAS_UNKNOWN),
+        ("braf", braf, D.BRAF_UNKNOWN),
+    ):
         cols[name] = np.where(rng.random(n) < share, np.int8(2), arr).astype(np.int8)
 
     # liver lesions

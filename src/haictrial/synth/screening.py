@@ -136,7 +136,9 @@ def screen_population(pop: Population, protocol: Protocol) -> tuple[np.ndarray, 
     age = age_years(c["birth_day"], c["screening_day"])
     out["I1"] = _tri(~no_age & ((age < th.I1_age.min_years) | (age > th.I1_age.max_years)), no_age)
     out["I2"] = _yes_no(c["other_malignancy_history"], miss("other_malignancy_history"), False)
-    passing = np.isin(c["prior_systemic_treatment"], [PRIOR_SYSTEMIC.index("progressed"), PRIOR_SYSTEMIC.index("refused")])
+    passing = np.isin(
+        c["prior_systemic_treatment"], [PRIOR_SYSTEMIC.index("progressed"), PRIOR_SYSTEMIC.index("refused")]
+    )
     out["I3"] = _tri(~passing & ~miss("prior_systemic_treatment"), miss("prior_systemic_treatment"))
     out["I4"] = _yes_no(c["pathology_confirmed_crlm"], miss("pathology_confirmed_crlm"), True)
     # I5: any lesion >= the measurable size (every lesion has a size here; a null list is unknown)
@@ -149,7 +151,8 @@ def screen_population(pop: Population, protocol: Protocol) -> tuple[np.ndarray, 
     org = th.I6_organ_function
     lvef = _tri(~miss("lvef_percent") & ~_at_least(c["lvef_percent"], org.lvef_min_percent), miss("lvef_percent"))
     fev = _tri(
-        ~miss("fev1_fvc_percent") & ~_at_least(c["fev1_fvc_percent"], org.fev1_fvc_min_percent), miss("fev1_fvc_percent")
+        ~miss("fev1_fvc_percent") & ~_at_least(c["fev1_fvc_percent"], org.fev1_fvc_min_percent),
+        miss("fev1_fvc_percent"),
     )
     ecog = _tri(~miss("ecog") & (c["ecog"] > org.ecog_max), miss("ecog"))
     out["I6"] = _combine(lvef, fev, ecog)
@@ -191,14 +194,12 @@ def screen_population(pop: Population, protocol: Protocol) -> tuple[np.ndarray, 
     e5_unknown = np.zeros(n, dtype=bool)
     e5_unknown[hist.owner[unknown_item]] = True
     out["E5"] = _tri(e5_fail & ~miss("medical_history"), e5_unknown | miss("medical_history"))
-    out["E6"] = _yes_no(
-        c["primary_completely_resectable"], miss("primary_tumor.completely_resectable"), True
-    )
+    out["E6"] = _yes_no(c["primary_completely_resectable"], miss("primary_tumor.completely_resectable"), True)
     out["E7"] = _list_any(pop, "prior_liver_directed_treatment")
     out["E8"] = _yes_no(c["data_complete"], miss("data_complete"), True)
 
     statuses = np.stack([out[cid] for cid in CRITERION_IDS])
-    eligible = np.where(
-        (statuses == FAIL).any(axis=0), 0, np.where((statuses == UNKNOWN).any(axis=0), -1, 1)
-    ).astype(np.int8)
+    eligible = np.where((statuses == FAIL).any(axis=0), 0, np.where((statuses == UNKNOWN).any(axis=0), -1, 1)).astype(
+        np.int8
+    )
     return statuses, eligible

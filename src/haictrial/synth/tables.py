@@ -107,7 +107,9 @@ def screening_table(pop: Population, statuses: np.ndarray, eligible: np.ndarray)
         "fev1_fvc_percent": nums(c["fev1_fvc_percent"], miss("fev1_fvc_percent")),
         "pathology_confirmed_crlm": bools(c["pathology_confirmed_crlm"], miss("pathology_confirmed_crlm")),
         "other_malignancy_history": bools(c["other_malignancy_history"], miss("other_malignancy_history")),
-        "prior_systemic_treatment": cats(PRIOR_SYSTEMIC, c["prior_systemic_treatment"], miss("prior_systemic_treatment")),
+        "prior_systemic_treatment": cats(
+            PRIOR_SYSTEMIC, c["prior_systemic_treatment"], miss("prior_systemic_treatment")
+        ),
         "primary_site": cats(SITES, c["site"]),
         "primary_resected": bools(c["primary_resected"]),
         "primary_completely_resectable": bools(c["primary_completely_resectable"]),
@@ -312,8 +314,9 @@ def _empty(names: list[str]) -> pa.Table:
 def _ae_table(ae: dict[str, np.ndarray], sid, terms: list[str], course: Course) -> pa.Table:  # type: ignore[no-untyped-def]
     order = np.lexsort((ae["term"], ae["onset_day"], ae["subject"]))
     ae = {k: v[order] for k, v in ae.items()}
-    n = len(order)
-    limit = np.where(course.follow_up["death_day"] >= 0, course.follow_up["death_day"], course.follow_up["last_known_alive_day"] + 1)
+    limit = np.where(
+        course.follow_up["death_day"] >= 0, course.follow_up["death_day"], course.follow_up["last_known_alive_day"] + 1
+    )
     resolution = ae["onset_day"] + ae["duration_days"]
     unresolved = resolution >= limit[ae["subject"]]
     serious = ae["seriousness"] > 0

@@ -24,7 +24,9 @@ References
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,7 +48,18 @@ from haictrial.synth.patients import MUTATION, SEXES, SI_DECIMALS, SITES, Popula
 AGENTS = [None, Drug.bevacizumab.value, Drug.cetuximab.value]
 SLOTS = list(DoseSlot)
 CHEMO_SLOTS = [DoseSlot.oxaliplatin, DoseSlot.leucovorin, DoseSlot.fluorouracil_bolus, DoseSlot.fluorouracil_infusion]
-LAB_TESTS = ["wbc", "neutrophils", "platelets", "hemoglobin", "total_bilirubin", "albumin", "inr", "alt", "ast", "creatinine"]
+LAB_TESTS = [
+    "wbc",
+    "neutrophils",
+    "platelets",
+    "hemoglobin",
+    "total_bilirubin",
+    "albumin",
+    "inr",
+    "alt",
+    "ast",
+    "creatinine",
+]
 WBC_GRADE_FOR_NEUTROPHIL_GRADE = np.array([0, 0, 1, 2, 3])
 COMPACT_INT32 = {"subject", "day", "onset_day"}
 
@@ -179,7 +192,7 @@ class CycleRecords:
     aes: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     @staticmethod
-    def add(store: dict[str, list[np.ndarray]], **cols: np.ndarray) -> None:
+    def add(store: dict[str, list[np.ndarray]], **cols: Any) -> None:
         """Append columns; integer columns are stored compactly (subjects and days as int32, small codes
         as int8), which halves the memory the course needs at a million screened patients."""
         for k, v in cols.items():
@@ -360,7 +373,7 @@ MDT_COLUMNS = {
 }  # fmt: skip
 
 
-def _empty(columns: dict[str, type]) -> dict[str, np.ndarray]:
+def _empty(columns: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return {name: np.zeros(0, dtype=dtype) for name, dtype in columns.items()}
 
 
@@ -383,7 +396,9 @@ def modification_texts(
         return out
     bits = np.zeros(len(rows), dtype=np.int64)
     for j in range(len(SLOTS)):
-        bits = bits * 64 + stop[rows, j] * 32 + reduce[rows, j] * 16 + hold[rows, j] * 8 + level[rows, j].astype(np.int64)
+        bits = (
+            bits * 64 + stop[rows, j] * 32 + reduce[rows, j] * 16 + hold[rows, j] * 8 + level[rows, j].astype(np.int64)
+        )
     bits = bits * 32 + delay[rows]
     cause_codes, cause_values = pd.factorize(causes[rows])
     keys, first, inverse = np.unique(np.stack([bits, cause_codes]), axis=1, return_index=True, return_inverse=True)
@@ -478,7 +493,10 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
             bsa_m2=round_half_up_array(bsa, 2),
             **{f"planned_{s.value}_mg": planned[s] for s in CHEMO_SLOTS},
             **{f"given_{s.value}_mg": given[s] for s in CHEMO_SLOTS},
-            **{f"dose_level_{s.value}": np.where(np.isnan(planned[s]), -1, level[a, SLOTS.index(s)]) for s in CHEMO_SLOTS},
+            **{
+                f"dose_level_{s.value}": np.where(np.isnan(planned[s]), -1, level[a, SLOTS.index(s)])
+                for s in CHEMO_SLOTS
+            },
             fluorouracil_infusion_rate_mg_per_h=round_half_up_array(np.nan_to_num(planned[inf]) / duration, 2),
             infusion_stopped_early=early & ~np.isnan(planned[inf]),
         )
@@ -489,9 +507,18 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
         b = a[give_bev]
         for d in bev.days:
             dose = per_kg_doses_mg(bev.dose, subj.weight_kg[b])
-            rec.add(rec.admin, subject=b, cycle=np.full(len(b), k), day=day[b] + d - 1, cycle_day=np.full(len(b), d),
-                    drug=np.full(len(b), 1, dtype=np.int8), planned_dose_mg=dose, given_dose_mg=dose,
-                    dose_level=np.zeros(len(b), dtype=np.int8), prescribed_dose=np.full(len(b), bev.dose))
+            rec.add(
+                rec.admin,
+                subject=b,
+                cycle=np.full(len(b), k),
+                day=day[b] + d - 1,
+                cycle_day=np.full(len(b), d),
+                drug=np.full(len(b), 1, dtype=np.int8),
+                planned_dose_mg=dose,
+                given_dose_mg=dose,
+                dose_level=np.zeros(len(b), dtype=np.int8),
+                prescribed_dose=np.full(len(b), bev.dose),
+            )
         give_cet = (subj.agent[a] == 2) & ~stopped[a, jc] & ~held[a, jc]
         cc = a[give_cet]
         cet_levels = levels_table[DoseSlot.cetuximab]
@@ -500,9 +527,18 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
             lvl = np.zeros(len(cc), dtype=np.int8) if loading else level[cc, jc]
             per_m2 = np.full(len(cc), cet.loading_dose) if loading else cet_levels[np.minimum(lvl, len(cet_levels) - 1)]
             dose = doses_mg(per_m2, subj.bsa_m2[cc])
-            rec.add(rec.admin, subject=cc, cycle=np.full(len(cc), k), day=day[cc] + d - 1, cycle_day=np.full(len(cc), d),
-                    drug=np.full(len(cc), 2, dtype=np.int8), planned_dose_mg=dose, given_dose_mg=dose,
-                    dose_level=lvl, prescribed_dose=per_m2)
+            rec.add(
+                rec.admin,
+                subject=cc,
+                cycle=np.full(len(cc), k),
+                day=day[cc] + d - 1,
+                cycle_day=np.full(len(cc), d),
+                drug=np.full(len(cc), 2, dtype=np.int8),
+                planned_dose_mg=dose,
+                given_dose_mg=dose,
+                dose_level=lvl,
+                prescribed_dose=per_m2,
+            )
 
         # toxicity of this cycle: laboratory panel at the expected nadir, then clinical events
         grades: dict[str, np.ndarray] = {}
@@ -518,7 +554,9 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
             if t.agent is not None:
                 g = np.where(agent == AGENTS.index(t.agent), g, 0).astype(np.int8)
             grades[t.term] = g
-        grades["White blood cell decreased"] = WBC_GRADE_FOR_NEUTROPHIL_GRADE[grades["Neutrophil count decreased"]].astype(np.int8)
+        grades["White blood cell decreased"] = WBC_GRADE_FOR_NEUTROPHIL_GRADE[
+            grades["Neutrophil count decreased"]
+        ].astype(np.int8)
         fn = (grades["Neutrophil count decreased"] >= 3) & (rng.random(m) < D.FEBRILE_NEUTROPENIA_IF_G34)
         grades["Febrile neutropenia"] = np.where(fn, 3, 0).astype(np.int8)
         panel: dict[str, np.ndarray] = {}
@@ -532,8 +570,13 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
         grades["Creatinine increased"] = creatinine_grade(creat, ranges["creatinine"][1][a])
         panel["albumin"] = np.round(subj.baseline_si["albumin"][a] * rng.uniform(0.9, 1.05, m) * 10) / 10
         panel["inr"] = np.round(subj.baseline_si["inr"][a] * rng.uniform(0.95, 1.08, m) * 100) / 100
-        rec.add(rec.labs, subject=a, cycle=np.full(m, k), day=lab_day,
-                values=np.stack([panel[test] for test in LAB_TESTS], axis=1))
+        rec.add(
+            rec.labs,
+            subject=a,
+            cycle=np.full(m, k),
+            day=lab_day,
+            values=np.stack([panel[test] for test in LAB_TESTS], axis=1),
+        )
 
         # adverse events (one record per term and cycle, with its worst grade)
         next_delay = np.zeros(m, dtype=bool)
@@ -582,10 +625,20 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
                 admitted = g[hit] >= 3
             # seriousness code: 0 not serious, 1 life-threatening (grade 4), 2 hospitalisation
             serious_crit = np.where(g[hit] >= 4, 1, np.where(admitted, 2, 0))
-            rec.add(rec.aes, subject=a[hit], cycle=np.full(len(hit), k), term=np.full(len(hit), terms.index(term), dtype=np.int16),
-                    grade=g[hit], onset_day=onset, duration_days=rng.integers(3, 21, len(hit)), seriousness=serious_crit.astype(np.int8),
-                    action=action, report_hours=rng.uniform(*D.SAE_REPORT_HOURS, len(hit)),
-                    late=rng.random(len(hit)) < D.SAE_LATE_SHARE, aware_hours=rng.uniform(1, 30, len(hit)))
+            rec.add(
+                rec.aes,
+                subject=a[hit],
+                cycle=np.full(len(hit), k),
+                term=np.full(len(hit), terms.index(term), dtype=np.int16),
+                grade=g[hit],
+                onset_day=onset,
+                duration_days=rng.integers(3, 21, len(hit)),
+                seriousness=serious_crit.astype(np.int8),
+                action=action,
+                report_hours=rng.uniform(*D.SAE_REPORT_HOURS, len(hit)),
+                late=rng.random(len(hit)) < D.SAE_LATE_SHARE,
+                aware_hours=rng.uniform(1, 30, len(hit)),
+            )
 
         # apply the rules to the next cycle (see haictrial.clinical.dose_modification)
         red &= regimen_slots[a]
@@ -604,7 +657,9 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
         held[a] = hold & ~now_stopped
         delay = np.where(next_delay, rng.choice(np.array(D.DELAY_DAYS), m, p=[0.75, 0.25]), 0)
         delay_days[a] = delay
-        mod_code[a] = modification_texts(k, new_stop | too_low, do_reduce & ~too_low, lvl, held[a], delay, causes, mod_texts)
+        mod_code[a] = modification_texts(
+            k, new_stop | too_low, do_reduce & ~too_low, lvl, held[a], delay, causes, mod_texts
+        )
 
         # imaging every `every` cycles, reviewed by the MDT
         ends = np.zeros(m, dtype=np.int8) - 1
@@ -618,14 +673,28 @@ def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Ge
             reason = np.where(resect, 0, np.where(pd, 1, np.where(last, 2, 3))).astype(np.int8)
             mdt_day = img + rng.integers(1, 3, m)
             CycleRecords.add(assess, subject=a, day=img, progression=pd, phase=np.zeros(m, dtype=np.int8))
-            CycleRecords.add(mdt, subject=a, day=mdt_day, assessment_day=img, decision=decision, reason=reason,
-                             after_cycle=np.full(m, k))
+            CycleRecords.add(
+                mdt,
+                subject=a,
+                day=mdt_day,
+                assessment_day=img,
+                decision=decision,
+                reason=reason,
+                after_cycle=np.full(m, k),
+            )
             resect_day[a[resect]] = mdt_day[resect]
-            ends = np.where(resect, END_REASONS.index("resection"), np.where(pd, END_REASONS.index("progression"), np.where(last, END_REASONS.index("maximum_cycles"), -1))).astype(np.int8)
+            ends = np.where(
+                resect,
+                END_REASONS.index("resection"),
+                np.where(pd, END_REASONS.index("progression"), np.where(last, END_REASONS.index("maximum_cycles"), -1)),
+            ).astype(np.int8)
             end_when = np.where(resect | pd | last, mdt_day, -1)
         else:
             end_when = np.full(m, -1)
-        haic_off = (now_stopped[:, SLOTS.index(DoseSlot.oxaliplatin)] & now_stopped[:, SLOTS.index(DoseSlot.fluorouracil_infusion)])
+        haic_off = (
+            now_stopped[:, SLOTS.index(DoseSlot.oxaliplatin)]
+            & now_stopped[:, SLOTS.index(DoseSlot.fluorouracil_infusion)]
+        )
         tox_stop = (ends < 0) & haic_off
         ends = np.where(tox_stop, END_REASONS.index("toxicity"), ends)
         end_when = np.where(tox_stop, lab_day + 7, end_when)

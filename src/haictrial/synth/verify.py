@@ -101,7 +101,7 @@ def planning_mismatches(cohort: SyntheticCohort, protocol: Protocol, subject_ids
                     problems.append(f"{sid} cycle {k} {key}: planned {got}, plan_cycle {dose}")
             given = {int(a["cycle_day"]): a["planned_dose_mg"] for a in course["administrations"] if a["cycle"] == k}
             death = course["follow_up"][0]["death_date"]
-            for day, dose in targeted.items():
+            for day in targeted:
                 due = cyc["date"] + dt.timedelta(days=day - 1)
                 if day in given or (death is not None and due >= death):
                     continue

@@ -118,14 +118,26 @@ def write_cohort(cohort: SyntheticCohort, out_dir: str | Path, overwrite: bool =
     def jsonl(name: str) -> tuple[str, dict[str, Any]]:
         docs = documents[name]
         digest, size = _write(directory, name, T.line_buffers(docs))
-        return name, {"path": name, "format": "jsonl", "rows": len(docs), "bytes": size, "sha256": digest,
-                      "description": JSON_FILES[name]}
+        return name, {
+            "path": name,
+            "format": "jsonl",
+            "rows": len(docs),
+            "bytes": size,
+            "sha256": digest,
+            "description": JSON_FILES[name],
+        }
 
     def parquet(name: str) -> tuple[str, dict[str, Any]]:
         table = cohort.arrow_tables[name]
         digest, size = _write(directory, f"{name}.parquet", [parquet_bytes(table)])
-        return f"{name}.parquet", {"path": f"{name}.parquet", "format": "parquet", "rows": table.num_rows,
-                                   "bytes": size, "sha256": digest, "description": f"analysis table {name}"}
+        return f"{name}.parquet", {
+            "path": f"{name}.parquet",
+            "format": "parquet",
+            "rows": table.num_rows,
+            "bytes": size,
+            "sha256": digest,
+            "description": f"analysis table {name}",
+        }
 
     # Two workers (the machine's two cores): Parquet encoding, hashing and file writes release the GIL.
     with ThreadPoolExecutor(max_workers=2) as pool:
