@@ -203,3 +203,33 @@ def test_the_chun_morphologic_response_is_computed_and_shown(users, subject_id, 
     record = services.save_form(alice, subject_id, "imaging", imaging, record_id=record.pk, version=1, reason="re-read")
     assert record.derived["timepoint"]["morphologic_response"] == "optimal"
     assert services.response_summary(alice, subject_id)["recist"]["morphologic_response"] == "optimal"
+
+
+def test_the_sae_clock_runs_between_saves(users, subject_id, api):
+    """ICH E2A / protocol sae_initial_report_hours (24 h): aware 30 hours ago and not reported is overdue,
+    read now, whatever it was when saved; once the report is sent it is reported."""
+    aware = timezone.now() - dt.timedelta(hours=30)
+    event = {
+        "term": "Febrile neutropenia",
+        "grade": 3,
+        "seriousness": ["hospitalisation"],
+        "onset_date": timezone.localdate(aware).isoformat(),
+        "action_taken": "dose_delayed",
+        "outcome": "recovering",
+        "aware_at": aware.isoformat(),
+    }
+    created = api["alice"].post(f"/api/subjects/{subject_id}/forms/adverse_events", {"payload": event}).json()
+    assert created["derived"]["sae_status"] == "overdue"
+    assert created["derived"]["serious"] is True
+    assert created["outcome_code"] == "G3S"
+    event["reported_at"] = timezone.now().isoformat()
+    record = services.save_form(
+        users["alice"],
+        subject_id,
+        "adverse_events",
+        event,
+        record_id=created["record_id"],
+        version=1,
+        reason="report sent",
+    )
+    assert services.record_contract(users["alice"], record)["derived"]["sae_status"] == "reported"

@@ -55,6 +55,8 @@ class FormSpec:
     date_of: Callable[[BaseModel], dt.date | None]
     #: The SubjectForms model's records carry the EDC's ``record_id`` (AdverseEvent does not).
     has_record_id: bool = True
+    #: The payload field the ``cycle`` column copies.
+    cycle_field: str = "cycle"
 
     def title(self, payload: BaseModel) -> str:
         """A short heading for lists: the form's date and cycle as entered."""
@@ -87,7 +89,13 @@ FORMS: dict[FormName, FormSpec] = {
             _attr("date"),
         ),
         FormSpec(
-            FormName.imaging, ImagingAssessmentForm, True, _("Imaging assessment"), _attr("after_cycle"), _attr("date")
+            FormName.imaging,
+            ImagingAssessmentForm,
+            True,
+            _("Imaging assessment"),
+            _attr("after_cycle"),
+            _attr("date"),
+            cycle_field="after_cycle",
         ),
         FormSpec(
             FormName.adverse_events,

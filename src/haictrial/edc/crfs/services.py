@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haictrial import __version__
+from haictrial.clinical.adverse_events import AdverseEvent, sae_report_due, sae_status
 from haictrial.clinical.crf_models import FORM_ATTRIBUTES, FormName, SubjectForms
 from haictrial.clinical.edit_checks import EditCheckFinding, run_edit_checks
 from haictrial.documents import parse_model
@@ -118,6 +119,9 @@ def record_contract(user: Any, record: FormRecord) -> dict[str, Any]:
         payload = json.loads(json.dumps(payload))
         if isinstance(payload.get("demographics"), dict) and payload["demographics"].get("birth_date"):
             payload["demographics"]["birth_date"] = "[redacted]"
+    derived = record.derived
+    if record.form == FormName.adverse_events and record.payload.get("seriousness"):
+        derived = {**derived, **sae_clock(record.payload)}
     return {
         "record_id": record.pk,
         "subject_id": subject.subject_id,
@@ -127,7 +131,7 @@ def record_contract(user: Any, record: FormRecord) -> dict[str, Any]:
         "event_date": record.event_date.isoformat() if record.event_date else None,
         "title": FORMS[FormName(record.form)].title(FORMS[FormName(record.form)].model.model_validate(record.payload)),
         "payload": payload,
-        "derived": record.derived,
+        "derived": derived,
         "outcome_code": record.outcome_code or None,
         "verified": record.verified,
         "verified_at": record.verified_at.isoformat() if record.verified_at else None,
@@ -138,6 +142,19 @@ def record_contract(user: Any, record: FormRecord) -> dict[str, Any]:
         "created_at": record.created_at.isoformat(),
         "updated_at": record.updated_at.isoformat(),
     }
+
+
+def sae_clock(payload: dict[str, Any]) -> dict[str, Any]:
+    """The SAE reporting clock of an adverse event now (``due`` turns ``overdue`` with time, not with a save).
+
+    References: ICH E2A II.B, ICH E6(R2) 4.11.1; protocol ``sae_initial_report_hours``
+    (:func:`haictrial.clinical.adverse_events.sae_status`).
+    """
+    event = AdverseEvent.model_validate(payload)
+    out: dict[str, Any] = {"sae_status": sae_status(event, timezone.now(), subjects.protocol()).value}
+    if event.aware_at is not None:
+        out["sae_report_due"] = sae_report_due(event.aware_at, subjects.protocol()).isoformat()
+    return out
 
 
 # --- saving -----------------------------------------------------------------------------------------
@@ -157,9 +174,16 @@ def parse_payload(spec: FormSpec, data: Any) -> dict[str, Any]:
     return model.model_dump(mode="json", exclude=exclude)
 
 
+#: The largest value of the indexed ``cycle`` column (a 32-bit integer in every database).
+MAX_CYCLE = 2**31 - 1
+
+
 def _indexed(spec: FormSpec, payload: dict[str, Any]) -> tuple[int | None, dt.date | None]:
     model = spec.model.model_validate(payload)
-    return spec.cycle_of(model), spec.date_of(model)
+    cycle = spec.cycle_of(model)
+    if cycle is not None and cycle > MAX_CYCLE:
+        raise InputError(_("must be at most %(n)s") % {"n": MAX_CYCLE}, field=spec.cycle_field)
+    return cycle, spec.date_of(model)
 
 
 def _check_unique(subject: Subject, spec: FormSpec, cycle: int | None, exclude_pk: int | None) -> None:
