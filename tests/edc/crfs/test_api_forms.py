@@ -193,6 +193,10 @@ def test_the_statistician_reads_every_site_without_the_birth_date(api, subject_i
     theirs = api["stan"].get(base).json()[0]["payload"]["demographics"]["birth_date"]
     assert mine == course["baseline"]["demographics"]["birth_date"]
     assert theirs == "[redacted]"
+    trail = api["stan"].get(f"/api/subjects/{subject_id}/audit").json()
+    baseline = [e for e in trail if e["model"] == "crfs.formrecord"]
+    assert baseline and all(v == "[redacted]" for e in baseline for v in (e["new_values"] or {}).values())
+    assert course["baseline"]["demographics"]["birth_date"] not in json.dumps(trail)
 
 
 def test_the_haic_prefill_has_the_planned_doses_of_contracts_plan_md(api, subject_id, course):

@@ -139,3 +139,28 @@ def test_the_investigator_signs_and_the_forms_lock(api, subject_id, course, user
     assert [s["signature_id"] for s in api["alice"].get(f"/api/subjects/{subject_id}/signatures").json()] == [
         signature["signature_id"]
     ]
+
+
+def test_signing_and_unlocking_stay_within_the_site(api, subject_id, course):
+    record = _record(api, subject_id, course)
+    base = f"/api/subjects/{subject_id}/forms/concomitant_medications/{record['record_id']}"
+    assert api["alice"].post(f"/api/subjects/{subject_id}/sign", {"password": PASSWORD}).status_code == 201
+    for response in (
+        api["bob"].get(f"/api/subjects/{subject_id}/signature-meaning"),
+        api["bob"].get(f"/api/subjects/{subject_id}/signatures"),
+        api["bob"].post(f"{base}/unlock", {"version": 2, "reason": "mine now"}),
+    ):
+        assert response.status_code == 404, response.content
+        assert subject_id not in response.content.decode()
+    assert FormRecord.objects.get(pk=record["record_id"]).locked
+    body = {
+        "subject_id": subject_id,
+        "form": "concomitant_medications",
+        "record_id": record["record_id"],
+        "field": "name",
+        "message": "?",
+    }
+    query_id = api["monty"].post("/api/queries", body).json()["query_id"]
+    assert api["bob"].post(f"/api/queries/{query_id}/close", {"note": "x"}).status_code == 404
+    assert api["stan"].post(f"/api/queries/{query_id}/close", {"note": "x"}).status_code == 403
+    assert api["stan"].get(f"/api/queries/{query_id}").status_code == 200  # the statistician reads every site
