@@ -185,6 +185,8 @@ def generate_cohort(
     References: :mod:`haictrial.synth.distributions` (every distribution and its source).
     """
     check_arguments(subjects, seed, faults)
+    if isinstance(start, dt.datetime):
+        start = start.date()
     if not isinstance(start, dt.date):
         raise InputError(f"must be a date (got {start!r})", field="start")
     proto = _protocol(protocol)
