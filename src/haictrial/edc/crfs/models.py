@@ -84,7 +84,7 @@ class FormRecord(AuditedRecord):
     def verified(self) -> bool:
         return self.verified_at is not None
 
-    @property  # type: ignore[override]
-    def audit_identifiers(self) -> bool:
+    @property
+    def audit_identifiers(self) -> bool:  # type: ignore[override]
         """The Baseline form holds the birth date: its trail is redacted for readers without identifiers."""
         return self.form == FormName.baseline
