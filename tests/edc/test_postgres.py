@@ -23,6 +23,11 @@ MULTISITE_SUITE = [
     "test_audit.py",
     "test_concurrency.py",
     "test_web.py",
+    # the trial-course eCRFs: forms, edit-check queries, SDV, e-signature and locking, site isolation
+    "crfs/test_api_forms.py",
+    "crfs/test_data_management.py",
+    "crfs/test_edit_check_queries.py",
+    "crfs/test_pages.py",
 ]
 
 pytestmark = [

@@ -93,7 +93,7 @@ def test_response_rates_count_confirmed_responses_over_all_enrolled(cohort):
     bor = ds.adsl["best_overall_response"]
     n = len(ds.adsl)
     assert (r["response"]["orr"]["x"], r["response"]["orr"]["n"]) == (int(bor.isin(["CR", "PR"]).sum()), n)
-    assert r["response"]["dcr"]["x"] == int(bor.isin(["CR", "PR", "SD"]).sum())
+    assert r["response"]["dcr"]["x"] == int(bor.isin(["CR", "PR", "SD", "NON_CR_NON_PD"]).sum())
     assert sum(r["response"]["best_overall_response"].values()) == n
     assert r["response"]["best_percent_change"]["median"] == pytest.approx(ds.adsl["best_percent_change"].median())
     assert sum(r["morphologic_response"]["counts"].values()) == n
@@ -236,3 +236,19 @@ def test_patients_the_agent_rule_could_not_assign_form_their_own_group(protocol)
     assert [(g["x"], g["n"]) for g in groups.values()] == [(0, 1), (1, 1), (0, 1)]
     sex = next(row for row in r["baseline"] if row["level"] == "female")
     assert sex["no_targeted_agent"]["denominator"] == 1
+
+
+def test_non_target_only_disease_counts_as_disease_control():
+    # RECIST 1.1 Table 2: with non-target disease only, the "stable" best response is NON_CR_NON_PD;
+    # it is disease control (not an objective response).
+    from haictrial.reports.efficacy import response
+
+    adsl = pd.DataFrame(
+        {
+            "best_overall_response": ["PR", "NON_CR_NON_PD", "PD", None],
+            "best_percent_change": [-40.0, None, 25.0, None],
+        }
+    )
+    r = response(adsl)
+    assert (r["orr"]["x"], r["dcr"]["x"], r["dcr"]["n"]) == (1, 2, 4)
+    assert r["best_overall_response"]["NON_CR_NON_PD"] == 1

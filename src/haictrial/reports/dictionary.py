@@ -30,7 +30,9 @@ SIDES = ("left", "right")
 MUTATION = ("wild_type", "mutant", "unknown")
 AGENTS = ("bevacizumab", "cetuximab")
 NO_AGENT = "no_targeted_agent"  # the analysis group of patients the agent rule could not assign
-BEST_RESPONSES = ("CR", "PR", "SD", "PD", "NE")
+#: RECIST 1.1 best overall responses; NON_CR_NON_PD is the "stable" best response of a patient with
+#: non-target disease only (RECIST 1.1 Table 2 footnote), as the RECIST engine reports it.
+BEST_RESPONSES = ("CR", "PR", "SD", "NON_CR_NON_PD", "PD", "NE")
 TIMEPOINT_RESPONSES = ("CR", "PR", "SD", "PD", "NE", "NON_CR_NON_PD")
 MORPHOLOGIC = ("optimal", "incomplete", "none")
 MDT_DECISIONS = tuple(d.value for d in MdtDecision)  # the MDT review eCRF's codes

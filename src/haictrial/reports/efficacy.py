@@ -82,14 +82,15 @@ def resection(adsl: pd.DataFrame) -> dict[str, Any]:
 
 
 def response(adsl: pd.DataFrame) -> dict[str, Any]:
-    """ORR (confirmed CR + PR) and DCR (CR + PR + SD) over the enrolled, best responses, best % change."""
+    """ORR (confirmed CR + PR) and DCR (CR + PR + SD, and non-CR/non-PD for non-target-only disease)
+    over the enrolled, best responses, best % change."""
     bor = adsl["best_overall_response"]
     counts = {r: int((bor == r).sum()) for r in BEST_RESPONSES}
     counts["not_assessed"] = int(bor.isna().sum())
     change = adsl["best_percent_change"]
     return {
         "orr": proportion(int(bor.isin(["CR", "PR"]).sum()), len(adsl)),
-        "dcr": proportion(int(bor.isin(["CR", "PR", "SD"]).sum()), len(adsl)),
+        "dcr": proportion(int(bor.isin(["CR", "PR", "SD", "NON_CR_NON_PD"]).sum()), len(adsl)),
         "best_overall_response": counts,
         "best_percent_change": describe(change)
         | {"decrease_30_or_more": int((change <= -30).sum()), "increase_20_or_more": int((change >= 20).sum())},

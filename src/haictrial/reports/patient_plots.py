@@ -26,6 +26,7 @@ RESPONSE_COLOURS = {
     "CR": "#1a7f37",
     "PR": "#56b36b",
     "SD": "#e0b000",
+    "NON_CR_NON_PD": "#c9a227",
     "PD": "#cf222e",
     "NE": "#8c959f",
     "not assessed": "#d0d7de",
