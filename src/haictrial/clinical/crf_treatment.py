@@ -24,15 +24,13 @@ embolised (gelatin sponge or coils) so that the infusion does not reach the stom
 from __future__ import annotations
 
 import datetime as dt
-import math
 from enum import StrEnum
 
 from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, Text, field_error, null_is_empty
 from haictrial.clinical.patient import Drug
-from haictrial.clinical.units import Analyte, LabValue, to_si
-from haictrial.errors import UnitError
+from haictrial.clinical.units import LabPanel
 
 #: Drugs given through the hepatic-artery microcatheter (protocol ``regimen.chemotherapy``).
 HAIC_DRUGS: frozenset[Drug] = frozenset({Drug.oxaliplatin, Drug.leucovorin, Drug.fluorouracil})
@@ -204,47 +202,17 @@ class ProcedureComplicationEntry(CrfModel):
         return self
 
 
-class CycleLabs(CrfModel):
+class CycleLabs(CrfModel, LabPanel):
     """Laboratory values drawn before the cycle, each ``{value, unit}``; graded with CTCAE v5.0."""
 
     date: dt.date | None = None
-    wbc: LabValue | None = None
-    neutrophils: LabValue | None = None
-    platelets: LabValue | None = None
-    hemoglobin: LabValue | None = None
-    total_bilirubin: LabValue | None = None
-    albumin: LabValue | None = None
-    inr: LabValue | None = None
-    alt: LabValue | None = None
-    ast: LabValue | None = None
-    creatinine: LabValue | None = None
 
     @model_validator(mode="after")
     def _units_known_values_possible(self) -> CycleLabs:
-        for name, lab in self.reported().items():
-            try:
-                to_si(name, lab.value, lab.unit)
-            except UnitError as exc:
-                raise field_error(f"{name.value}.unit", exc.message) from None
-            if not math.isfinite(lab.value):
-                raise field_error(f"{name.value}.value", "a laboratory value must be a finite number")
-            if lab.value < 0:
-                raise field_error(f"{name.value}.value", "a laboratory value cannot be negative")
+        problem = self.first_problem()
+        if problem is not None:
+            raise field_error(*problem)
         return self
-
-    def reported(self) -> dict[Analyte, LabValue]:
-        """The values reported, by analyte."""
-        found: dict[Analyte, LabValue] = {}
-        for name in Analyte:
-            lab = getattr(self, name.value)
-            if lab is not None:
-                found[name] = lab
-        return found
-
-    def si(self, name: Analyte | str) -> float | None:
-        """The value of ``name`` in its SI unit (:mod:`haictrial.clinical.units`), None when not reported."""
-        lab: LabValue | None = getattr(self, Analyte(name).value)
-        return None if lab is None else lab.si(name)
 
 
 class HaicCycleForm(CrfForm):

@@ -8,12 +8,11 @@ with the field named (an ECOG of 7 or a negative platelet count is a typing erro
 from __future__ import annotations
 
 import datetime as dt
-import math
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from haictrial.clinical.units import Analyte, LabValue, to_si
+from haictrial.clinical.units import Analyte, LabPanel
 from haictrial.errors import InputError
 
 
@@ -134,40 +133,20 @@ class MedicalHistoryEntry(_Strict):
     date: dt.date | None = None
 
 
-class Labs(_Strict):
+class Labs(LabPanel):
     """Screening laboratory values, each with its unit (contracts/screen.md)."""
-
-    wbc: LabValue | None = None
-    neutrophils: LabValue | None = None
-    platelets: LabValue | None = None
-    hemoglobin: LabValue | None = None
-    total_bilirubin: LabValue | None = None
-    albumin: LabValue | None = None
-    inr: LabValue | None = None
-    alt: LabValue | None = None
-    ast: LabValue | None = None
-    creatinine: LabValue | None = None
 
     @model_validator(mode="after")
     def _units_known_and_values_possible(self) -> Labs:
-        # Unknown units and impossible values are input errors (exit 2), never "unknown".
-        for name in Analyte:
-            lab = getattr(self, name.value)
-            if lab is None:
-                continue
-            to_si(name, lab.value, lab.unit, field=f"labs.{name.value}.unit")
-            if not math.isfinite(lab.value):
-                raise InputError("a laboratory value must be a finite number", field=f"labs.{name.value}.value")
-            if lab.value < 0:
-                raise InputError("a laboratory value cannot be negative", field=f"labs.{name.value}.value")
+        problem = self.first_problem()
+        if problem is not None:
+            field, message = problem
+            raise InputError(message, field=f"labs.{field}")
         return self
 
-    def si(self, name: Analyte | str) -> float | None:
+    def si(self, name: Analyte | str, field_prefix: str = "labs.") -> float | None:
         """The value of ``name`` in its SI unit, or None when it was not reported."""
-        lab: LabValue | None = getattr(self, Analyte(name).value)
-        if lab is None:
-            return None
-        return lab.si(name, field=f"labs.{Analyte(name).value}.unit")
+        return super().si(name, field_prefix)
 
 
 class Patient(_Strict):

@@ -124,6 +124,57 @@ class LabValue(BaseModel):
         return to_si(analyte, self.value, self.unit, field)
 
 
+class LabPanel(BaseModel):
+    """The protocol's laboratory tests, each an optional ``{value, unit}``.
+
+    One model for every panel (screening labs, pre-cycle labs), so that a lab value is checked and
+    converted the same way wherever it is entered.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    wbc: LabValue | None = None
+    neutrophils: LabValue | None = None
+    platelets: LabValue | None = None
+    hemoglobin: LabValue | None = None
+    total_bilirubin: LabValue | None = None
+    albumin: LabValue | None = None
+    inr: LabValue | None = None
+    alt: LabValue | None = None
+    ast: LabValue | None = None
+    creatinine: LabValue | None = None
+
+    def reported(self) -> dict[Analyte, LabValue]:
+        """The values reported, by analyte."""
+        found: dict[Analyte, LabValue] = {}
+        for name in Analyte:
+            lab = getattr(self, name.value)
+            if lab is not None:
+                found[name] = lab
+        return found
+
+    def si(self, name: Analyte | str, field_prefix: str = "") -> float | None:
+        """The value of ``name`` in its SI unit, or None when it was not reported."""
+        lab: LabValue | None = getattr(self, Analyte(name).value)
+        return None if lab is None else lab.si(name, field=f"{field_prefix}{Analyte(name).value}.unit")
+
+    def first_problem(self) -> tuple[str, str] | None:
+        """The first value the engine cannot use, as ``(field relative to the panel, message)``.
+
+        Unknown units and impossible values (not finite, negative) are input errors, never "unknown".
+        """
+        for name, lab in self.reported().items():
+            try:
+                to_si(name, lab.value, lab.unit)
+            except UnitError as exc:
+                return f"{name.value}.unit", exc.message
+            if not math.isfinite(lab.value):
+                return f"{name.value}.value", "a laboratory value must be a finite number"
+            if lab.value < 0:
+                return f"{name.value}.value", "a laboratory value cannot be negative"
+        return None
+
+
 #: analyte -> {normalised unit spelling: factor}, built once.
 _LOOKUP: dict[Analyte, dict[str, float]] = {
     analyte: {normalise_unit(unit): factor for unit, factor in factors.items()}

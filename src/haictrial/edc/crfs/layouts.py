@@ -47,6 +47,7 @@ from haictrial.clinical.recist_models import NonTargetState, Response
 from haictrial.clinical.resectability import MdtDecision
 from haictrial.clinical.surgery import AblationModality, ClavienDindoGrade, SurgicalApproach
 from haictrial.clinical.units import Analyte, accepted_units, canonical_unit
+from haictrial.edc.web.forms import LAB_LABELS
 
 Label: TypeAlias = str | Promise  # noqa: UP040 - a lazy translation or a plain string
 
@@ -100,18 +101,7 @@ YES_NO = (("true", _("yes")), ("false", _("no")))
 #: CT morphology groups of Chun et al. (JAMA 2009;302:2338): 1 homogeneous, thin sharp interface; 3 heterogeneous, thick.
 MORPHOLOGY = (("1", "1"), ("2", "2"), ("3", "3"))
 SEGMENTS = choices(CouinaudSegment)
-LAB_LABELS: dict[Analyte, Label] = {
-    Analyte.wbc: _("White blood cells"),
-    Analyte.neutrophils: _("Neutrophils"),
-    Analyte.platelets: _("Platelets"),
-    Analyte.hemoglobin: _("Haemoglobin"),
-    Analyte.total_bilirubin: _("Total bilirubin"),
-    Analyte.albumin: _("Albumin"),
-    Analyte.inr: _("INR"),
-    Analyte.alt: _("ALT"),
-    Analyte.ast: _("AST"),
-    Analyte.creatinine: _("Creatinine"),
-}
+# Lab labels are the screening form's, so one laboratory test reads the same on every page.
 SEX = choices(Sex, {"male": _("male"), "female": _("female")})
 MUTATION = choices(MutationStatus, {"wild_type": _("wild type"), "mutant": _("mutant"), "unknown": _("unknown")})
 ATTRIBUTION_LEVELS = (
