@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from haictrial import __version__
+from haictrial.clinical import course
 from haictrial.clinical.adverse_events import AdverseEvent, sae_report_due, sae_status
 from haictrial.clinical.crf_models import FORM_ATTRIBUTES, FormName, SubjectForms
 from haictrial.clinical.edit_checks import EditCheckFinding, run_edit_checks
@@ -29,7 +30,6 @@ from haictrial.documents import parse_model
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
 from haictrial.edc.audit.records import create_record, update_record
-from haictrial.edc.crfs import course
 from haictrial.edc.crfs.catalogue import FORMS, FormSpec, form_spec
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.subjects import services as subjects

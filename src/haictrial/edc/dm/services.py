@@ -27,11 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from haictrial.clinical import course
 from haictrial.clinical.edit_checks import EditCheckFinding
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
 from haictrial.edc.audit.records import create_record, update_record
-from haictrial.edc.crfs import course
 from haictrial.edc.crfs.catalogue import FORMS
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.crfs.services import payload_sha256
