@@ -186,7 +186,8 @@ def test_it_returns_the_plan_of_the_plan_engine(api, enrolled, patient):
     document = {k: v for k, v in patient.items() if k not in ("site", "identifiers")}
     document["subject_id"] = "CHA-001-0001"
     expected = plan_cycle(parse_model(Patient, document), load_protocol(), 2).as_contract()
-    assert plan == json.loads(json.dumps(expected))
+    # No eCRF recorded yet: the plan engine's plan, with no toxicity terms left out of dose modification.
+    assert plan == json.loads(json.dumps(expected)) | {"ignored_toxicity_terms": []}
     assert plan["bsa_m2"] == 1.62  # contracts/plan.md example: 162 cm, 58.5 kg, Mosteller
     stored = CyclePlan.objects.get(subject__subject_id="CHA-001-0001", cycle=2)
     assert stored.protocol_version == load_protocol().version and stored.engine_version

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.test import Client
 from django.utils import timezone
 
 from haictrial.edc.crfs import progress, services
 from haictrial.edc.crfs.visits import RecordFacts, VisitState, subject_schedule
 from haictrial.edc.subjects.models import Subject
+from haictrial.edc.subjects import services as subject_services
 from haictrial.edc.subjects.services import protocol
 
 from .conftest import payloads
@@ -68,6 +70,15 @@ def test_a_grade_2_neuropathy_reduces_oxaliplatin_in_the_next_cycle(users, subje
     assert oxaliplatin["planned_dose_mg"] == 162.2
     assert oxaliplatin["planned_dose_level"] == 1
     assert "Peripheral sensory neuropathy grade 2" in oxaliplatin["planned_dose_modification"]
+    # The subject's cycle plan (page and GET /api/subjects/{id}/plan) is the same plan, not the unmodified one.
+    plan = subject_services.cycle_plan(alice, subject_id, 2)
+    planned = next(a for a in plan["administrations"] if a["drug"] == "oxaliplatin")
+    assert planned["dose_mg"] == 162.2
+    assert any("Peripheral sensory neuropathy" in str(change) for change in plan["modifications"])
+    client = Client()
+    client.force_login(alice)
+    page = client.get(f"/subjects/{subject_id}/plan/?cycle=2").content.decode()
+    assert "162.2" in page and 'id="modifications"' in page and "oxaliplatin reduced to level 1" in page
 
 
 def test_pre_cycle_neutropenia_is_graded_and_delays_that_cycle(users, subject_id, course):

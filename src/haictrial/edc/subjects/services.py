@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from haictrial import __version__
-from haictrial.clinical.dosing import plan_cycle
+from haictrial.clinical import course
 from haictrial.clinical.eligibility import age_in_years, screen
 from haictrial.clinical.patient import Drug, Patient
 from haictrial.clinical.regimen import choose_targeted_agent
@@ -392,14 +392,29 @@ def cycle_plan(user: Any, subject_id: str, cycle: int) -> dict[str, Any]:
     if isinstance(cycle, bool) or not isinstance(cycle, int) or not 1 <= cycle <= MAX_CYCLE:
         raise InputError(_("must be a whole number from 1 to %(max)d") % {"max": MAX_CYCLE}, field="cycle")
     proto = protocol()
-    document = plan_cycle(subject_patient(subject), proto, cycle).as_contract()
-    CyclePlan.objects.get_or_create(
+    document = planned_cycle(subject, proto, cycle)
+    CyclePlan.objects.update_or_create(
         subject=subject,
         cycle=cycle,
         protocol_version=proto.version,
         engine_version=ENGINE_VERSION,
         defaults={"plan": document},
     )
+    return document
+
+
+def planned_cycle(subject: Subject, proto: Protocol, cycle: int) -> dict[str, Any]:
+    """The plan of ``cycle`` as the casebook's HAIC form prefills it: the weight recorded at the previous
+    cycle and the dose modifications the recorded toxicities of the earlier cycles call for
+    (:func:`haictrial.clinical.course.plan_for_cycle`), so every page and the API show one plan.
+    Terms the dose-modification engine does not know are listed under ``ignored_toxicity_terms``."""
+    # The eCRF app builds on this one; imported here to keep the dependency one-way at import time.
+    from haictrial.edc.crfs.services import records_of, subject_forms
+
+    forms, _keys = subject_forms(subject, list(records_of(subject)))
+    plan, ignored = course.plan_for_cycle(forms, proto, cycle, subject_patient(subject))
+    document = plan.as_contract()
+    document["ignored_toxicity_terms"] = ignored
     return document
 
 
