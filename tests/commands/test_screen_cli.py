@@ -175,3 +175,26 @@ def test_unreadable_files_exit_2_with_one_line(args, fragment):
     assert done.stdout == ""
     assert len(done.stderr.splitlines()) == 1, done.stderr
     assert fragment in done.stderr
+
+
+def run_main_in_process(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """``haictrial ARGS`` through cli.main() (the same error mapping as the installed command), in process."""
+    from haictrial import cli
+
+    monkeypatch.setattr(sys, "argv", ["haictrial", *args])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    out = capsys.readouterr()
+    return int(exited.value.code or 0), out.out, out.err
+
+
+@pytest.mark.parametrize("command", [["plan"], ["calendar", "--start-date", "2026-12-01", "--cycles", "2"]])
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_every_reader_of_the_patient_document_rejects_the_corpus_the_same_way(monkeypatch, capsys, command, name):
+    # The corpus is bad for any consumer of the patient document: plan and calendar read it too.
+    code, out, err = run_main_in_process(monkeypatch, capsys, command[0], str(BAD / name), *command[1:])
+    assert code == 2, (out, err)
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert expected_errors()[name] in lines[0]
+    assert "Traceback" not in err
