@@ -25,6 +25,7 @@ from haictrial.commands import (
     synthetic,
 )
 from haictrial.errors import DomainError
+from haictrial.i18n import cli_language
 
 app = typer.Typer(
     name="haictrial",
@@ -40,6 +41,7 @@ for area in (protocol, screening, planning, response, safety, statistics, synthe
 
 def main() -> None:
     try:
+        cli_language()  # an unsupported HAICTRIAL_LANG is a user error: one line, exit 2
         app()
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)

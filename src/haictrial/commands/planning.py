@@ -17,8 +17,8 @@ from haictrial.clinical.schedule import to_icalendar, visit_calendar
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import parse_model, read_json
 from haictrial.errors import InputError
+from haictrial.i18n import _
 from haictrial.protocol import load_protocol
-from haictrial.reports.i18n import _
 
 PROTOCOL_OPTION = typer.Option(None, "--protocol", help="A protocol file (default: CHALLENGE-A1).")
 
@@ -121,8 +121,9 @@ def render_plan(result: CyclePlan) -> None:
             [
                 a.drug.value + (f" {a.component}" if a.component else ""),
                 f"{_number(a.dose_mg)} mg",
-                f"{_number(a.prescribed_dose)} {a.dose_unit}" + (f" (level {a.dose_level})" if a.dose_level else ""),
-                a.route.value.replace("_", " "),
+                f"{_number(a.prescribed_dose)} {a.dose_unit}"
+                + (f" ({_('level')} {a.dose_level})" if a.dose_level else ""),
+                _(a.route.value.replace("_", " ")),
                 a.day,
                 "" if a.start_h is None else f"{_number(a.start_h)}-{_number(a.end_h)} h",
                 pump or None,

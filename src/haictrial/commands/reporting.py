@@ -19,8 +19,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json
 from haictrial.errors import InputError
+from haictrial.i18n import _
 from haictrial.protocol import load_protocol
-from haictrial.reports.i18n import _
 
 if TYPE_CHECKING:
     from haictrial.reports.build import ReportResult

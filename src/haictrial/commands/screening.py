@@ -11,8 +11,8 @@ from haictrial.clinical.eligibility import CriterionStatus, ScreeningResult, scr
 from haictrial.clinical.patient import Patient
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import parse_model, read_json
+from haictrial.i18n import _
 from haictrial.protocol import load_protocol
-from haictrial.reports.i18n import _
 
 _STATUS_STYLE = {CriterionStatus.PASS: "green", CriterionStatus.FAIL: "red", CriterionStatus.UNKNOWN: "yellow"}
 

@@ -16,7 +16,7 @@ import typer
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import read_text
 from haictrial.errors import InputError
-from haictrial.reports.i18n import _
+from haictrial.i18n import _
 from haictrial.stats.options import ConfType, IntervalMethod
 
 if TYPE_CHECKING:

@@ -173,7 +173,7 @@ X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
-LOCALE_PATHS = [BASE_DIR / "web" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "web" / "locale", BASE_DIR.parent / "locale"]  # the pages; then CLI and report strings
 USE_I18N = True
 USE_TZ = True
 # Stored times are UTC; pages show the site time zone of the protocol (default Asia/Shanghai).

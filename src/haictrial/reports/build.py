@@ -27,7 +27,7 @@ from haictrial.reports import accrual, consort, patient_plots
 from haictrial.reports.datasets import AnalysisDatasets, prepare, write_datasets
 from haictrial.reports.figures import km_figure, save_figure
 from haictrial.reports.html import render_html
-from haictrial.reports.i18n import _
+from haictrial.reports.i18n import _, current_language, figure_fonts
 from haictrial.reports.pdf import write_pdf
 from haictrial.reports.results import Results, compute_results
 from haictrial.reports.survival import LANDMARK_DAYS
@@ -174,12 +174,13 @@ def build_report(
         frame.to_csv(tables[name], index=False)
     figures: dict[str, tuple[Path, Path]] = {}
     captions = {}
-    for name, (build, caption) in _figures(results, ds).items():
-        step(f"figure {name}")
-        figures[name] = save_figure(build(), out / "figures", name)
-        captions[name] = caption
+    with figure_fonts():  # Chinese labels need a CJK font
+        for name, (build, caption) in _figures(results, ds).items():
+            step(f"figure {name}")
+            figures[name] = save_figure(build(), out / "figures", name)
+            captions[name] = caption
     step("html")
-    html_text = render_html(results, {k: v[0] for k, v in figures.items()}, captions)
+    html_text = render_html(results, {k: v[0] for k, v in figures.items()}, captions, lang=current_language())
     html_path = out / "report.html"
     html_path.write_text(html_text, encoding="utf-8")
     pdf_path = None

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from haictrial.clinical.dosing import Administration, CyclePlan
-from haictrial.reports.i18n import _
+from haictrial.reports.i18n import _, current_language
 
 STYLE = """
 @page { size: A4; margin: 14mm 14mm 12mm 14mm; }
@@ -142,7 +142,7 @@ def order_sheet_html(plan: CyclePlan) -> str:
     title = _("Chemotherapy order: HAIC-FOLFOX cycle")
     hours_note = _("Hours are counted from the start of the cycle (day 1, 0 h).")
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(title)} {plan.cycle}</title>
+<html lang="{current_language()}"><head><meta charset="utf-8"><title>{escape(title)} {plan.cycle}</title>
 <style>{STYLE}</style></head>
 <body>
 <h1>{escape(title)} {plan.cycle}</h1>
