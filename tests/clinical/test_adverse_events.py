@@ -264,3 +264,14 @@ def test_sae_status_flips_once_at_the_deadline(seconds):
 
 def test_attribution_enum_has_the_five_point_scale():
     assert [a.value for a in Attribution] == ["unrelated", "unlikely", "possible", "probable", "definite"]
+
+
+def test_it_knows_whether_a_term_is_a_ctcae_v5_term():
+    # CTCAE v5.0: "Rectal hemorrhage" is a term (GI disorders); "<SOC> - Other, specify" is the way to code
+    # any other event; free text is neither.
+    from haictrial.clinical.ctcae_terms import ctcae_v5_term
+
+    assert ctcae_v5_term("rectal  HEMORRHAGE") == "Rectal hemorrhage"
+    assert ctcae_v5_term("Vascular disorders - Other, specify") == "Vascular disorders - Other, specify"
+    assert ctcae_v5_term("Felt odd") is None
+    assert ctcae_v5_term("Made-up organ class - Other, specify") is None

@@ -14,9 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from haictrial.clinical.ctcae_terms import CTCAE_SYSTEM_ORGAN_CLASSES, CTCAE_V5_TERMS
 from haictrial.clinical.dose_modification import (
-    CTCAE_SYSTEM_ORGAN_CLASSES,
-    CTCAE_V5_TERMS,
     Action,
     DoseSlot,
     ToxicityHistory,

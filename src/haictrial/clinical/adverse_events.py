@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from haictrial.clinical.ctcae import CtcaeTerm
+from haictrial.clinical.ctcae_terms import ctcae_v5_term
 from haictrial.clinical.patient import Drug
 from haictrial.errors import InputError
 
@@ -301,6 +302,12 @@ class AdverseEvent(_Strict):
     def pre_listed(self) -> bool:
         """True when the term is one of :data:`KNOWN_TERMS`; free text is flagged False."""
         return self.known is not None
+
+    @property
+    def ctcae_v5_term(self) -> str | None:
+        """The canonical CTCAE v5.0 spelling of the term when haictrial's vocabulary knows it
+        (:mod:`haictrial.clinical.ctcae_terms`); None for free text, which a monitor should query."""
+        return ctcae_v5_term(self.term)
 
     @property
     def soc(self) -> str | None:
