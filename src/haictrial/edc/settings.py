@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "haictrial.edc.subjects",
     "haictrial.edc.crfs",
     "haictrial.edc.dm",
+    "haictrial.edc.reporting",
     "haictrial.edc.api",
     "haictrial.edc.web",
 ]

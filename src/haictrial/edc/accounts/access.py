@@ -20,6 +20,9 @@ admin         yes   no      no      no    no           no
 
 eCRF data management (issue 7): ``sign`` (sign a casebook, unlock a signed form: investigator) and
 ``monitor`` (open and close queries, source data verification: monitor); answering a query is ``edit``.
+
+Analysis report (issue 8): ``report`` (build and read the trial's de-identified analysis report, all sites:
+statistician and admin).
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class Capability(StrEnum):
     all_sites = "all_sites"
     sign = "sign"
     monitor = "monitor"
+    report = "report"
 
 
 _C = Capability
@@ -59,8 +63,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "investigator": frozenset({_C.read, _C.screen, _C.enroll, _C.edit, _C.identifiers, _C.sign}),
     "coordinator": frozenset({_C.read, _C.screen, _C.enroll, _C.edit, _C.identifiers}),
     "monitor": frozenset({_C.read, _C.identifiers, _C.monitor}),
-    "statistician": frozenset({_C.read, _C.all_sites}),
-    "admin": frozenset({_C.read}),
+    "statistician": frozenset({_C.read, _C.all_sites, _C.report}),
+    "admin": frozenset({_C.read, _C.report}),
 }
 
 

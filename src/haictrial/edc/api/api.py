@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from haictrial import __version__
 from haictrial.edc.api import errors
 from haictrial.edc.api.auth import BearerToken
-from haictrial.edc.api.routers import auth, crfs, dm, screenings, subjects
+from haictrial.edc.api.routers import auth, crfs, dm, reports, screenings, subjects
 
 api = NinjaAPI(
     title="haictrial EDC API",
@@ -25,3 +25,4 @@ api.add_router("/subjects", crfs.router)
 api.add_router("/subjects", dm.casebook_router)
 api.add_router("/queries", dm.queries_router)
 api.add_router("/dm", dm.dm_router)
+api.add_router("/reports", reports.router)

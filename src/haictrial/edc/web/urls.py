@@ -1,6 +1,6 @@
 from django.urls import path
 
-from haictrial.edc.web.views import auth, screening, subjects
+from haictrial.edc.web.views import auth, reports, screening, subjects
 
 app_name = "web"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path("subjects/", subjects.subject_list, name="subjects"),
     path("subjects/<str:subject_id>/", subjects.subject_detail, name="subject"),
     path("subjects/<str:subject_id>/plan/", subjects.subject_plan, name="subject_plan"),
+    path("reports/", reports.report_page, name="reports"),
+    path("reports/<int:pk>/<str:name>", reports.report_file, name="report_file"),
 ]

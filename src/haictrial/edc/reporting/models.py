@@ -1,0 +1,40 @@
+"""One build of the analysis report: who built it, when, from which protocol and software, and its headline.
+
+The files live in ``HAICTRIAL_DATA_DIR/reports/<directory>/`` (report.html, report.pdf, results.json,
+data sets, tables, figures); the row keeps what the report page lists without reading them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportBuild(models.Model):
+    """A report written by :func:`haictrial.edc.reporting.services.build`; never edited afterwards."""
+
+    directory = models.CharField(max_length=64, unique=True, help_text="folder under HAICTRIAL_DATA_DIR/reports")
+    built_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    built_by_username = models.CharField(_("built by"), max_length=150)
+    built_at = models.DateTimeField(_("built at"))
+    duration_s = models.FloatField(_("build time (s)"))
+    language = models.CharField(_("language"), max_length=10)
+    cutoff_requested = models.DateField(null=True, blank=True, help_text="the cut-off asked for; empty: last data")
+    cutoff = models.DateField(_("data cut-off date"), null=True, blank=True)
+    protocol_id = models.CharField(max_length=50)
+    protocol_version = models.CharField(_("protocol version"), max_length=50)
+    software_version = models.CharField(_("software version"), max_length=50)
+    enrolled = models.PositiveIntegerField(_("enrolled"))
+    ctrr = models.JSONField(help_text="primary endpoint of results.json: x, n, estimate, lower, upper, level")
+    has_pdf = models.BooleanField(default=False)
+    notes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-built_at", "-id"]
+        verbose_name = _("report build")
+
+    def __str__(self) -> str:
+        return self.directory

@@ -1,0 +1,82 @@
+"""The report page (statistician and admin): build the analysis report, list the builds, serve their files.
+
+The files are served by :func:`report_file`, which checks the role, never as public static files.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from haictrial.edc.accounts import access
+from haictrial.edc.accounts.access import Capability
+from haictrial.edc.reporting import services
+from haictrial.errors import DomainError
+
+#: Builds listed on the page (the newest first).
+LISTED = 50
+
+
+class ReportForm(forms.Form):
+    """The optional data cut-off (empty: the last date in the data) and whether to print the PDF."""
+
+    cutoff = forms.DateField(
+        label=gettext_lazy("Data cut-off date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("Empty: the last date in the data."),
+    )
+    pdf = forms.BooleanField(label=gettext_lazy("Also print the PDF"), required=False, initial=True)
+
+
+@login_required
+def report_page(request: HttpRequest) -> HttpResponse:
+    access.require(request.user, Capability.report)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            build = services.build(
+                request.user,
+                form.cleaned_data["cutoff"],
+                pdf=form.cleaned_data["pdf"],
+                language=getattr(request, "LANGUAGE_CODE", None),
+            )
+        except DomainError as exc:
+            form.add_error("cutoff" if exc.field == "cutoff" else None, exc.message)
+        else:
+            messages.success(request, _("Report built in {seconds:.1f} s.").format(seconds=build.duration_s))
+            return redirect("web:reports")
+    builds = list(services.builds_for(request.user)[:LISTED])
+    return render(
+        request,
+        "web/report.html",
+        {
+            "form": form,
+            "builds": [(b, services.ctrr_text(b)) for b in builds],
+        },
+    )
+
+
+@login_required
+def report_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """report.html inline; report.pdf and results.json as downloads named after the build."""
+    path = services.report_file(request.user, pk, name)
+    build = services.build_for(request.user, pk)
+    inline = name == "report.html"
+    response = FileResponse(
+        path.open("rb"),
+        content_type=services.REPORT_FILES[name],
+        as_attachment=not inline,
+        filename=f"{build.protocol_id.lower()}-{build.directory}-{name}",
+    )
+    if inline:
+        # Generated HTML, self-contained: no scripts, nothing fetched from elsewhere.
+        response["Content-Security-Policy"] = (
+            "default-src 'none'; img-src data:; style-src 'unsafe-inline'; font-src data:; sandbox"
+        )
+    return response
