@@ -102,20 +102,30 @@ def test_the_report_holds_no_direct_identifier(users, trial, settings):
     assert trial in (folder / "datasets" / "adsl.csv").read_text(encoding="utf-8")  # pseudonymous subject ids only
 
 
-def test_the_admin_gets_the_same_reports_and_downloads_the_pdf(client, users, trial):
+def test_the_admin_gets_a_report_of_their_own_sites_and_downloads_the_pdf(client, users, trial):
+    # Server contract: a user sees only the subjects of the sites they belong to; the report lists subject
+    # ids, so an admin's report covers the admin's sites and the statistician's all-site build is not theirs.
     earlier = services.build(users["stan"], pdf=False)
     client.force_login(users["adam"])
     assert 'href="/reports/"' in client.get("/").content.decode()  # the nav link
-    assert f'data-build="{earlier.pk}"' in client.get("/reports/").content.decode()
+    assert f'data-build="{earlier.pk}"' not in client.get("/reports/").content.decode()
+    assert client.get(f"/reports/{earlier.pk}/report.html").status_code == 404
     assert _build(client, pdf="on").status_code == 302
     build = ReportBuild.objects.first()
     assert build is not None and build.pk != earlier.pk and build.has_pdf and build.built_by_username == "adam"
+    assert (build.all_sites, build.site_codes) == (False, ["001"])
     response = client.get(f"/reports/{build.pk}/report.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment")
     assert response.getvalue().startswith(b"%PDF")
     results = client.get(f"/reports/{build.pk}/results.json")
-    assert results["Content-Type"] == "application/json" and json.loads(results.getvalue())["enrolled"] == 2
+    assert results["Content-Type"] == "application/json"
+    data = json.loads(results.getvalue())
+    assert data["enrolled"] == 1  # site 001 only: the 002 subject is not in the admin's report
+    assert "CHA-002-" not in client.get(f"/reports/{build.pk}/report.html").getvalue().decode()
+    # the statistician reads every build, the admin's included
+    client.force_login(users["stan"])
+    assert f'data-build="{build.pk}"' in client.get("/reports/").content.decode()
 
 
 @pytest.mark.parametrize("role_user", ["alice", "carol", "monty", "bob"])
@@ -191,8 +201,9 @@ def test_the_api_builds_and_returns_the_latest_report(api, trial):
     assert (body["ctrr"]["x"], body["ctrr"]["n"], body["enrolled"]) == (1, 2, 2)
     assert body["ctrr_text"] == format_rate(body["ctrr"]) and body["files"] == ["report.html", "results.json"]
     assert body["built_by"] == "stan" and body["protocol_id"] == "CHALLENGE-A1"
-    assert api["adam"].get("/api/reports/latest").json() == body
-    assert [b["build_id"] for b in api["adam"].get("/api/reports").json()] == [body["build_id"]]
+    # the statistician's all-site build is not the admin's (site 001 only): server contract, site isolation
+    assert api["adam"].get("/api/reports/latest").status_code == 404
+    assert api["adam"].get("/api/reports").json() == []
     results = api["stan"].get(f"/api/reports/{body['build_id']}/files/results.json")
     assert results.status_code == 200 and json.loads(results.getvalue())["ctrr"]["x"] == 1
     assert api["stan"].get(f"/api/reports/{body['build_id']}/files/report.pdf").status_code == 404

@@ -31,6 +31,9 @@ class ReportBuild(models.Model):
     ctrr = models.JSONField(help_text="primary endpoint of results.json: x, n, estimate, lower, upper, level")
     has_pdf = models.BooleanField(default=False)
     notes = models.JSONField(default=list)
+    #: The sites the report covers: every site (statistician) or the builder's own sites (admin).
+    all_sites = models.BooleanField(default=True)
+    site_codes = models.JSONField(default=list, help_text="codes of the sites covered when not all_sites")
 
     class Meta:
         ordering = ["-built_at", "-id"]

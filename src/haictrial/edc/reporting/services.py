@@ -88,8 +88,10 @@ def build(user: Any, cutoff: dt.date | None = None, *, pdf: bool = True, languag
         clock = time.perf_counter()
         out = _new_directory(started)
         try:
-            # Every site: the report is de-identified, and statistician and admin get the same one.
-            datasets = from_database(trial)
+            # The report is de-identified but lists subject ids (swimmer, waterfall): it covers the sites
+            # the builder may read (server contract), every site for the statistician.
+            every_site = access.readable_site_ids(user) is None
+            datasets = from_database(trial, None if every_site else user)
             result = build_report(datasets, out, trial, cutoff, pdf=pdf)
             data = result.results
             meta = data["report"]
@@ -109,6 +111,8 @@ def build(user: Any, cutoff: dt.date | None = None, *, pdf: bool = True, languag
                 ctrr={k: data["ctrr"].get(k) for k in ("x", "n", "estimate", "lower", "upper", "level")},
                 has_pdf=result.pdf is not None,
                 notes=[str(note) for note in data["notes"]],
+                all_sites=every_site,
+                site_codes=[] if every_site else sorted(site.code for site in access.visible_sites(user)),
             )
         except BaseException:
             shutil.rmtree(out, ignore_errors=True)
@@ -116,9 +120,14 @@ def build(user: Any, cutoff: dt.date | None = None, *, pdf: bool = True, languag
 
 
 def builds_for(user: Any) -> QuerySet[ReportBuild]:
-    """Every build, newest first (PermissionDenied without the ``report`` capability)."""
+    """The builds whose sites the user may all read, newest first (PermissionDenied without the
+    ``report`` capability): every build for the statistician, an admin's own sites' builds for an admin."""
     access.require(user, Capability.report)
-    return ReportBuild.objects.all()
+    if access.readable_site_ids(user) is None:
+        return ReportBuild.objects.all()
+    own = {site.code for site in access.visible_sites(user)}
+    allowed = [b.pk for b in ReportBuild.objects.filter(all_sites=False) if set(b.site_codes) <= own]
+    return ReportBuild.objects.filter(pk__in=allowed)
 
 
 def build_for(user: Any, build_id: int) -> ReportBuild:
