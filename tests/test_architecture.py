@@ -13,9 +13,23 @@ import pytest
 
 SRC = Path(__file__).parent.parent / "src" / "haictrial"
 CORE_FILES = sorted([*SRC.joinpath("clinical").rglob("*.py"), *SRC.joinpath("stats").rglob("*.py")])
-FORBIDDEN_MODULES = ("django", "ninja", "haictrial.edc", "haictrial.reports", "haictrial.commands", "haictrial.cli",
-                     "haictrial.synth", "haictrial.interop", "pathlib", "shutil", "subprocess", "socket",
-                     "requests", "urllib", "sqlite3")
+FORBIDDEN_MODULES = (
+    "django",
+    "ninja",
+    "haictrial.edc",
+    "haictrial.reports",
+    "haictrial.commands",
+    "haictrial.cli",
+    "haictrial.synth",
+    "haictrial.interop",
+    "pathlib",
+    "shutil",
+    "subprocess",
+    "socket",
+    "requests",
+    "urllib",
+    "sqlite3",
+)
 FORBIDDEN_CALLS = ("open",)
 
 
