@@ -153,8 +153,8 @@ def test_it_screens_in_chinese_with_the_same_numbers():
     for label in ("编号", "类型", "状态", "原因", "入选", "排除", "通过"):
         assert label in chinese
     assert "Verdict" not in chinese and "inclusion" not in chinese
-    # the engine's reasons are clinical data, in English in both
-    assert "CRLM confirmed by pathology" in chinese
+    # the engine's reasons are translated from their templates (tests/test_reason_rendering.py)
+    assert "CRLM confirmed by pathology" in english and "结直肠癌肝转移（CRLM）经病理证实" in chinese
     assert numbers(chinese) == numbers(english)
 
 

@@ -4,7 +4,9 @@ A developer tool (``scripts/extract-messages``, ``scripts/compile-messages``), k
 that the tests can check the committed catalogue against the sources. No babel, no GNU gettext:
 
 * :func:`extract` reads every ``_("...")`` / ``gettext("...")`` call with a literal in
-  ``commands/``, ``reports/`` and ``protocol/`` (Python's :mod:`ast`), plus the values that reach
+  ``commands/``, ``reports/`` and ``protocol/``, and every ``N_("...")`` (the no-op marker of the
+  pure core's reason templates, :mod:`haictrial.clinical.messages`) there and in ``clinical/``
+  (Python's :mod:`ast`), plus the values that reach
   ``_()`` through a variable, declared in :data:`DYNAMIC` (an enum's values, a dict of titles). A call
   with a non-literal argument that :data:`DYNAMIC` does not declare is reported, so none is forgotten.
 * :func:`merge` keeps the existing translations, adds new msgids untranslated and drops obsolete ones.
@@ -34,9 +36,9 @@ from haictrial.i18n import CHINESE, DOMAIN, LOCALE_DIR, to_locale
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: The directories (relative to the package) whose ``_()`` strings the catalogue holds.
-SOURCE_DIRS = ("commands", "reports", "protocol")
-#: The gettext function names recognised in the sources.
-FUNCTIONS = frozenset({"_", "gettext"})
+SOURCE_DIRS = ("commands", "reports", "protocol", "clinical")
+#: The gettext function names recognised in the sources (``N_``: mark only, translated at the boundary).
+FUNCTIONS = frozenset({"_", "gettext", "N_"})
 #: The project catalogue of Simplified Chinese.
 PO_FILE = LOCALE_DIR / to_locale(CHINESE) / "LC_MESSAGES" / f"{DOMAIN}.po"
 MO_FILE = PO_FILE.with_suffix(".mo")

@@ -13,8 +13,10 @@ The catalogue is ``haictrial/locale/zh_Hans/LC_MESSAGES/django.po`` (and its com
 read with Python's :mod:`gettext`, so the CLI needs no Django settings. ``scripts/extract-messages``
 refreshes it from the sources and ``scripts/compile-messages`` compiles it (:mod:`haictrial.catalogue`).
 
-Clinical codes (CTCAE terms, RECIST codes, drug names) and the engines' reason sentences are data,
-never translated; neither are JSON keys or values.
+Clinical codes (CTCAE terms, RECIST codes, drug names) are data, never translated; neither are JSON
+keys or values. The screening engine's reasons are stored in English with their templates and
+parameters (:mod:`haictrial.clinical.messages`); :func:`render_reason` shows them in the current
+language, and falls back to the stored English reason when they cannot be rendered.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import sys
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from haictrial.errors import InputError
 
@@ -128,6 +131,43 @@ def gettext(message: str) -> str:
 
 _ = gettext
 
+#: How the parts of a rendered reason, and the terms of a ``*_terms`` parameter, are joined per language.
+_PART_SEPARATORS = {ENGLISH: "; ", CHINESE: "；"}
+_TERM_SEPARATORS = {ENGLISH: ", ", CHINESE: "、"}
+
+
+def _render_params(params: Mapping[str, Any], language: str) -> dict[str, Any]:
+    """The parameters to format a translated template with: ``*_term(s)`` vocabulary translated, data as is."""
+    out = dict(params)
+    for name, value in params.items():
+        if name.endswith("_term") and isinstance(value, str):
+            out[name] = gettext(value)
+        elif name.endswith("_terms") and isinstance(value, str):
+            out[name] = _TERM_SEPARATORS[language].join(gettext(t) for t in value.split(", "))
+    return out
+
+
+def render_reason(criterion: Mapping[str, Any]) -> str:
+    """A screening criterion's reason (a stored ``criteria[]`` entry) in the current language.
+
+    Translates each of its ``reason_parts`` (or its one ``reason_template``) and formats it with its
+    params. Falls back to the stored English ``reason`` for an older criterion stored without
+    templates, or when a template or its params cannot be rendered (a placeholder missing).
+    """
+    english = str(criterion.get("reason", ""))
+    parts = criterion.get("reason_parts")
+    if not parts:
+        if not criterion.get("reason_template"):
+            return english
+        parts = [{"template": criterion["reason_template"], "params": criterion.get("reason_params") or {}}]
+    language = current_language()
+    try:
+        texts = [gettext(p["template"]).format(**_render_params(p.get("params") or {}, language)) for p in parts]
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return english
+    return _PART_SEPARATORS[language].join(texts)
+
+
 __all__ = [
     "CHINESE",
     "ENGLISH",
@@ -138,6 +178,7 @@ __all__ = [
     "current_language",
     "gettext",
     "parse_language",
+    "render_reason",
     "to_locale",
     "translation",
 ]

@@ -117,13 +117,17 @@ def test_the_contract_document_has_the_contract_fields():
     doc = screened().as_contract()
     assert {"subject_id", "eligible", "criteria", "child_pugh", "missing"} <= set(doc)
     assert doc["subject_id"] == "CHA-001-0001" and doc["eligible"] is True
-    assert doc["criteria"][0] == {
+    first = doc["criteria"][0]
+    assert {k: first[k] for k in ("id", "kind", "status", "reason", "missing")} == {
         "id": "I1",
         "kind": "inclusion",
         "status": "pass",
         "reason": "age 65 years (18-75)",
         "missing": [],
     }
+    # Extra fields (allowed by the contract): the translatable form of the reason.
+    assert first["reason_template"] == "age {age} years ({min_years}-{max_years})"
+    assert first["reason_params"] == {"age": 65, "min_years": 18, "max_years": 75}
     assert doc["child_pugh"]["score"] == 5 and doc["child_pugh"]["class"] == "A"
     assert doc["protocol_id"] == "CHALLENGE-A1" and doc["protocol_version"] == "1.0"
     assert json.loads(json.dumps(doc)) == doc  # plain JSON values only

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from haictrial import __version__
 from haictrial.clinical.child_pugh import ChildPugh, child_pugh_or_none
+from haictrial.clinical.messages import N_, Param, ReasonPart, flatten, join, part
 from haictrial.clinical.patient import (
     HistoryCondition,
     Patient,
@@ -54,7 +55,9 @@ class CriterionResult(BaseModel):
     """The verdict on one criterion, with a sentence a clinician can read.
 
     ``missing`` lists the patient fields (dotted paths) whose absence leaves the criterion undecided;
-    it is empty when the criterion passes or fails.
+    it is empty when the criterion passes or fails. ``reason`` is English; ``reason_parts`` and
+    ``reason_template``/``reason_params`` let a user interface translate it
+    (:mod:`haictrial.clinical.messages`): ``reason == reason_template.format(**reason_params)``.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -64,6 +67,9 @@ class CriterionResult(BaseModel):
     status: CriterionStatus
     reason: str
     missing: list[str] = Field(default_factory=list)
+    reason_template: str
+    reason_params: dict[str, Param] = Field(default_factory=dict)
+    reason_parts: list[ReasonPart]
 
 
 class ScreeningResult(BaseModel):
@@ -162,17 +168,45 @@ def _words(values: Iterable[str]) -> str:
     return ", ".join(v.replace("_", " ") for v in values)
 
 
+#: English vocabulary passed in ``*_term(s)`` parameters, marked for the catalogue (the boundary
+#: translates it; drug names, units and codes are never in it).
+TERMS = (
+    N_("WBC"),
+    N_("neutrophils"),
+    N_("platelets"),
+    N_("haemoglobin"),
+    N_("total bilirubin"),
+    N_("albumin"),
+    N_("INR"),
+    N_("ALT"),
+    N_("AST"),
+    N_("creatinine"),
+    N_("chemotherapy"),
+    N_("anesthesia"),
+    N_("surgery"),
+    N_("resection"),
+    N_("ablation"),
+    N_("radiation"),
+    N_("cerebral infarction"),
+    N_("cerebral hemorrhage"),
+    N_("gastrointestinal hemorrhage"),
+    N_("gastrointestinal perforation"),
+    N_("coagulation disorder"),
+    N_("gastrointestinal ulcer"),
+)
+
+
 @dataclass(frozen=True)
 class _Part:
     """One checked element of a criterion (one lab, one organ function, one history entry)."""
 
     status: CriterionStatus
-    text: str
+    reason: ReasonPart
     missing: tuple[str, ...] = field(default=())
 
 
 def _missing(label: str, path: str) -> _Part:
-    return _Part(CriterionStatus.UNKNOWN, f"{label} not reported", (path,))
+    return _Part(CriterionStatus.UNKNOWN, part(N_("{label} not reported"), label=label), (path,))
 
 
 # --- the criterion interface ---------------------------------------------------------------
@@ -188,19 +222,33 @@ class EligibilityCriterion(ABC):
     def evaluate(self, patient: Patient, protocol: Protocol) -> CriterionResult:
         """The verdict on this criterion for ``patient`` under ``protocol``."""
 
-    def result(self, status: CriterionStatus, reason: str, missing: Sequence[str] = ()) -> CriterionResult:
-        return CriterionResult(id=self.id, kind=self.kind, status=status, reason=reason, missing=list(missing))
+    def result(
+        self, status: CriterionStatus, reason: ReasonPart | Sequence[ReasonPart], missing: Sequence[str] = ()
+    ) -> CriterionResult:
+        """The result, its English reason rendered from the translatable ``reason`` part(s)."""
+        parts = [reason] if isinstance(reason, ReasonPart) else list(reason)
+        template, params = flatten(parts)
+        return CriterionResult(
+            id=self.id,
+            kind=self.kind,
+            status=status,
+            reason=join(parts),
+            missing=list(missing),
+            reason_template=template,
+            reason_params=params,
+            reason_parts=parts,
+        )
 
     def combine(self, parts: Sequence[_Part]) -> CriterionResult:
         """All parts must pass: any failure fails, else any unknown is unknown; the reason says why."""
         failed = [p for p in parts if p.status == CriterionStatus.FAIL]
         if failed:
-            return self.result(CriterionStatus.FAIL, "; ".join(p.text for p in failed))
+            return self.result(CriterionStatus.FAIL, [p.reason for p in failed])
         unknown = [p for p in parts if p.status == CriterionStatus.UNKNOWN]
         if unknown:
             missing = [m for p in unknown for m in p.missing]
-            return self.result(CriterionStatus.UNKNOWN, "; ".join(p.text for p in unknown), missing)
-        return self.result(CriterionStatus.PASS, "; ".join(p.text for p in parts))
+            return self.result(CriterionStatus.UNKNOWN, [p.reason for p in unknown], missing)
+        return self.result(CriterionStatus.PASS, [p.reason for p in parts])
 
 
 def _lookup(patient: Patient, path: str) -> Any:
@@ -221,10 +269,10 @@ class _YesNoCriterion(EligibilityCriterion):
     def evaluate(self, patient: Patient, protocol: Protocol) -> CriterionResult:
         value = _lookup(patient, self.path)
         if value is None:
-            return self.result(CriterionStatus.UNKNOWN, f"{self.path} not reported", [self.path])
+            return self.result(CriterionStatus.UNKNOWN, part(N_("{field} not reported"), field=self.path), [self.path])
         if value is self.pass_when:
-            return self.result(CriterionStatus.PASS, self.pass_text)
-        return self.result(CriterionStatus.FAIL, self.fail_text)
+            return self.result(CriterionStatus.PASS, part(self.pass_text))
+        return self.result(CriterionStatus.FAIL, part(self.fail_text))
 
 
 class _NoneListedCriterion(EligibilityCriterion):
@@ -233,16 +281,20 @@ class _NoneListedCriterion(EligibilityCriterion):
     kind = CriterionKind.exclusion
     path: ClassVar[str]
     pass_text: ClassVar[str]
-    fail_prefix: ClassVar[str]
+    #: The failure, with the entries in ``{items}`` (data: drug names) or ``{items_terms}`` (vocabulary).
+    fail_template: ClassVar[str]
 
     def evaluate(self, patient: Patient, protocol: Protocol) -> CriterionResult:
         entries = _lookup(patient, self.path)
         if entries is None:
-            reason = f"{self.path} not reported (an empty list means none)"
+            reason = part(N_("{field} not reported (an empty list means none)"), field=self.path)
             return self.result(CriterionStatus.UNKNOWN, reason, [self.path])
         if entries:
-            return self.result(CriterionStatus.FAIL, f"{self.fail_prefix}: {_words(e.value for e in entries)}")
-        return self.result(CriterionStatus.PASS, self.pass_text)
+            key = "items_terms" if "{items_terms}" in self.fail_template else "items"
+            return self.result(
+                CriterionStatus.FAIL, part(self.fail_template, **{key: _words(e.value for e in entries)})
+            )
+        return self.result(CriterionStatus.PASS, part(self.pass_text))
 
 
 # --- inclusion -----------------------------------------------------------------------------
@@ -260,22 +312,29 @@ class AgeCriterion(EligibilityCriterion):
 
     def evaluate(self, patient: Patient, protocol: Protocol) -> CriterionResult:
         limits = protocol.eligibility.thresholds.I1_age
-        note = ""
+        notes: list[ReasonPart] = []
         if patient.birth_date is not None and patient.screening_date is not None:
             age = age_in_years(patient.birth_date, patient.screening_date)
             if patient.age_years is not None:
-                note = f"; computed from birth_date and screening_date, age_years {patient.age_years} not used"
+                template = N_("computed from birth_date and screening_date, age_years {age_years} not used")
+                notes.append(part(template, age_years=patient.age_years))
         elif patient.age_years is not None:
             age = patient.age_years
             if patient.birth_date is not None:
-                note = "; from age_years (screening_date not reported, so birth_date cannot be used)"
+                notes.append(part(N_("from age_years (screening_date not reported, so birth_date cannot be used)")))
         else:
             need = "screening_date or age_years" if patient.birth_date is not None else "birth_date or age_years"
-            return self.result(CriterionStatus.UNKNOWN, f"age unknown: {need} not reported", [need])
-        window = f"{limits.min_years}-{limits.max_years}"
+            return self.result(
+                CriterionStatus.UNKNOWN, part(N_("age unknown: {fields} not reported"), fields=need), [need]
+            )
+        window = {"age": age, "min_years": limits.min_years, "max_years": limits.max_years}
         if limits.min_years <= age <= limits.max_years:
-            return self.result(CriterionStatus.PASS, f"age {age} years ({window}){note}")
-        return self.result(CriterionStatus.FAIL, f"age {age} years, outside {window}{note}")
+            return self.result(
+                CriterionStatus.PASS, [part(N_("age {age} years ({min_years}-{max_years})"), **window), *notes]
+            )
+        return self.result(
+            CriterionStatus.FAIL, [part(N_("age {age} years, outside {min_years}-{max_years}"), **window), *notes]
+        )
 
 
 class NoOtherMalignancyCriterion(_YesNoCriterion):
@@ -285,8 +344,8 @@ class NoOtherMalignancyCriterion(_YesNoCriterion):
     kind = CriterionKind.inclusion
     path = "other_malignancy_history"
     pass_when = False
-    pass_text = "no history of other malignancy"
-    fail_text = "history of another malignancy"
+    pass_text = N_("no history of other malignancy")
+    fail_text = N_("history of another malignancy")
 
 
 class PriorSystemicTreatmentCriterion(EligibilityCriterion):
@@ -296,19 +355,19 @@ class PriorSystemicTreatmentCriterion(EligibilityCriterion):
     kind = CriterionKind.inclusion
     _PASSING = (PriorSystemicTreatment.progressed, PriorSystemicTreatment.refused)
     _TEXT = {
-        PriorSystemicTreatment.progressed: "progressed on prior systemic treatment",
-        PriorSystemicTreatment.refused: "refused systemic treatment",
-        PriorSystemicTreatment.none: "no prior systemic treatment, neither refused nor progressed",
-        PriorSystemicTreatment.ongoing_response: "responding to ongoing systemic treatment",
+        PriorSystemicTreatment.progressed: N_("progressed on prior systemic treatment"),
+        PriorSystemicTreatment.refused: N_("refused systemic treatment"),
+        PriorSystemicTreatment.none: N_("no prior systemic treatment, neither refused nor progressed"),
+        PriorSystemicTreatment.ongoing_response: N_("responding to ongoing systemic treatment"),
     }
 
     def evaluate(self, patient: Patient, protocol: Protocol) -> CriterionResult:
         value = patient.prior_systemic_treatment
         if value is None:
             path = "prior_systemic_treatment"
-            return self.result(CriterionStatus.UNKNOWN, f"{path} not reported", [path])
+            return self.result(CriterionStatus.UNKNOWN, part(N_("{field} not reported"), field=path), [path])
         status = CriterionStatus.PASS if value in self._PASSING else CriterionStatus.FAIL
-        return self.result(status, self._TEXT[value])
+        return self.result(status, part(self._TEXT[value]))
 
 
 class PathologyConfirmedCriterion(_YesNoCriterion):
@@ -318,8 +377,8 @@ class PathologyConfirmedCriterion(_YesNoCriterion):
     kind = CriterionKind.inclusion
     path = "pathology_confirmed_crlm"
     pass_when = True
-    pass_text = "CRLM confirmed by pathology"
-    fail_text = "CRLM not confirmed by pathology"
+    pass_text = N_("CRLM confirmed by pathology")
+    fail_text = N_("CRLM not confirmed by pathology")
 
 
 class MeasurableLesionCriterion(EligibilityCriterion):
@@ -338,17 +397,24 @@ class MeasurableLesionCriterion(EligibilityCriterion):
         min_mm = protocol.eligibility.thresholds.I5_measurable_min_mm
         lesions = patient.liver_lesions
         if lesions is None:
-            return self.result(CriterionStatus.UNKNOWN, "liver_lesions not reported", ["liver_lesions"])
+            reason = part(N_("{field} not reported"), field="liver_lesions")
+            return self.result(CriterionStatus.UNKNOWN, reason, ["liver_lesions"])
         if not lesions:
-            return self.result(CriterionStatus.FAIL, "no liver lesion reported")
+            return self.result(CriterionStatus.FAIL, part(N_("no liver lesion reported")))
         measurable = [
             f"{les.id} {_num(les.longest_diameter_mm)} mm"
             for les in lesions
             if les.longest_diameter_mm is not None and at_least(les.longest_diameter_mm, min_mm)
         ]
         if measurable:
-            count = f"{len(measurable)} measurable lesion{'s' if len(measurable) > 1 else ''}"
-            return self.result(CriterionStatus.PASS, f"{count} (>= {_num(min_mm)} mm): {', '.join(measurable)}")
+            if len(measurable) == 1:
+                reason = part(
+                    N_("1 measurable lesion (>= {min_mm:g} mm): {lesions}"), min_mm=min_mm, lesions=measurable[0]
+                )
+            else:
+                template = N_("{count} measurable lesions (>= {min_mm:g} mm): {lesions}")
+                reason = part(template, count=len(measurable), min_mm=min_mm, lesions=", ".join(measurable))
+            return self.result(CriterionStatus.PASS, reason)
         unsized = [
             f"liver_lesions[{i}].longest_diameter_mm"
             for i, les in enumerate(lesions)
@@ -356,11 +422,12 @@ class MeasurableLesionCriterion(EligibilityCriterion):
         ]
         if unsized:
             names = ", ".join(les.id for les in lesions if les.longest_diameter_mm is None)
-            reason = f"no lesion measured >= {_num(min_mm)} mm; size of {names} not reported"
-            return self.result(CriterionStatus.UNKNOWN, reason, unsized)
+            template = N_("no lesion measured >= {min_mm:g} mm; size of {lesions} not reported")
+            return self.result(CriterionStatus.UNKNOWN, part(template, min_mm=min_mm, lesions=names), unsized)
         largest = max(lesions, key=lambda les: les.longest_diameter_mm or 0.0)
         assert largest.longest_diameter_mm is not None
-        reason = f"no measurable lesion: largest {largest.id} {_num(largest.longest_diameter_mm)} mm, below {_num(min_mm)} mm"
+        template = N_("no measurable lesion: largest {lesion} {diameter_mm:g} mm, below {min_mm:g} mm")
+        reason = part(template, lesion=largest.id, diameter_mm=largest.longest_diameter_mm, min_mm=min_mm)
         return self.result(CriterionStatus.FAIL, reason)
 
 
@@ -382,18 +449,21 @@ class OrganFunctionCriterion(EligibilityCriterion):
         if patient.ecog is None:
             parts.append(_missing("ECOG", "ecog"))
         elif patient.ecog <= limits.ecog_max:
-            parts.append(_Part(CriterionStatus.PASS, f"ECOG {patient.ecog} (0-{limits.ecog_max})"))
+            reason = part(N_("ECOG {ecog} (0-{ecog_max})"), ecog=patient.ecog, ecog_max=limits.ecog_max)
+            parts.append(_Part(CriterionStatus.PASS, reason))
         else:
-            parts.append(_Part(CriterionStatus.FAIL, f"ECOG {patient.ecog}, above {limits.ecog_max}"))
+            reason = part(N_("ECOG {ecog}, above {ecog_max}"), ecog=patient.ecog, ecog_max=limits.ecog_max)
+            parts.append(_Part(CriterionStatus.FAIL, reason))
         return self.combine(parts)
 
     @staticmethod
     def _minimum(label: str, path: str, value: float | None, minimum: float) -> _Part:
         if value is None:
             return _missing(label, path)
+        values: dict[str, Param] = {"label": label, "value": value, "minimum": minimum}
         if at_least(value, minimum):
-            return _Part(CriterionStatus.PASS, f"{label} {_num(value)} % (>= {_num(minimum)} %)")
-        return _Part(CriterionStatus.FAIL, f"{label} {_num(value)} % below {_num(minimum)} %")
+            return _Part(CriterionStatus.PASS, part(N_("{label} {value:g} % (>= {minimum:g} %)"), **values))
+        return _Part(CriterionStatus.FAIL, part(N_("{label} {value:g} % below {minimum:g} %"), **values))
 
 
 #: Child-Pugh components and the patient fields they come from.
@@ -422,12 +492,14 @@ class ChildPughCriterion(EligibilityCriterion):
         allowed = protocol.eligibility.thresholds.I7_child_pugh_classes
         score, missing = patient_child_pugh(patient)
         if score is None:
-            reason = f"Child-Pugh score unknown: {', '.join(missing)} not reported"
+            reason = part(N_("Child-Pugh score unknown: {fields} not reported"), fields=", ".join(missing))
             return self.result(CriterionStatus.UNKNOWN, reason, missing)
-        text = f"Child-Pugh {score.child_pugh_class} ({score.score} points)"
+        template = N_("Child-Pugh {child_pugh_class} ({score} points)")
+        text = part(template, child_pugh_class=score.child_pugh_class, score=score.score)
         if score.child_pugh_class in allowed:
             return self.result(CriterionStatus.PASS, text)
-        return self.result(CriterionStatus.FAIL, f"{text}; class {' or '.join(allowed)} required")
+        required = part(N_("class {classes} required"), classes=" or ".join(allowed))
+        return self.result(CriterionStatus.FAIL, [text, required])
 
 
 class LaboratoryCriterion(EligibilityCriterion):
@@ -457,22 +529,23 @@ def lab_limit_part(patient: Patient, limit: LabLimit) -> _Part:
     name = _ANALYTE_NAMES[analyte]
     lab = getattr(patient.labs, analyte.value)
     if lab is None:
-        return _missing(name, f"labs.{analyte.value}")
+        path = f"labs.{analyte.value}"
+        return _Part(CriterionStatus.UNKNOWN, part(N_("{analyte_term} not reported"), analyte_term=name), (path,))
     value_si = lab.si(analyte)
-    shown = f"{name} {_quantity(lab.value, lab.unit, analyte, value_si)}"
+    shown: dict[str, Param] = {"analyte_term": name, "value": _quantity(lab.value, lab.unit, analyte, value_si)}
     bounds = []
     low_si, high_si = limit.min_si(), limit.max_si()
     if limit.min is not None and low_si is not None:
         low = _limit_text(limit.min, limit, low_si)
         if not at_least(value_si, low_si):
-            return _Part(CriterionStatus.FAIL, f"{shown} below {low}")
+            return _Part(CriterionStatus.FAIL, part(N_("{analyte_term} {value} below {limit}"), **shown, limit=low))
         bounds.append(f">= {low}")
     if limit.max is not None and high_si is not None:
         high = _limit_text(limit.max, limit, high_si)
         if not at_most(value_si, high_si):
-            return _Part(CriterionStatus.FAIL, f"{shown} above {high}")
+            return _Part(CriterionStatus.FAIL, part(N_("{analyte_term} {value} above {limit}"), **shown, limit=high))
         bounds.append(f"<= {high}")
-    return _Part(CriterionStatus.PASS, f"{shown} ({', '.join(bounds)})")
+    return _Part(CriterionStatus.PASS, part(N_("{analyte_term} {value} ({limits})"), **shown, limits=", ".join(bounds)))
 
 
 # --- exclusion -----------------------------------------------------------------------------
@@ -485,8 +558,8 @@ class ExtrahepaticMetastasisCriterion(_YesNoCriterion):
     kind = CriterionKind.exclusion
     path = "extrahepatic_metastasis"
     pass_when = False
-    pass_text = "no extrahepatic metastasis"
-    fail_text = "extrahepatic metastasis"
+    pass_text = N_("no extrahepatic metastasis")
+    fail_text = N_("extrahepatic metastasis")
 
 
 class IntoleranceCriterion(_NoneListedCriterion):
@@ -494,8 +567,8 @@ class IntoleranceCriterion(_NoneListedCriterion):
 
     id = "E2"
     path = "unable_to_tolerate"
-    pass_text = "able to tolerate chemotherapy, anaesthesia and surgery"
-    fail_prefix = "unable to tolerate"
+    pass_text = N_("able to tolerate chemotherapy, anaesthesia and surgery")
+    fail_template = N_("unable to tolerate: {items_terms}")
 
 
 class DrugAllergyCriterion(_NoneListedCriterion):
@@ -503,8 +576,8 @@ class DrugAllergyCriterion(_NoneListedCriterion):
 
     id = "E3"
     path = "allergies"
-    pass_text = "no allergy to oxaliplatin, leucovorin, fluorouracil, bevacizumab or cetuximab"
-    fail_prefix = "allergy or intolerance to"
+    pass_text = N_("no allergy to oxaliplatin, leucovorin, fluorouracil, bevacizumab or cetuximab")
+    fail_template = N_("allergy or intolerance to: {items}")
 
 
 class PeritonealSpreadCriterion(_YesNoCriterion):
@@ -514,8 +587,8 @@ class PeritonealSpreadCriterion(_YesNoCriterion):
     kind = CriterionKind.exclusion
     path = "peritoneal_spread"
     pass_when = False
-    pass_text = "no peritoneal spread"
-    fail_text = "peritoneal spread"
+    pass_text = N_("no peritoneal spread")
+    fail_text = N_("peritoneal spread")
 
 
 class MedicalHistoryCriterion(EligibilityCriterion):
@@ -538,7 +611,7 @@ class MedicalHistoryCriterion(EligibilityCriterion):
         months = thresholds.E5_recent_event_months
         history = patient.medical_history
         if history is None:
-            reason = "medical_history not reported (an empty list means none)"
+            reason = part(N_("{field} not reported (an empty list means none)"), field="medical_history")
             return self.result(CriterionStatus.UNKNOWN, reason, ["medical_history"])
         screening = patient.screening_date
         cutoff = months_before(screening, months) if screening is not None else None
@@ -546,10 +619,12 @@ class MedicalHistoryCriterion(EligibilityCriterion):
         for i, entry in enumerate(history):
             parts.append(self._entry(i, entry.condition, entry.date, cutoff, months, thresholds))
         if not parts:
-            return self.result(CriterionStatus.PASS, "no excluding medical history")
+            return self.result(CriterionStatus.PASS, part(N_("no excluding medical history")))
         result = self.combine(parts)
         if result.status == CriterionStatus.PASS:
-            return self.result(CriterionStatus.PASS, "no excluding medical history: " + result.reason)
+            first, *rest = result.reason_parts
+            prefixed = part(_PREFIXED[first.template], **first.params)
+            return self.result(CriterionStatus.PASS, [prefixed, *rest])
         return result
 
     @staticmethod
@@ -563,22 +638,39 @@ class MedicalHistoryCriterion(EligibilityCriterion):
     ) -> _Part:
         name = condition.value.replace("_", " ")
         if condition.value in thresholds.E5_any_time_conditions:
-            when = f" ({date.isoformat()})" if date else ""
-            return _Part(CriterionStatus.FAIL, f"{name}{when}: excluded at any date")
+            if date is None:
+                return _Part(
+                    CriterionStatus.FAIL, part(N_("{condition_term}: excluded at any date"), condition_term=name)
+                )
+            template = N_("{condition_term} ({date}): excluded at any date")
+            return _Part(CriterionStatus.FAIL, part(template, condition_term=name, date=date.isoformat()))
         if condition.value not in thresholds.E5_recent_conditions:
-            return _Part(CriterionStatus.PASS, f"{name} is not an exclusion under this protocol")
+            return _Part(CriterionStatus.PASS, part(_NOT_AN_EXCLUSION, condition_term=name))
         if date is None:
             path = f"medical_history[{index}].date"
-            return _Part(CriterionStatus.UNKNOWN, f"{name} undated (may be within {months} months)", (path,))
+            template = N_("{condition_term} undated (may be within {months} months)")
+            return _Part(CriterionStatus.UNKNOWN, part(template, condition_term=name, months=months), (path,))
         if cutoff is None:
-            text = f"{name} on {date.isoformat()}: screening_date not reported"
-            return _Part(CriterionStatus.UNKNOWN, text, ("screening_date",))
-        if date >= cutoff:
+            template = N_("{condition_term} on {date}: screening_date not reported")
             return _Part(
-                CriterionStatus.FAIL,
-                f"{name} on {date.isoformat()}, within {months} months (since {cutoff.isoformat()})",
+                CriterionStatus.UNKNOWN, part(template, condition_term=name, date=date.isoformat()), ("screening_date",)
             )
-        return _Part(CriterionStatus.PASS, f"{name} on {date.isoformat()}, more than {months} months before screening")
+        when: dict[str, Param] = {"condition_term": name, "date": date.isoformat(), "months": months}
+        if date >= cutoff:
+            template = N_("{condition_term} on {date}, within {months} months (since {cutoff})")
+            return _Part(CriterionStatus.FAIL, part(template, **when, cutoff=cutoff.isoformat()))
+        return _Part(CriterionStatus.PASS, part(_LONG_AGO, **when))
+
+
+_NOT_AN_EXCLUSION = N_("{condition_term} is not an exclusion under this protocol")
+_LONG_AGO = N_("{condition_term} on {date}, more than {months} months before screening")
+#: E5 passes with history: the first entry's sentence carries the "no excluding medical history: " prefix.
+_PREFIXED = {
+    _NOT_AN_EXCLUSION: N_("no excluding medical history: {condition_term} is not an exclusion under this protocol"),
+    _LONG_AGO: N_(
+        "no excluding medical history: {condition_term} on {date}, more than {months} months before screening"
+    ),
+}
 
 
 class PrimaryResectableCriterion(_YesNoCriterion):
@@ -588,8 +680,8 @@ class PrimaryResectableCriterion(_YesNoCriterion):
     kind = CriterionKind.exclusion
     path = "primary_tumor.completely_resectable"
     pass_when = True
-    pass_text = "primary tumour can be completely resected"
-    fail_text = "primary tumour may not be completely resected"
+    pass_text = N_("primary tumour can be completely resected")
+    fail_text = N_("primary tumour may not be completely resected")
 
 
 class PriorLiverTreatmentCriterion(_NoneListedCriterion):
@@ -597,8 +689,8 @@ class PriorLiverTreatmentCriterion(_NoneListedCriterion):
 
     id = "E7"
     path = "prior_liver_directed_treatment"
-    pass_text = "no prior resection, ablation or radiation of the liver metastases"
-    fail_prefix = "prior liver-directed treatment"
+    pass_text = N_("no prior resection, ablation or radiation of the liver metastases")
+    fail_template = N_("prior liver-directed treatment: {items_terms}")
 
 
 class CompleteDataCriterion(_YesNoCriterion):
@@ -608,8 +700,8 @@ class CompleteDataCriterion(_YesNoCriterion):
     kind = CriterionKind.exclusion
     path = "data_complete"
     pass_when = True
-    pass_text = "clinical data complete"
-    fail_text = "clinical data incomplete"
+    pass_text = N_("clinical data complete")
+    fail_text = N_("clinical data incomplete")
 
 
 #: The sixteen criteria in registered order, I1-I8 then E1-E8.

@@ -11,7 +11,7 @@ from haictrial.clinical.eligibility import CriterionStatus, ScreeningResult, scr
 from haictrial.clinical.patient import Patient
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import parse_model, read_json
-from haictrial.i18n import _
+from haictrial.i18n import _, render_reason
 from haictrial.protocol import load_protocol
 
 _STATUS_STYLE = {CriterionStatus.PASS: "green", CriterionStatus.FAIL: "red", CriterionStatus.UNKNOWN: "yellow"}
@@ -37,7 +37,14 @@ def render_screening(result: ScreeningResult) -> None:
     rows = []
     for c in result.criteria:
         style = _STATUS_STYLE[c.status]
-        rows.append([c.id, _(c.kind.value), f"[{style}]{_(c.status.value)}[/{style}]", escape(c.reason)])
+        rows.append(
+            [
+                c.id,
+                _(c.kind.value),
+                f"[{style}]{_(c.status.value)}[/{style}]",
+                escape(render_reason(c.model_dump(mode="json"))),
+            ]
+        )
     title = _("Screening {subject}: {protocol} v{version}").format(
         subject=escape(result.subject_id or _("(no subject_id)")),
         protocol=result.protocol_id,

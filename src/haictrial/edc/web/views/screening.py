@@ -19,6 +19,7 @@ from haictrial.edc.accounts.models import Site
 from haictrial.edc.subjects import services
 from haictrial.edc.web.forms import ScreeningForm
 from haictrial.errors import ConflictError, DomainError
+from haictrial.i18n import render_reason
 
 
 def _screening_sites(user: Any) -> list[tuple[str, str]]:
@@ -43,10 +44,14 @@ def screening_new(request: HttpRequest) -> HttpResponse:
 
 
 def criterion_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """The engine's criteria with the protocol's wording in the page language."""
+    """The engine's criteria with the protocol's wording and the reason in the page language.
+
+    ``reason`` is replaced by :func:`haictrial.i18n.render_reason` (the stored English reason when the
+    criterion was stored without its templates); the stored result itself is not changed.
+    """
     chinese = (translation.get_language() or "").startswith("zh")
     texts = {c.id: (c.text_zh if chinese and c.text_zh else c.text) for c in services.protocol().eligibility.criteria}
-    return [dict(c, text=texts.get(c["id"], "")) for c in result["criteria"]]
+    return [dict(c, text=texts.get(c["id"], ""), reason=render_reason(c)) for c in result["criteria"]]
 
 
 @login_required
