@@ -18,3 +18,15 @@ atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
 import django  # noqa: E402 - after the environment above
 
 django.setup()  # pytest-django loads the settings before this file; the apps are set up here
+
+
+import pytest  # noqa: E402
+from django.utils import translation  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active():
+    """A page test activates its user's language for the thread (as each request does in production);
+    switch it off afterwards so that a later in-process test starts from the environment's language."""
+    yield
+    translation.deactivate()

@@ -37,6 +37,7 @@ from haictrial.edc.subjects.models import CyclePlan, Identifiers, Screening, Sit
 from haictrial.edc.subjects.status import check_transition
 from haictrial.edc.validation import MAX_ID, no_nul, reject_nul
 from haictrial.errors import ConflictError, InputError
+from haictrial.i18n import render_reason
 from haictrial.protocol import load_protocol
 from haictrial.protocol.schema import Protocol
 
@@ -208,7 +209,7 @@ def _not_eligible_reason(result: dict[str, Any]) -> str:
         return _("eligibility is not established; missing data: %(fields)s") % {
             "fields": ", ".join(result["missing"]) or "-"
         }
-    failing = [f"{c['id']} ({c['reason']})" for c in result["criteria"] if c["status"] == "fail"]
+    failing = [f"{c['id']} ({render_reason(c)})" for c in result["criteria"] if c["status"] == "fail"]
     return _("not eligible: %(criteria)s") % {"criteria": "; ".join(failing)}
 
 
