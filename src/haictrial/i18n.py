@@ -16,7 +16,9 @@ refreshes it from the sources and ``scripts/compile-messages`` compiles it (:mod
 Clinical codes (CTCAE terms, RECIST codes, drug names) are data, never translated; neither are JSON
 keys or values. The screening engine's reasons are stored in English with their templates and
 parameters (:mod:`haictrial.clinical.messages`); :func:`render_reason` shows them in the current
-language, and falls back to the stored English reason when they cannot be rendered.
+language, and falls back to the stored English reason when they cannot be rendered. The planning
+engine's reasons (targeted agent, dose modifications, delay) are rendered the same way by
+:func:`render_parts` from their ``*_parts``.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import gettext as _gettext
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -147,6 +149,26 @@ def _render_params(params: Mapping[str, Any], language: str) -> dict[str, Any]:
     return out
 
 
+def render_parts(parts: Sequence[Any] | None, english: str) -> str:
+    """Translatable reason ``parts`` (``{template, params}`` mappings or :class:`ReasonPart`) in the current language.
+
+    Used for every engine's reasons (screening criteria, the targeted agent, dose modifications).
+    Falls back to the stored ``english`` text when there are no parts (a document stored before they
+    existed) or when a template or its params cannot be rendered (a placeholder missing).
+    """
+    if not parts:
+        return english
+    language = current_language()
+    try:
+        texts = []
+        for p in parts:
+            template, params = (p["template"], p.get("params")) if isinstance(p, Mapping) else (p.template, p.params)
+            texts.append(gettext(template).format(**_render_params(params or {}, language)))
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
+        return english
+    return _PART_SEPARATORS[language].join(texts)
+
+
 def render_reason(criterion: Mapping[str, Any]) -> str:
     """A screening criterion's reason (a stored ``criteria[]`` entry) in the current language.
 
@@ -160,12 +182,7 @@ def render_reason(criterion: Mapping[str, Any]) -> str:
         if not criterion.get("reason_template"):
             return english
         parts = [{"template": criterion["reason_template"], "params": criterion.get("reason_params") or {}}]
-    language = current_language()
-    try:
-        texts = [gettext(p["template"]).format(**_render_params(p.get("params") or {}, language)) for p in parts]
-    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
-        return english
-    return _PART_SEPARATORS[language].join(texts)
+    return render_parts(parts, english)
 
 
 __all__ = [
@@ -178,6 +195,7 @@ __all__ = [
     "current_language",
     "gettext",
     "parse_language",
+    "render_parts",
     "render_reason",
     "to_locale",
     "translation",

@@ -28,7 +28,10 @@ Planning cycle N (N >= 2) applies the history like this:
 - A grade 5 event (death) in an earlier cycle is an input error: no later cycle can be planned.
 - Cycles N and later in the history are checked but do not change cycle N.
 
-Every change carries its reason: the cycle, term and grade that caused it and the rule applied.
+Every change carries its reason: the cycle, term and grade that caused it and the rule applied, in
+English (``reason``) and as translatable parts (``reason_parts``, :mod:`haictrial.clinical.messages`;
+``reason == join(reason_parts)``). CTCAE terms, drug and dose-slot names, units and the protocol
+rule's text (the ``rule`` field) are parameters, shown as stored.
 
 References
 ----------
@@ -49,6 +52,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haictrial.clinical.ctcae_terms import CTCAE_V5_TERMS, ctcae_v5_term, term_key
+from haictrial.clinical.messages import N_, ReasonPart, join, part
 from haictrial.clinical.patient import Drug
 from haictrial.errors import InputError, ProtocolError
 from haictrial.protocol.schema import DoseModification, DoseModificationRule, Protocol
@@ -163,6 +167,7 @@ class DoseChange(_Strict):
     grade: int
     rule: str
     reason: str
+    reason_parts: list[ReasonPart] = Field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return self.model_dump(mode="json", exclude_none=True)
@@ -177,11 +182,33 @@ class CycleDelay(_Strict):
 
     @property
     def reason(self) -> str:
-        terms = "; ".join(f"{c.term} grade {c.grade}" for c in self.causes)
-        return (
-            f"delay until grade <= {self.until_grade} (at most {self.max_delay_days} days): "
-            f"{terms} in cycle {self.causes[0].toxicity_cycle}"
-        )
+        """``delay until grade <= 1 (at most 14 days): Diarrhea grade 3; Fatigue grade 3 in cycle 2``."""
+        return join(self.reason_parts)
+
+    @property
+    def reason_parts(self) -> list[ReasonPart]:
+        """:attr:`reason` as translatable parts: one per cause."""
+        limits = {"until_grade": self.until_grade, "max_delay_days": self.max_delay_days}
+        cycle = self.causes[0].toxicity_cycle
+        if len(self.causes) == 1:
+            only = self.causes[0]
+            template = N_(
+                "delay until grade <= {until_grade} (at most {max_delay_days} days): "
+                "{term} grade {grade} in cycle {toxicity_cycle}"
+            )
+            return [part(template, **limits, term=only.term, grade=only.grade, toxicity_cycle=cycle)]
+        first, *middle, last = self.causes
+        template = N_("delay until grade <= {until_grade} (at most {max_delay_days} days): {term} grade {grade}")
+        return [
+            part(template, **limits, term=first.term, grade=first.grade),
+            *(part(N_("{term} grade {grade}"), term=c.term, grade=c.grade) for c in middle),
+            part(
+                N_("{term} grade {grade} in cycle {toxicity_cycle}"),
+                term=last.term,
+                grade=last.grade,
+                toxicity_cycle=cycle,
+            ),
+        ]
 
 
 class DoseModificationPlan(_Strict):
@@ -297,6 +324,39 @@ def _validated(history: ToxicityHistory, protocol: Protocol, cycle: int) -> list
 
 
 _Cause = tuple[str, int, str]  # (term, grade, rule text)
+_Params = dict[str, str | int | float]
+
+
+def _also_part(index: int, count: int, term: str, grade: int, rule: str, one_level: bool) -> ReasonPart:
+    """Part ``index`` of ``count`` listing the other toxicities that called for the same change."""
+    first, last = index == 0, index == count - 1
+    if not last:
+        return part(N_("also {term} grade {grade}") if first else N_("{term} grade {grade}"), term=term, grade=grade)
+    if one_level:
+        if first:
+            template = N_("also {term} grade {grade} (one level per cycle) (rule {rule})")
+        else:
+            template = N_("{term} grade {grade} (one level per cycle) (rule {rule})")
+    else:
+        template = N_("also {term} grade {grade} (rule {rule})") if first else N_("{term} grade {grade} (rule {rule})")
+    return part(template, term=term, grade=grade, rule=rule)
+
+
+def _reason_parts(
+    templates: tuple[str, str | None],
+    params: _Params,
+    rule: str,
+    also: list[_Cause] | None = None,
+    one_level: bool = False,
+) -> list[ReasonPart]:
+    """The parts of a change's reason: ``templates`` is (the sentence ending with the rule, without it)."""
+    with_rule, without_rule = templates
+    if not also or without_rule is None:
+        return [part(with_rule, **params, rule=rule)]
+    return [
+        part(without_rule, **params),
+        *(_also_part(i, len(also), t, g, rule, one_level) for i, (t, g, _r) in enumerate(also)),
+    ]
 
 
 def _change(
@@ -304,7 +364,7 @@ def _change(
     slot: DoseSlot,
     cause: _Cause,
     tox_cycle: int,
-    text: str,
+    parts: list[ReasonPart],
     level: int | None = None,
     dose: float | None = None,
     dose_unit: str | None = None,
@@ -322,8 +382,14 @@ def _change(
         term=term,
         grade=grade,
         rule=rule,
-        reason=f"{term} grade {grade} in cycle {tox_cycle}: {text} (rule {rule})",
+        reason=join(parts),
+        reason_parts=parts,
     )
+
+
+def _cause_params(cause: _Cause, tox_cycle: int, slot: DoseSlot) -> _Params:
+    term, grade, _rule = cause
+    return {"term": term, "grade": grade, "toxicity_cycle": tox_cycle, "slot": slot.value}
 
 
 def plan_modifications(
@@ -366,6 +432,12 @@ def plan_modifications(
             for rule, how in matching_rules(term, grade, dm):
                 cause = (term, grade, rule_text(rule) + how)
                 if rule.delay and last:
+                    template = N_(
+                        "{term} grade {grade} in cycle {toxicity_cycle}: delay cycle {cycle} until grade "
+                        "<= {until_grade} (rule {rule})"
+                    )
+                    params: _Params = {"term": term, "grade": grade, "toxicity_cycle": tox_cycle, "cycle": cycle}
+                    parts = _reason_parts((template, None), {**params, "until_grade": dm.delay_until_grade}, cause[2])
                     delay_causes.append(
                         DoseChange(
                             action=Action.delay,
@@ -374,8 +446,8 @@ def plan_modifications(
                             term=term,
                             grade=grade,
                             rule=cause[2],
-                            reason=f"{term} grade {grade} in cycle {tox_cycle}: delay cycle {cycle} until grade "
-                            f"<= {dm.delay_until_grade} (rule {cause[2]})",
+                            reason=join(parts),
+                            reason_parts=parts,
                         )
                     )
                 for drug in rule.discontinue:
@@ -393,47 +465,72 @@ def plan_modifications(
             if slot not in in_regimen or slot in discontinued:
                 continue
             if slot in stops:
-                discontinued[slot] = _change(
-                    Action.discontinue, slot, stops[slot], tox_cycle, f"{slot.value} discontinued"
-                )
+                stop = stops[slot]
+                template = N_("{term} grade {grade} in cycle {toxicity_cycle}: {slot} discontinued (rule {rule})")
+                parts = _reason_parts((template, None), _cause_params(stop, tox_cycle, slot), stop[2])
+                discontinued[slot] = _change(Action.discontinue, slot, stop, tox_cycle, parts)
                 changes.append(discontinued[slot])
                 continue
             if slot in reductions:
                 causes = reductions[slot]
                 first = causes[0]
-                also = "; ".join(f"{t} grade {g}" for t, g, _ in causes[1:])
+                also = causes[1:]
                 available = dose_levels(slot, protocol, first[2])
                 unit = dose_unit_of(slot, protocol)
                 new_level = levels.get(slot, 0) + 1
                 if new_level >= len(available):
-                    text = (
-                        f"{slot.value} discontinued: a further reduction is below the lowest dose level "
-                        f"({available[-1]:g} {unit})"
+                    floor = (
+                        N_(
+                            "{term} grade {grade} in cycle {toxicity_cycle}: {slot} discontinued: a further reduction "
+                            "is below the lowest dose level ({dose:g} {dose_unit}) (rule {rule})"
+                        ),
+                        N_(
+                            "{term} grade {grade} in cycle {toxicity_cycle}: {slot} discontinued: a further reduction "
+                            "is below the lowest dose level ({dose:g} {dose_unit})"
+                        ),
                     )
-                    discontinued[slot] = _change(
-                        Action.discontinue, slot, first, tox_cycle, text + (f"; also {also}" if also else "")
-                    )
+                    params = {**_cause_params(first, tox_cycle, slot), "dose": available[-1], "dose_unit": unit}
+                    parts = _reason_parts(floor, params, first[2], also)
+                    discontinued[slot] = _change(Action.discontinue, slot, first, tox_cycle, parts)
                     changes.append(discontinued[slot])
                     continue
                 levels[slot] = new_level
-                text = f"{slot.value} reduced to level {new_level} ({available[new_level]:g} {unit})"
-                if also:
-                    text += f"; also {also} (one level per cycle)"
+                reduced = (
+                    N_(
+                        "{term} grade {grade} in cycle {toxicity_cycle}: {slot} reduced to level {level} "
+                        "({dose:g} {dose_unit}) (rule {rule})"
+                    ),
+                    N_(
+                        "{term} grade {grade} in cycle {toxicity_cycle}: {slot} reduced to level {level} "
+                        "({dose:g} {dose_unit})"
+                    ),
+                )
+                params = {
+                    **_cause_params(first, tox_cycle, slot),
+                    "level": new_level,
+                    "dose": available[new_level],
+                    "dose_unit": unit,
+                }
                 changes.append(
                     _change(
                         Action.reduce,
                         slot,
                         first,
                         tox_cycle,
-                        text,
+                        _reason_parts(reduced, params, first[2], also, one_level=True),
                         level=new_level,
                         dose=available[new_level],
                         dose_unit=unit,
                     )
                 )
             if slot in holds:
+                hold = holds[slot]
+                template = N_(
+                    "{term} grade {grade} in cycle {toxicity_cycle}: {slot} held in cycle {cycle} only (rule {rule})"
+                )
+                params = {**_cause_params(hold, tox_cycle, slot), "cycle": cycle}
                 held[slot] = _change(
-                    Action.hold, slot, holds[slot], tox_cycle, f"{slot.value} held in cycle {cycle} only"
+                    Action.hold, slot, hold, tox_cycle, _reason_parts((template, None), params, hold[2])
                 )
 
     hold_changes = [held[s] for s in DoseSlot if s in held and s not in discontinued]

@@ -30,6 +30,7 @@ from haictrial.clinical.dose_modification import (
     dose_levels,
     plan_modifications,
 )
+from haictrial.clinical.messages import ReasonPart
 from haictrial.clinical.patient import Drug, Patient
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.errors import InputError
@@ -120,6 +121,8 @@ class CyclePlan(BaseModel):
     protocol_id: str
     protocol_version: str
     engine_version: str = __version__
+    #: ``targeted_agent_reason`` as translatable parts (:mod:`haictrial.clinical.messages`).
+    targeted_agent_reason_parts: list[ReasonPart] = Field(default_factory=list)
 
     @property
     def bsa_m2(self) -> float:
@@ -140,6 +143,7 @@ class CyclePlan(BaseModel):
                 "until_grade": mods.delay.until_grade,
                 "max_delay_days": mods.delay.max_delay_days,
                 "reason": mods.delay.reason,
+                "reason_parts": [p.model_dump(mode="json") for p in mods.delay.reason_parts],
             }
         return {
             "subject_id": self.subject_id,
@@ -160,6 +164,7 @@ class CyclePlan(BaseModel):
             "protocol_id": self.protocol_id,
             "protocol_version": self.protocol_version,
             "engine_version": self.engine_version,
+            "targeted_agent_reason_parts": [p.model_dump(mode="json") for p in self.targeted_agent_reason_parts],
         }
 
 
@@ -286,6 +291,7 @@ def plan_cycle(
         bsa_formula=formula,
         targeted_agent=choice.agent,
         targeted_agent_reason=choice.reason,
+        targeted_agent_reason_parts=choice.reason_parts,
         right_sided=choice.right_sided,
         administrations=administrations,
         modifications=mods,

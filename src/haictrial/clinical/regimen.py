@@ -16,20 +16,40 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from haictrial.clinical.messages import N_, ReasonPart, join, part
 from haictrial.clinical.patient import Drug, MutationStatus, Patient, PrimarySite
 from haictrial.protocol.schema import Protocol
 
 
 class TargetedAgentChoice(BaseModel):
-    """The targeted agent (None: cannot be chosen), why, and the sidedness used (None: unknown)."""
+    """The targeted agent (None: cannot be chosen), why, and the sidedness used (None: unknown).
+
+    ``reason`` is the English reason (contracts/plan.md); ``reason_parts`` the same reason as
+    translatable parts (:mod:`haictrial.clinical.messages`): ``reason == join(reason_parts)``.
+    """
 
     model_config = ConfigDict(frozen=True)
 
     agent: Drug | None
     reason: str
     right_sided: bool | None
+    reason_parts: list[ReasonPart] = Field(default_factory=list)
+
+
+#: The primary sites in words (``site_term`` parameters), marked for the catalogue.
+SITE_TERMS = (
+    N_("cecum"),
+    N_("ascending colon"),
+    N_("hepatic flexure"),
+    N_("transverse colon"),
+    N_("splenic flexure"),
+    N_("descending colon"),
+    N_("sigmoid colon"),
+    N_("rectosigmoid"),
+    N_("rectum"),
+)
 
 
 def site_words(site: PrimarySite) -> str:
@@ -37,26 +57,45 @@ def site_words(site: PrimarySite) -> str:
     return site.value.replace("_", " ")
 
 
-def sidedness(site: PrimarySite, protocol: Protocol) -> tuple[bool | None, str]:
+def sidedness_part(site: PrimarySite, protocol: Protocol) -> tuple[bool | None, ReasonPart]:
     """(right-sided?, description) of a primary site under ``protocol``; None when the protocol does not class it."""
     rule = protocol.targeted_agent
     if site == PrimarySite.splenic_flexure:
         side = protocol.settings.splenic_flexure_side.value
         right = protocol.is_right_sided(site)
-        return right, f"{side}-sided primary (splenic flexure, classed {side} by site setting splenic_flexure_side)"
+        if side == "right":
+            text = N_("right-sided primary (splenic flexure, classed right by site setting splenic_flexure_side)")
+        else:
+            text = N_("left-sided primary (splenic flexure, classed left by site setting splenic_flexure_side)")
+        return right, part(text)
     if site in rule.right_sided_sites:
-        return True, f"right-sided primary ({site_words(site)})"
+        return True, part(N_("right-sided primary ({site_term})"), site_term=site_words(site))
     if site in rule.left_sided_sites:
-        return False, f"left-sided primary ({site_words(site)})"
-    return None, f"primary site {site_words(site)} is not classed as right or left by the protocol"
+        return False, part(N_("left-sided primary ({site_term})"), site_term=site_words(site))
+    return None, part(
+        N_("primary site {site_term} is not classed as right or left by the protocol"), site_term=site_words(site)
+    )
+
+
+def sidedness(site: PrimarySite, protocol: Protocol) -> tuple[bool | None, str]:
+    """(right-sided?, description in English) of a primary site; see :func:`sidedness_part`."""
+    right, side = sidedness_part(site, protocol)
+    return right, side.text
 
 
 def _join_genes(genes: Sequence[str]) -> str:
     return ", ".join(g.upper() for g in genes)
 
 
+def _choice(agent: Drug | None, parts: list[ReasonPart], right_sided: bool | None) -> TargetedAgentChoice:
+    return TargetedAgentChoice(agent=agent, reason=join(parts), right_sided=right_sided, reason_parts=parts)
+
+
 def choose_targeted_agent(patient: Patient, protocol: Protocol) -> TargetedAgentChoice:
     """Bevacizumab, cetuximab or None (cannot be chosen), with the reason in clinical words.
+
+    The reason is the sidedness, then the mutant, wild-type and untested genes (gene names stay
+    English: they are codes); when no agent can be chosen, the last gene part also says why.
 
     References
     ----------
@@ -68,29 +107,54 @@ def choose_targeted_agent(patient: Patient, protocol: Protocol) -> TargetedAgent
     wild = [g for g in rule.genes if status[g] == MutationStatus.wild_type]
     missing = [g for g in rule.genes if status[g] in (None, MutationStatus.unknown)]
 
-    gene_parts = []
-    if mutant:
-        gene_parts.append(f"{_join_genes(mutant)} mutant")
-    if wild:
-        gene_parts.append(f"{_join_genes(wild)} wild type")
-    if missing:
-        gene_parts.append(f"{_join_genes(missing)} not tested or unknown")
-    genes_text = "; ".join(gene_parts)
-
     site = patient.primary_tumor.site
     if site is None:
-        right_sided, side_text = None, "primary tumour site not reported (primary_tumor.site)"
+        right_sided, side = None, part(N_("primary tumour site not reported (primary_tumor.site)"))
     else:
-        right_sided, side_text = sidedness(site, protocol)
-    reason = f"{side_text}; {genes_text}"
+        right_sided, side = sidedness_part(site, protocol)
+    parts = [side]
+    if mutant:
+        parts.append(part(N_("{genes} mutant"), genes=_join_genes(mutant)))
 
     if right_sided or mutant:
-        return TargetedAgentChoice(agent=rule.if_right_sided_or_mutant, reason=reason, right_sided=right_sided)
+        if wild:
+            parts.append(part(N_("{genes} wild type"), genes=_join_genes(wild)))
+        if missing:
+            parts.append(part(N_("{genes} not tested or unknown"), genes=_join_genes(missing)))
+        return _choice(rule.if_right_sided_or_mutant, parts, right_sided)
+    # No gene is mutant from here on; the last gene part carries why no agent can be chosen, if so.
     if right_sided is None:
-        need = "sidedness decides the agent when no gene is mutant"
-        return TargetedAgentChoice(agent=None, reason=f"{reason}: {need}", right_sided=None)
+        if missing:
+            if wild:
+                parts.append(part(N_("{genes} wild type"), genes=_join_genes(wild)))
+            parts.append(
+                part(
+                    N_("{genes} not tested or unknown: sidedness decides the agent when no gene is mutant"),
+                    genes=_join_genes(missing),
+                )
+            )
+        else:
+            parts.append(
+                part(
+                    N_("{genes} wild type: sidedness decides the agent when no gene is mutant"),
+                    genes=_join_genes(wild),
+                )
+            )
+        return _choice(None, parts, None)
+    if wild:
+        parts.append(part(N_("{genes} wild type"), genes=_join_genes(wild)))
     if missing:
         fields = ", ".join(f"molecular.{g}" for g in missing)
-        need = f"cetuximab needs {_join_genes(rule.genes)} wild type; missing test: {_join_genes(missing)} ({fields})"
-        return TargetedAgentChoice(agent=None, reason=f"{reason}: {need}", right_sided=False)
-    return TargetedAgentChoice(agent=rule.otherwise, reason=reason, right_sided=False)
+        parts.append(
+            part(
+                N_(
+                    "{genes} not tested or unknown: cetuximab needs {required_genes} wild type; "
+                    "missing test: {genes} ({fields})"
+                ),
+                genes=_join_genes(missing),
+                required_genes=_join_genes(rule.genes),
+                fields=fields,
+            )
+        )
+        return _choice(None, parts, False)
+    return _choice(rule.otherwise, parts, False)

@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from haictrial.clinical.bsa import BsaFormula
@@ -17,7 +18,7 @@ from haictrial.clinical.schedule import to_icalendar, visit_calendar
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import parse_model, read_json
 from haictrial.errors import InputError
-from haictrial.i18n import _
+from haictrial.i18n import _, render_parts
 from haictrial.protocol import load_protocol
 
 PROTOCOL_OPTION = typer.Option(None, "--protocol", help="A protocol file (default: CHALLENGE-A1).")
@@ -104,9 +105,11 @@ def render_plan(result: CyclePlan) -> None:
         f"BSA {result.bsa_m2:.2f} m2 ({result.bsa_formula.value})"
     )
     agent = result.targeted_agent.value if result.targeted_agent else _("not chosen")
-    console.print(f"{_('Targeted agent')}: {agent} — {result.targeted_agent_reason}")
-    if result.modifications.delay is not None:
-        console.print(f"[bold]{_('CYCLE DELAYED')}[/bold]: {result.modifications.delay.reason}")
+    agent_reason = render_parts(result.targeted_agent_reason_parts, result.targeted_agent_reason)
+    console.print(f"{_('Targeted agent')}: {agent} — {escape(agent_reason)}")
+    delay = result.modifications.delay
+    if delay is not None:
+        console.print(f"[bold]{_('CYCLE DELAYED')}[/bold]: {escape(render_parts(delay.reason_parts, delay.reason))}")
     rows = []
     for a in result.administrations:
         pump = ", ".join(
@@ -143,7 +146,9 @@ def render_plan(result: CyclePlan) -> None:
         console.print(
             _folded(
                 table(
-                    _("Dose modifications"), [_("action"), _("reason")], [[c.action.value, c.reason] for c in changes]
+                    _("Dose modifications"),
+                    [_("action"), _("reason")],
+                    [[c.action.value, escape(render_parts(c.reason_parts, c.reason))] for c in changes],
                 )
             )
         )
@@ -187,7 +192,8 @@ def calendar(
         )
         return
     agent = choice.agent.value if choice.agent else _("not chosen")
-    console.print(f"[bold]{patient.subject_id or '—'}[/bold] {_('Targeted agent')}: {agent} — {choice.reason}")
+    reason = escape(render_parts(choice.reason_parts, choice.reason))
+    console.print(f"[bold]{patient.subject_id or '—'}[/bold] {_('Targeted agent')}: {agent} — {reason}")
     console.print(
         _folded(
             table(

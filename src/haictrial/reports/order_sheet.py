@@ -3,7 +3,7 @@
 The sheet shows what the pharmacy and the nurses need to prepare and give the cycle: patient id,
 height, weight, BSA and formula; each drug with its dose, route, day and start/stop hour; the 5-FU
 pump rate; the targeted agent and why; the protocol id and version; every dose modification with its
-reason; and blank lines for two clinicians (prescriber, verifier) to sign and date. All numbers come
+reason (the reasons in the reader's language, :func:`haictrial.i18n.render_parts`); and blank lines for two clinicians (prescriber, verifier) to sign and date. All numbers come
 from :class:`~haictrial.clinical.dosing.CyclePlan`; no arithmetic happens here. Doses are printed
 without trailing zeros (649 mg, not 649.0 mg), as ISMP's list of error-prone dose designations asks.
 
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from haictrial.clinical.dosing import Administration, CyclePlan
+from haictrial.i18n import render_parts
 from haictrial.reports.i18n import _, current_language
 
 STYLE = """
@@ -106,7 +107,9 @@ def _modifications(plan: CyclePlan) -> str:
     changes = plan.modifications.changes
     if not changes:
         return f"<p>{escape(_('None: full doses.'))}</p>"
-    items = "".join(f"<li>{escape(c.action.value)}: {escape(c.reason)}</li>" for c in changes)
+    items = "".join(
+        f"<li>{escape(c.action.value)}: {escape(render_parts(c.reason_parts, c.reason))}</li>" for c in changes
+    )
     return f"<ul>{items}</ul>"
 
 
@@ -114,7 +117,8 @@ def _delay(plan: CyclePlan) -> str:
     delay = plan.modifications.delay
     if delay is None:
         return ""
-    text = _("Cycle delayed: do not start until the toxicity is resolved") + f" — {delay.reason}"
+    reason = render_parts(delay.reason_parts, delay.reason)
+    text = _("Cycle delayed: do not start until the toxicity is resolved") + f" — {reason}"
     return f'<div class="delay">{escape(text)}</div>'
 
 
@@ -128,7 +132,7 @@ def order_sheet_html(plan: CyclePlan) -> str:
         (_("Body surface area"), f"{plan.bsa_m2:.2f} m2 ({plan.bsa_formula.value})"),
         (_("Protocol"), f"{plan.protocol_id} {_('version')} {plan.protocol_version}"),
         (_("Targeted agent"), plan.targeted_agent.value if plan.targeted_agent else _("not chosen")),
-        (_("Reason"), plan.targeted_agent_reason),
+        (_("Reason"), render_parts(plan.targeted_agent_reason_parts, plan.targeted_agent_reason)),
     ]
     fact_rows = "".join(f"<tr><td><b>{escape(k)}</b></td><td>{escape(str(v))}</td></tr>" for k, v in facts)
     headers = [_("Drug"), _("Dose"), _("Prescribed"), _("Route"), _("Day"), _("Start"), _("Stop"), _("Pump rate")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from haictrial.edc.subjects import services
 from haictrial.edc.subjects.models import SubjectStatus
 from haictrial.edc.web.forms import IdentifiersForm, SubjectForm
 from haictrial.errors import DomainError
+from haictrial.i18n import render_parts
 
 
 @login_required
@@ -142,4 +144,24 @@ def subject_plan(request: HttpRequest, subject_id: str) -> HttpResponse:
         plan = services.cycle_plan(request.user, subject.subject_id, cycle)
     except DomainError as exc:
         error = str(exc)
-    return render(request, "web/subject_plan.html", {"subject": subject, "cycle": cycle, "plan": plan, "error": error})
+    return render(
+        request,
+        "web/subject_plan.html",
+        {"subject": subject, "cycle": cycle, "plan": plan, "error": error, "reasons": plan_reasons(plan)},
+    )
+
+
+def plan_reasons(plan: dict[str, Any] | None) -> dict[str, Any]:
+    """The plan's reasons in the user's language (:func:`haictrial.i18n.render_parts`): the targeted
+    agent's, the delay's and one per dose modification, each falling back to the stored English text
+    (a plan stored before the reasons had parts)."""
+    if plan is None:
+        return {"targeted_agent": "", "delay": "", "modifications": []}
+    delay = plan.get("delay") or {}
+    return {
+        "targeted_agent": render_parts(plan.get("targeted_agent_reason_parts"), plan.get("targeted_agent_reason", "")),
+        "delay": render_parts(delay.get("reason_parts"), delay.get("reason", "")) if delay else "",
+        "modifications": [
+            render_parts(c.get("reason_parts"), c.get("reason", "")) for c in plan.get("modifications", [])
+        ],
+    }
