@@ -6,7 +6,9 @@ message: the field path and what is wrong with it.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any, TypeVar
@@ -86,3 +88,17 @@ def parse_model(model: type[ModelT], data: Any) -> ModelT:
         return model.model_validate(data)
     except ValidationError as exc:
         raise first_error(exc) from None
+
+
+def json_safe(value: Any) -> Any:
+    """A strict JSON value: NaN and infinities (a median not reached) as null, dates as ISO strings,
+    tuples as lists, mapping keys as strings; recursively. One rule for every JSON the project writes."""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value

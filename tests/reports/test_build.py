@@ -9,11 +9,12 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import empty_source, make_source
+from report_sources import empty_source, make_source
 from test_datasets import datasets, subject
 
 from haictrial import __version__
-from haictrial.reports.build import STEPS, build_report, json_safe
+from haictrial.documents import json_safe
+from haictrial.reports.build import STEPS, build_report
 
 FIGURES = ("consort", "accrual", "waterfall", "spider", "swimmer", "km_os", "km_pfs", "km_rfs", "km_landmark")
 

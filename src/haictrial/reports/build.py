@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from haictrial.documents import json_safe
 from haictrial.protocol.schema import Protocol
 from haictrial.reports import accrual, consort, patient_plots
 from haictrial.reports.datasets import AnalysisDatasets, prepare, write_datasets
@@ -63,19 +63,6 @@ class ReportResult:
     tables: dict[str, Path]
     figures: dict[str, tuple[Path, Path]]
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def json_safe(value: Any) -> Any:
-    """NaN and infinities as null, dates as ISO strings, tuples as lists: a strict JSON document."""
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _figures(results: Results, ds: AnalysisDatasets) -> dict[str, tuple[Callable[[], Figure], str]]:
