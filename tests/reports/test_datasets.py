@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from report_sources import make_source
 
-from conftest import make_source
 from haictrial.errors import InputError
 from haictrial.reports.datasets import AnalysisDatasets, prepare, write_datasets
 from haictrial.reports.dictionary import SPECS, dictionary_rows

@@ -7,10 +7,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from report_sources import make_source
 from scipy import stats
 from test_datasets import datasets, subject
 
-from conftest import make_source
 from haictrial.reports.datasets import prepare
 from haictrial.reports.results import compute_results
 from haictrial.stats.survival import kaplan_meier
