@@ -145,6 +145,22 @@ def _visit(event: CalendarEvent, forms: dict[str, list[str]], number: int | None
     )
 
 
+def _recorded_visit(form: FormName, record: RecordFacts, protocol: Protocol, forms: dict[str, list[str]]) -> Visit:
+    """An unscheduled visit that exists because its form was recorded (resection, end of study)."""
+    return Visit(
+        kind=form.value,
+        label=_label(protocol, form.value),
+        cycle=None,
+        number=None,
+        date=record.date,
+        window_start=None,
+        window_end=None,
+        actual_date=record.date,
+        forms_expected=list(forms.get(form.value, [])),
+        records={form.value: [record.record_id]},
+    )
+
+
 def _match_by_date(visits: list[Visit], records: list[RecordFacts], form: str) -> None:
     """Give each visit of ``visits`` (sorted by date) the closest unmatched ``form`` record near it."""
     pool = sorted((r for r in records if r.form == form and r.date is not None), key=lambda r: (r.date, r.record_id))
@@ -287,20 +303,7 @@ def subject_schedule(
         baseline.window_end = treatment_visits[0].window_end
 
     for record in by_form.get(FormName.resection.value, []):
-        visits.append(
-            Visit(
-                kind="resection",
-                label=_label(protocol, "resection"),
-                cycle=None,
-                number=None,
-                date=record.date,
-                window_start=None,
-                window_end=None,
-                actual_date=record.date,
-                forms_expected=list(forms.get("resection", [])),
-                records={FormName.resection.value: [record.record_id]},
-            )
-        )
+        visits.append(_recorded_visit(FormName.resection, record, protocol, forms))
 
     eos = by_form.get(FormName.end_of_study.value, [])
     eos_date = eos[0].date if eos else None
@@ -331,20 +334,7 @@ def subject_schedule(
             visits.extend(follow)
 
     for record in eos:
-        visits.append(
-            Visit(
-                kind="end_of_study",
-                label=_label(protocol, "end_of_study"),
-                cycle=None,
-                number=None,
-                date=record.date,
-                window_start=None,
-                window_end=None,
-                actual_date=record.date,
-                forms_expected=list(forms.get("end_of_study", [])),
-                records={FormName.end_of_study.value: [record.record_id]},
-            )
-        )
+        visits.append(_recorded_visit(FormName.end_of_study, record, protocol, forms))
 
     dated = sorted(visits[1:], key=lambda v: (v.date or dt.date.max, v.kind))
     ordered = [visits[0], *dated]
