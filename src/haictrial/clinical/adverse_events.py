@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from haictrial.clinical.base import StrictModel
 from haictrial.clinical.ctcae import CtcaeTerm
 from haictrial.clinical.ctcae_terms import ctcae_v5_term
 from haictrial.clinical.patient import Drug
@@ -206,11 +207,7 @@ def hepatic_artery_injury(**fields: Any) -> AdverseEvent:
     return AdverseEvent(term=VASCULAR_OTHER, verbatim="Hepatic artery injury", **fields)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Attributions(_Strict):
+class Attributions(StrictModel):
     """Attribution of the event to each study drug and to the HAIC procedure; None = not assessed
     (for example the targeted agent the patient does not receive)."""
 
@@ -235,7 +232,7 @@ def _aware(value: dt.datetime | None, field: str) -> None:
         raise InputError("a date-time needs its UTC offset (e.g. 2026-02-01T08:30:00+08:00)", field=field)
 
 
-class AdverseEvent(_Strict):
+class AdverseEvent(StrictModel):
     """One adverse event of one subject.
 
     References

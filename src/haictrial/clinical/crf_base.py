@@ -23,8 +23,10 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+from haictrial.clinical.base import MeasurementModel
 
 
 class FormName(StrEnum):
@@ -47,10 +49,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-class CrfModel(BaseModel):
+class CrfModel(MeasurementModel):
     """Base of every eCRF payload part: strict (unknown fields are errors), frozen, finite numbers only."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class CrfForm(CrfModel):

@@ -51,8 +51,9 @@ import math
 from enum import IntEnum, StrEnum
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from haictrial.clinical.base import StrictModel
 from haictrial.clinical.patient import Sex
 from haictrial.clinical.units import Analyte, LabValue, canonical_unit, to_si
 from haictrial.errors import InputError
@@ -287,11 +288,7 @@ def _check_value(value: float, field: str) -> None:
 # --- the input document (contracts/ctcae.md) ---------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ReferenceRangeInput(_Strict):
+class ReferenceRangeInput(StrictModel):
     """A reference range sent with the results, in the stated unit."""
 
     lln: float | None = Field(None, ge=0, allow_inf_nan=False, description="Lower limit of normal.")
@@ -307,7 +304,7 @@ class ReferenceRangeInput(_Strict):
         return self
 
 
-class LabResultInput(_Strict):
+class LabResultInput(StrictModel):
     """One dated laboratory result."""
 
     date: dt.date
@@ -321,7 +318,7 @@ class LabResultInput(_Strict):
         return value.strip() if isinstance(value, str) else value
 
 
-class CtcaeInput(_Strict):
+class CtcaeInput(StrictModel):
     """The ``haictrial ctcae`` input document (contracts/ctcae.md)."""
 
     subject_id: str | None = None
@@ -344,7 +341,7 @@ class CtcaeInput(_Strict):
 # --- the result ------------------------------------------------------------------------------------
 
 
-class RangeUsed(_Strict):
+class RangeUsed(StrictModel):
     """The reference range a test was graded against, in SI, and where it came from."""
 
     lln: float | None
@@ -354,7 +351,7 @@ class RangeUsed(_Strict):
     source: str = Field(description="'laboratory (input document)' or the protocol default's source.")
 
 
-class LabGrade(_Strict):
+class LabGrade(StrictModel):
     """One graded result."""
 
     date: dt.date
@@ -370,7 +367,7 @@ class LabGrade(_Strict):
     range: RangeUsed
 
 
-class CtcaeResult(_Strict):
+class CtcaeResult(StrictModel):
     """All results of one document graded, with the worst grade per term."""
 
     subject_id: str | None

@@ -49,8 +49,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from haictrial.clinical.base import StrictModel
 from haictrial.clinical.ctcae_terms import CTCAE_V5_TERMS, ctcae_v5_term, term_key
 from haictrial.clinical.messages import N_, ReasonPart, join, part
 from haictrial.clinical.patient import Drug
@@ -86,23 +87,19 @@ def canonical_term(term: str, protocol: Protocol, field: str = "term") -> str:
 # --- input ---------------------------------------------------------------------------------
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ToxicityReport(_Strict):
+class ToxicityReport(StrictModel):
     """The worst CTCAE v5.0 grade of one term during one cycle."""
 
     term: str = Field(min_length=1, description="CTCAE v5.0 term, e.g. 'Peripheral sensory neuropathy'.")
     grade: int = Field(ge=1, le=5, description="Worst CTCAE v5.0 grade of the term during the cycle (1-5).")
 
 
-class CycleToxicities(_Strict):
+class CycleToxicities(StrictModel):
     cycle: int = Field(ge=1, description="The completed cycle the toxicities were seen in.")
     toxicities: list[ToxicityReport] = Field(default_factory=list)
 
 
-class ToxicityHistory(_Strict):
+class ToxicityHistory(StrictModel):
     """Per completed cycle, the worst CTCAE v5.0 grade of each term (README: "Dose modification input")."""
 
     subject_id: str | None = None
@@ -152,7 +149,7 @@ class Action(StrEnum):
     discontinue = "discontinue"
 
 
-class DoseChange(_Strict):
+class DoseChange(StrictModel):
     """One modification and its cause: the cycle, CTCAE term and grade, and the rule applied."""
 
     action: Action
@@ -173,7 +170,7 @@ class DoseChange(_Strict):
         return self.model_dump(mode="json", exclude_none=True)
 
 
-class CycleDelay(_Strict):
+class CycleDelay(StrictModel):
     """Cycle N waits until every triggering toxicity of cycle N-1 is grade <= ``until_grade``."""
 
     until_grade: int
@@ -211,7 +208,7 @@ class CycleDelay(_Strict):
         ]
 
 
-class DoseModificationPlan(_Strict):
+class DoseModificationPlan(StrictModel):
     """The modifications in force for one cycle."""
 
     cycle: int

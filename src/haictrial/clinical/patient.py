@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from haictrial.clinical.base import MeasurementModel
 from haictrial.clinical.units import Analyte, LabPanel
 from haictrial.errors import InputError
 
@@ -103,12 +104,7 @@ class LiverDirectedTreatment(StrEnum):
     radiation = "radiation"
 
 
-class _Strict(BaseModel):
-    # NaN and Infinity (which Python's JSON reader accepts) are never a measurement.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-class PrimaryTumor(_Strict):
+class PrimaryTumor(MeasurementModel):
     site: PrimarySite | None = None
     resected: bool | None = None
     completely_resectable: bool | None = Field(
@@ -116,19 +112,19 @@ class PrimaryTumor(_Strict):
     )
 
 
-class Molecular(_Strict):
+class Molecular(MeasurementModel):
     kras: MutationStatus | None = None
     nras: MutationStatus | None = None
     braf: MutationStatus | None = None
 
 
-class LiverLesion(_Strict):
+class LiverLesion(MeasurementModel):
     id: str
     segment: str | None = Field(None, description="Couinaud segment, S1-S8.")
     longest_diameter_mm: float | None = Field(None, gt=0, le=400)
 
 
-class MedicalHistoryEntry(_Strict):
+class MedicalHistoryEntry(MeasurementModel):
     condition: HistoryCondition
     date: dt.date | None = None
 
@@ -149,7 +145,7 @@ class Labs(LabPanel):
         return super().si(name, field_prefix)
 
 
-class Patient(_Strict):
+class Patient(MeasurementModel):
     """One patient's screening document (contracts/screen.md); also the input of ``plan``."""
 
     subject_id: str | None = None

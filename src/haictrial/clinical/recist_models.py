@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from haictrial.clinical.base import MeasurementModel
 from haictrial.clinical.morphologic import MorphologicResponse, MorphologyGroup
 
 
@@ -43,11 +44,6 @@ class NonTargetState(StrEnum):
     not_evaluated = "not_evaluated"
 
 
-class _Strict(BaseModel):
-    # NaN and Infinity (which Python's JSON reader accepts) are never a measurement.
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
 LesionId = Annotated[str, Field(min_length=1, max_length=40)]
 # Strict: a boolean or a string is a typing error, not a diameter of 1 mm.
 DiameterMm = Annotated[float, Field(ge=0, le=1000, strict=True)]
@@ -63,7 +59,7 @@ def _whole_group(value: Any) -> Any:
 GroupField = Annotated[MorphologyGroup, BeforeValidator(_whole_group)]
 
 
-class TargetLesion(_Strict):
+class TargetLesion(MeasurementModel):
     """A measurable lesion chosen at baseline (RECIST 1.1 section 4.2)."""
 
     id: LesionId
@@ -71,7 +67,7 @@ class TargetLesion(_Strict):
     lymph_node: bool = Field(False, description="A pathological node: its value is the short axis (section 3.1.1).")
 
 
-class NonTargetLesion(_Strict):
+class NonTargetLesion(MeasurementModel):
     """Any other lesion recorded at baseline, followed qualitatively (RECIST 1.1 section 4.2)."""
 
     id: LesionId
@@ -79,7 +75,7 @@ class NonTargetLesion(_Strict):
     lymph_node: bool = False
 
 
-class Assessment(_Strict):
+class Assessment(MeasurementModel):
     """One imaging time point. The first assessment of the document is the baseline.
 
     Either measurements (``target_mm``, ``non_target``, ``new_lesions``) or, after baseline, a reader's
@@ -103,7 +99,7 @@ class Assessment(_Strict):
         return self.target_mm is not None or self.non_target is not None
 
 
-class RecistInput(_Strict):
+class RecistInput(MeasurementModel):
     """The ``haictrial recist`` input document (contracts/recist.md)."""
 
     subject_id: str = Field(min_length=1)

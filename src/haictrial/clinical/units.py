@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from haictrial.clinical.base import StrictModel
 from haictrial.errors import UnitError
 
 
@@ -124,14 +125,12 @@ class LabValue(BaseModel):
         return to_si(analyte, self.value, self.unit, field)
 
 
-class LabPanel(BaseModel):
+class LabPanel(StrictModel):
     """The protocol's laboratory tests, each an optional ``{value, unit}``.
 
     One model for every panel (screening labs, pre-cycle labs), so that a lab value is checked and
     converted the same way wherever it is entered.
     """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     wbc: LabValue | None = None
     neutrophils: LabValue | None = None

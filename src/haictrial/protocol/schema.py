@@ -12,8 +12,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from haictrial.clinical.base import StrictModel
 from haictrial.clinical.patient import Drug, PrimarySite, Sex
 from haictrial.clinical.units import Analyte, to_si
 from haictrial.errors import UnitError
@@ -21,11 +22,7 @@ from haictrial.errors import UnitError
 T = TypeVar("T")
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SiteSetting(_Model, Generic[T]):
+class SiteSetting(StrictModel, Generic[T]):
     """A value the registered record leaves open: each site may set ``value``; ``default`` is ours."""
 
     value: T
@@ -37,20 +34,20 @@ class SiteSetting(_Model, Generic[T]):
 # --- registry record -------------------------------------------------------------------------
 
 
-class Arm(_Model):
+class Arm(StrictModel):
     label: str
     type: str
     description: str
     interventions: list[str]
 
 
-class Intervention(_Model):
+class Intervention(StrictModel):
     type: str
     name: str
     description: str
 
 
-class Registry(_Model):
+class Registry(StrictModel):
     """The ClinicalTrials.gov record (NCT06988852)."""
 
     nct_id: str = Field(pattern=r"^NCT\d{8}$")
@@ -91,7 +88,7 @@ class CriterionKind(StrEnum):
 CRITERION_IDS = [f"I{i}" for i in range(1, 9)] + [f"E{i}" for i in range(1, 9)]
 
 
-class Criterion(_Model):
+class Criterion(StrictModel):
     """One registered eligibility criterion: its fixed id, kind and the registered wording."""
 
     id: Literal["I1", "I2", "I3", "I4", "I5", "I6", "I7", "I8", "E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"]
@@ -100,7 +97,7 @@ class Criterion(_Model):
     text_zh: str | None = None
 
 
-class AgeThreshold(_Model):
+class AgeThreshold(StrictModel):
     min_years: int = Field(ge=0)
     max_years: int = Field(le=120)
 
@@ -111,7 +108,7 @@ class AgeThreshold(_Model):
         return self
 
 
-class OrganFunctionThreshold(_Model):
+class OrganFunctionThreshold(StrictModel):
     """I6: cardiac, pulmonary and performance status."""
 
     lvef_min_percent: float = Field(ge=0, le=100)
@@ -119,7 +116,7 @@ class OrganFunctionThreshold(_Model):
     ecog_max: int = Field(ge=0, le=4)
 
 
-class LabLimit(_Model):
+class LabLimit(StrictModel):
     """A lower or upper limit on a screening laboratory value, in the stated unit."""
 
     test: Analyte
@@ -144,7 +141,7 @@ class LabLimit(_Model):
         return None if self.max is None else to_si(self.test, self.max, self.unit)
 
 
-class EligibilityThresholds(_Model):
+class EligibilityThresholds(StrictModel):
     """The computable thresholds of the criteria (the registered record's numbers)."""
 
     I1_age: AgeThreshold
@@ -157,7 +154,7 @@ class EligibilityThresholds(_Model):
     E5_any_time_conditions: list[str]
 
 
-class Eligibility(_Model):
+class Eligibility(StrictModel):
     criteria: list[Criterion]
     thresholds: EligibilityThresholds
 
@@ -193,7 +190,7 @@ class Route(StrEnum):
     intravenous = "intravenous"
 
 
-class ChemotherapyComponent(_Model):
+class ChemotherapyComponent(StrictModel):
     """One hepatic-arterial FOLFOX administration, hours from the start of the cycle."""
 
     drug: Drug
@@ -212,21 +209,21 @@ class ChemotherapyComponent(_Model):
         return self
 
 
-class Bevacizumab(_Model):
+class Bevacizumab(StrictModel):
     dose: float = Field(gt=0)
     dose_unit: Literal[DoseUnit.mg_per_kg] = DoseUnit.mg_per_kg
     route: Route
     days: list[int] = Field(min_length=1)
 
 
-class Cetuximab(_Model):
+class Cetuximab(StrictModel):
     loading_dose: float = Field(gt=0, description="First dose of the first cycle.")
     maintenance_dose: float = Field(gt=0)
     dose_unit: Literal[DoseUnit.mg_per_m2] = DoseUnit.mg_per_m2
     route: Route
 
 
-class Regimen(_Model):
+class Regimen(StrictModel):
     name: str
     cycle_length_days: int = Field(gt=0)
     chemotherapy: list[ChemotherapyComponent] = Field(min_length=1)
@@ -234,7 +231,7 @@ class Regimen(_Model):
     cetuximab: Cetuximab
 
 
-class TargetedAgentRule(_Model):
+class TargetedAgentRule(StrictModel):
     """Bevacizumab if the primary is right-sided or any listed gene is mutant; else cetuximab."""
 
     right_sided_sites: list[PrimarySite]
@@ -247,7 +244,7 @@ class TargetedAgentRule(_Model):
 # --- dose modification ---------------------------------------------------------------------
 
 
-class DoseModificationRule(_Model):
+class DoseModificationRule(StrictModel):
     """For a CTCAE term at the listed grades: what happens to the next cycle."""
 
     term: str
@@ -265,7 +262,7 @@ class DoseModificationRule(_Model):
         return self
 
 
-class DoseModification(_Model):
+class DoseModification(StrictModel):
     delay_until_grade: int = Field(ge=0, le=2)
     max_delay_days: int = Field(gt=0)
     dose_levels: dict[str, list[float]] = Field(
@@ -285,7 +282,7 @@ class DoseModification(_Model):
 # --- schedule, endpoints, settings ---------------------------------------------------------
 
 
-class Visit(_Model):
+class Visit(StrictModel):
     """A visit type of the schedule and the eCRF forms expected at it."""
 
     id: str
@@ -294,7 +291,7 @@ class Visit(_Model):
     forms: list[str]
 
 
-class Schedule(_Model):
+class Schedule(StrictModel):
     visits: list[Visit]
     haic_window_days: int = Field(ge=0)
     follow_up_every_months: int = Field(gt=0)
@@ -302,7 +299,7 @@ class Schedule(_Model):
     follow_up_years: int = Field(gt=0)
 
 
-class Endpoint(_Model):
+class Endpoint(StrictModel):
     id: str
     kind: Literal["primary", "secondary"]
     title: str
@@ -310,12 +307,12 @@ class Endpoint(_Model):
     time_frame: str
 
 
-class Range(_Model):
+class Range(StrictModel):
     lln: float | None = None
     uln: float | None = None
 
 
-class LabReferenceRange(_Model):
+class LabReferenceRange(StrictModel):
     """A default reference range; sex-specific where the source gives one."""
 
     unit: str
@@ -340,7 +337,7 @@ class LabReferenceRange(_Model):
         return Range(lln=self.lln, uln=self.uln)
 
 
-class Settings(_Model):
+class Settings(StrictModel):
     """Everything the registered record leaves open; each is a site setting with its default."""
 
     splenic_flexure_side: SiteSetting[Literal["left", "right"]]
@@ -356,7 +353,7 @@ class Settings(_Model):
     dose_modification: SiteSetting[DoseModification]
 
 
-class Protocol(_Model):
+class Protocol(StrictModel):
     """A whole protocol file."""
 
     schema_version: Literal[1]
