@@ -55,7 +55,7 @@ from pydantic import Field, field_validator, model_validator
 
 from haictrial.clinical.base import StrictModel
 from haictrial.clinical.patient import Sex
-from haictrial.clinical.units import Analyte, LabValue, canonical_unit, to_si
+from haictrial.clinical.units import Analyte, LabValue, at_least, at_most, canonical_unit, to_si
 from haictrial.errors import InputError
 
 if TYPE_CHECKING:
@@ -136,20 +136,15 @@ Basis = Literal["normal", "lln", "absolute", "uln", "baseline"]
 # --- comparisons robust to unit-conversion rounding ------------------------------------------------
 
 
-def _same(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+# The tolerance is units.same_value's: a value on a limit, entered in another unit, is on the limit.
 
 
 def _above(value: float, limit: float) -> bool:
-    return value > limit and not _same(value, limit)
+    return not at_most(value, limit)
 
 
 def _below(value: float, limit: float) -> bool:
-    return value < limit and not _same(value, limit)
-
-
-def _at_least(value: float, limit: float) -> bool:
-    return value >= limit or _same(value, limit)
+    return not at_least(value, limit)
 
 
 # --- grading ---------------------------------------------------------------------------------------
@@ -191,7 +186,7 @@ def _grade_by_multiples(value: float, reference: float, multiples: tuple[float, 
     grade = Grade.G0
     for index, multiple in enumerate(multiples):
         limit = multiple * reference
-        hit = _at_least(value, limit) if index == 0 and first_inclusive else _above(value, limit)
+        hit = at_least(value, limit) if index == 0 and first_inclusive else _above(value, limit)
         if hit:
             grade = Grade(index + 1)
     return grade

@@ -37,7 +37,7 @@ from haictrial.clinical.patient import (
     Patient,
     PriorSystemicTreatment,
 )
-from haictrial.clinical.units import Analyte, canonical_unit, normalise_unit, same_value
+from haictrial.clinical.units import Analyte, at_least, at_most, canonical_unit, normalise_unit
 from haictrial.protocol.schema import CriterionKind, EligibilityThresholds, LabLimit, Protocol
 
 # --- results -------------------------------------------------------------------------------
@@ -92,16 +92,6 @@ class ScreeningResult(BaseModel):
 
 
 # --- small helpers -------------------------------------------------------------------------
-
-
-def at_least(value: float, limit: float) -> bool:
-    """``value >= limit``, with float rounding from unit conversion counted as equal."""
-    return value >= limit or same_value(value, limit)
-
-
-def at_most(value: float, limit: float) -> bool:
-    """``value <= limit``, with float rounding from unit conversion counted as equal."""
-    return value <= limit or same_value(value, limit)
 
 
 def age_in_years(birth_date: dt.date, on: dt.date) -> int:

@@ -106,6 +106,16 @@ def same_value(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
+def at_least(value: float, limit: float) -> bool:
+    """``value >= limit``, with float rounding from unit conversion counted as equal."""
+    return value >= limit or same_value(value, limit)
+
+
+def at_most(value: float, limit: float) -> bool:
+    """``value <= limit``, with float rounding from unit conversion counted as equal."""
+    return value <= limit or same_value(value, limit)
+
+
 def from_si(analyte: Analyte | str, value_si: float, unit: str, field: str | None = None) -> float:
     """Inverse of :func:`to_si`: express an SI value in ``unit``."""
     factor = to_si(analyte, 1.0, unit, field)
