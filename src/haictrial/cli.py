@@ -14,6 +14,7 @@ import sys
 import typer
 
 from haictrial.commands import (
+    exchange,
     planning,
     protocol,
     reporting,
@@ -35,7 +36,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for area in (protocol, screening, planning, response, safety, statistics, synthetic, server, reporting):
+for area in (protocol, screening, planning, response, safety, statistics, synthetic, server, reporting, exchange):
     area.register(app)
 
 

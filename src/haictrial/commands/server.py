@@ -69,7 +69,13 @@ def serve(
             "HAICTRIAL_BEHIND_HTTPS_PROXY=1) and list their names in HAICTRIAL_ALLOWED_HOSTS"
         )
     sys.stdout.flush()
-    run(host, port, workers)
+    from haictrial.edc.worker import start_worker, stop_worker
+
+    worker = start_worker()  # the background jobs (report builds, exports, e-mail) run beside the server
+    try:
+        run(host, port, workers)
+    finally:
+        stop_worker(worker)
 
 
 def demo(

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "haictrial.edc.accounts",
     "haictrial.edc.audit",
     "haictrial.edc.subjects",
@@ -77,6 +79,20 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Background jobs (report builds, exports, pre-screening, e-mail): django-tasks with its database backend, so one
+# machine needs no other server. `haictrial serve` starts the worker (haictrial.edc.worker) beside gunicorn.
+# HAICTRIAL_TASKS_IMMEDIATE=1 runs each job inside the call that enqueues it (tests, one-off scripts).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env_bool("HAICTRIAL_TASKS_IMMEDIATE", False)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
 
 ROOT_URLCONF = "haictrial.edc.urls"
 WSGI_APPLICATION = "haictrial.edc.wsgi.application"
