@@ -22,9 +22,10 @@ import numpy as np
 
 from haictrial.protocol.schema import Protocol
 from haictrial.synth import distributions as D
+from haictrial.synth.cycles import run_cycles
 from haictrial.synth.imaging import Imaging, measure
 from haictrial.synth.patients import Population
-from haictrial.synth.treatment import END_REASONS, Plan, Subjects, TreatmentResult, enrol, run_cycles
+from haictrial.synth.treatment import END_REASONS, Plan, Subjects, TreatmentResult, enrol
 
 R_STATUS = list(D.R_STATUS_SHARES)
 CLAVIEN = list(D.CLAVIEN_DINDO_SHARES)

@@ -11,13 +11,13 @@ The clinical engines decide; this module only applies their decisions to arrays:
 - planned doses are the protocol dose (at the level in force) x Mosteller BSA (or x weight for
   bevacizumab), rounded half up to 0.1 mg as :func:`haictrial.clinical.dosing.plan_cycle` does.
 
-tests/synth/test_treatment.py checks every planned dose of a sample against ``plan_cycle`` with the
+tests/synth/test_synth_treatment.py checks every planned dose of a sample against ``plan_cycle`` with the
 toxicity history built from the generated adverse events, and every laboratory adverse-event grade
 against :func:`haictrial.clinical.ctcae.grade_lab`.
 
 References
 ----------
-- NCT06988852 regimen; contracts/plan.md; protocol ``settings.dose_modification``.
+- NCT06988852 regimen; docs/contracts/plan.md; protocol ``settings.dose_modification``.
 - CTCAE v5.0 grade bands (thresholds taken from :mod:`haictrial.clinical.ctcae`).
 - Toxicity frequencies: :data:`haictrial.synth.distributions.TOXICITIES` and its sources.
 """
@@ -43,7 +43,7 @@ from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.clinical.units import Analyte
 from haictrial.protocol.schema import Protocol
 from haictrial.synth import distributions as D
-from haictrial.synth.patients import MUTATION, SEXES, SI_DECIMALS, SITES, Population
+from haictrial.synth.patients import MUTATION, SEXES, SITES, Population
 
 AGENTS = [None, Drug.bevacizumab.value, Drug.cetuximab.value]
 SLOTS = list(DoseSlot)
@@ -307,7 +307,7 @@ def draw_on_grid(rng: np.random.Generator, low: np.ndarray, high: np.ndarray, pl
     return np.clip(value, lo, np.maximum(hi, lo)) / scale
 
 
-# --- the cycle loop -------------------------------------------------------------------------------
+# --- what the cycle loop (haictrial.synth.cycles) works with -------------------------------------
 
 
 @dataclass
@@ -339,7 +339,6 @@ class TreatmentResult:
 
 END_REASONS = ["resection", "progression", "maximum_cycles", "toxicity", "withdrawal", "death"]
 MDT_DECISIONS = ["continue_haic", "resect", "discontinue"]
-ATTRIBUTION = ["unrelated", "unlikely", "possible", "probable", "definite"]
 ACTIONS = ["none", "dose_reduced", "dose_delayed", "drug_interrupted", "drug_withdrawn"]
 
 
@@ -415,314 +414,3 @@ def modification_texts(
     out[rows] = base + np.asarray(inverse).reshape(-1)
     _ = cause_values
     return out
-
-
-def run_cycles(subj: Subjects, plan: Plan, protocol: Protocol, rng: np.random.Generator) -> TreatmentResult:
-    """Give cycles 1..MAX_CYCLES to every enrolled patient until resection, progression, toxicity,
-    withdrawal, death or the maximum; image every ``imaging_every_cycles`` cycles with an MDT review."""
-    n = subj.n
-    cycle_len = protocol.regimen.cycle_length_days
-    every = protocol.settings.imaging_every_cycles.value
-    cet_days = sorted(protocol.settings.cetuximab_days.value)
-    bev = protocol.regimen.bevacizumab
-    cet = protocol.regimen.cetuximab
-    levels_table = _dose_levels(protocol)
-    regimen_slots = np.zeros((n, len(SLOTS)), dtype=bool)
-    for s in CHEMO_SLOTS:
-        regimen_slots[:, SLOTS.index(s)] = True
-    regimen_slots[:, SLOTS.index(DoseSlot.bevacizumab)] = subj.agent == 1
-    regimen_slots[:, SLOTS.index(DoseSlot.cetuximab)] = subj.agent == 2
-
-    toxicities = [t for t in D.TOXICITIES]
-    terms = [t.term for t in toxicities] + ["White blood cell decreased", "Febrile neutropenia", "Creatinine increased"]
-    effects = rule_effects(protocol, terms)
-    probs = {t.term: grade_probabilities(t) for t in toxicities}
-    lab_of = {t.term: t.lab for t in toxicities if t.lab}
-    ranges = {test: _ranges(protocol, test, subj.female) for test in LAB_TESTS}
-
-    level = np.zeros((n, len(SLOTS)), dtype=np.int8)
-    stopped = np.zeros((n, len(SLOTS)), dtype=bool)
-    held = np.zeros((n, len(SLOTS)), dtype=bool)
-    delay_days = np.zeros(n, dtype=np.int64)
-    mod_code = np.zeros(n, dtype=np.int32)
-    mod_texts: list[str | None] = [None]
-    day = subj.cycle1_day.copy()
-    on = np.ones(n, dtype=bool)
-    end_day = np.full(n, -1, dtype=np.int64)
-    end_reason = np.full(n, -1, dtype=np.int8)
-    cycles_given = np.zeros(n, dtype=np.int8)
-    resect_day = np.full(n, -1, dtype=np.int64)
-    assessment_no = np.zeros(n, dtype=np.int8)
-    rec = CycleRecords()
-    assess: dict[str, list[np.ndarray]] = {}
-    mdt: dict[str, list[np.ndarray]] = {}
-
-    for k in range(1, D.MAX_CYCLES + 1):
-        dies = on & ~plan.converter & (plan.death_day <= day)
-        end_day[dies], end_reason[dies] = plan.death_day[dies], END_REASONS.index("death")
-        on &= ~dies
-        a = np.flatnonzero(on)
-        if len(a) == 0 and k > 1:
-            break
-        m = len(a)
-        date = day[a]
-        cycles_given[a] = k
-        bsa = subj.bsa_m2[a]
-
-        # planned and given doses of the HAIC chemotherapy
-        planned: dict[DoseSlot, np.ndarray] = {}
-        for s in CHEMO_SLOTS:
-            j = SLOTS.index(s)
-            per_m2 = levels_table[s][np.minimum(level[a, j], len(levels_table[s]) - 1)]
-            dose = doses_mg(per_m2, bsa)
-            planned[s] = np.where(stopped[a, j] | held[a, j], np.nan, dose)
-        given = {s: v.copy() for s, v in planned.items()}
-        early = rng.random(m) < D.INFUSION_STOPPED_EARLY_SHARE
-        frac = rng.uniform(*D.INFUSION_STOPPED_EARLY_FRACTION, m)
-        inf = DoseSlot.fluorouracil_infusion
-        given[inf] = np.where(early & ~np.isnan(planned[inf]), np.round(planned[inf] * frac * 10) / 10, planned[inf])
-        duration = next(c.end_h - c.start_h for c in protocol.regimen.chemotherapy if c.component == "infusion")
-        rec.add(
-            rec.cycles,
-            subject=a,
-            cycle=np.full(m, k),
-            day=date,
-            delay_days=delay_days[a],
-            modification=mod_code[a],
-            dose_modified=((level[a] > 0) | stopped[a] | held[a]).__and__(regimen_slots[a]).any(axis=1),
-            bsa_m2=round_half_up_array(bsa, 2),
-            **{f"planned_{s.value}_mg": planned[s] for s in CHEMO_SLOTS},
-            **{f"given_{s.value}_mg": given[s] for s in CHEMO_SLOTS},
-            **{
-                f"dose_level_{s.value}": np.where(np.isnan(planned[s]), -1, level[a, SLOTS.index(s)])
-                for s in CHEMO_SLOTS
-            },
-            fluorouracil_infusion_rate_mg_per_h=round_half_up_array(np.nan_to_num(planned[inf]) / duration, 2),
-            infusion_stopped_early=early & ~np.isnan(planned[inf]),
-        )
-
-        # targeted agent administrations
-        jb, jc = SLOTS.index(DoseSlot.bevacizumab), SLOTS.index(DoseSlot.cetuximab)
-        give_bev = (subj.agent[a] == 1) & ~stopped[a, jb] & ~held[a, jb]
-        b = a[give_bev]
-        for d in bev.days:
-            dose = per_kg_doses_mg(bev.dose, subj.weight_kg[b])
-            rec.add(
-                rec.admin,
-                subject=b,
-                cycle=np.full(len(b), k),
-                day=day[b] + d - 1,
-                cycle_day=np.full(len(b), d),
-                drug=np.full(len(b), 1, dtype=np.int8),
-                planned_dose_mg=dose,
-                given_dose_mg=dose,
-                dose_level=np.zeros(len(b), dtype=np.int8),
-                prescribed_dose=np.full(len(b), bev.dose),
-            )
-        give_cet = (subj.agent[a] == 2) & ~stopped[a, jc] & ~held[a, jc]
-        cc = a[give_cet]
-        cet_levels = levels_table[DoseSlot.cetuximab]
-        for i, d in enumerate(cet_days):
-            loading = k == 1 and i == 0
-            lvl = np.zeros(len(cc), dtype=np.int8) if loading else level[cc, jc]
-            per_m2 = np.full(len(cc), cet.loading_dose) if loading else cet_levels[np.minimum(lvl, len(cet_levels) - 1)]
-            dose = doses_mg(per_m2, subj.bsa_m2[cc])
-            rec.add(
-                rec.admin,
-                subject=cc,
-                cycle=np.full(len(cc), k),
-                day=day[cc] + d - 1,
-                cycle_day=np.full(len(cc), d),
-                drug=np.full(len(cc), 2, dtype=np.int8),
-                planned_dose_mg=dose,
-                given_dose_mg=dose,
-                dose_level=lvl,
-                prescribed_dose=per_m2,
-            )
-
-        # toxicity of this cycle: laboratory panel at the expected nadir, then clinical events
-        grades: dict[str, np.ndarray] = {}
-        lab_day = date + rng.integers(7, 14, m)
-        agent = subj.agent[a]
-        for t in toxicities:
-            scale = None
-            if t.term == "Peripheral sensory neuropathy":
-                scale = np.full(m, min(2.0, k / 3.5))
-            elif t.term == "Infusion related reaction":
-                scale = np.full(m, 3.0 if k == 1 else 0.6)
-            g = draw_grades(rng, probs[t.term], m, scale)
-            if t.agent is not None:
-                g = np.where(agent == AGENTS.index(t.agent), g, 0).astype(np.int8)
-            grades[t.term] = g
-        grades["White blood cell decreased"] = WBC_GRADE_FOR_NEUTROPHIL_GRADE[
-            grades["Neutrophil count decreased"]
-        ].astype(np.int8)
-        fn = (grades["Neutrophil count decreased"] >= 3) & (rng.random(m) < D.FEBRILE_NEUTROPENIA_IF_G34)
-        grades["Febrile neutropenia"] = np.where(fn, 3, 0).astype(np.int8)
-        panel: dict[str, np.ndarray] = {}
-        lab_terms = {**lab_of, "White blood cell decreased": "wbc"}
-        for term, test in lab_terms.items():
-            lln, uln = ranges[test]
-            low, high = grade_band(test, grades[term], subj.baseline_si[test][a], lln[a], uln[a])
-            panel[test] = draw_on_grid(rng, low, high, SI_DECIMALS[test])
-        creat = np.round(subj.baseline_si["creatinine"][a] * rng.uniform(0.92, 1.08, m))
-        panel["creatinine"] = creat
-        grades["Creatinine increased"] = creatinine_grade(creat, ranges["creatinine"][1][a])
-        panel["albumin"] = np.round(subj.baseline_si["albumin"][a] * rng.uniform(0.9, 1.05, m) * 10) / 10
-        panel["inr"] = np.round(subj.baseline_si["inr"][a] * rng.uniform(0.95, 1.08, m) * 100) / 100
-        rec.add(
-            rec.labs,
-            subject=a,
-            cycle=np.full(m, k),
-            day=lab_day,
-            values=np.stack([panel[test] for test in LAB_TESTS], axis=1),
-        )
-
-        # adverse events (one record per term and cycle, with its worst grade)
-        next_delay = np.zeros(m, dtype=bool)
-        red = np.zeros((m, len(SLOTS)), dtype=bool)
-        stop = np.zeros((m, len(SLOTS)), dtype=bool)
-        hold = np.zeros((m, len(SLOTS)), dtype=bool)
-        causes = np.full(m, "", dtype=object)
-        for term in terms:
-            g = grades[term]
-            hit = np.flatnonzero(g > 0)
-            if len(hit) == 0:
-                continue
-            action = np.zeros(len(hit), dtype=np.int8)
-            for grade in range(1, 5):
-                e = effects[(term, grade)]
-                rows = hit[g[hit] == grade]
-                if len(rows) == 0:
-                    continue
-                sel = g[hit] == grade
-                if e.delay:
-                    next_delay[rows] = True
-                    action[sel] = np.maximum(action[sel], ACTIONS.index("dose_delayed"))
-                for s in e.reduce:
-                    red[rows, SLOTS.index(s)] = True
-                for s in e.discontinue:
-                    stop[rows, SLOTS.index(s)] = True
-                for s in e.hold:
-                    hold[rows, SLOTS.index(s)] = True
-                affects = [SLOTS.index(s) for s in e.reduce | e.discontinue | e.hold]
-                if affects:
-                    in_reg = regimen_slots[a[rows]][:, affects].any(axis=1)
-                    kind = "drug_withdrawn" if e.discontinue else ("dose_reduced" if e.reduce else "drug_interrupted")
-                    idx_sel = np.flatnonzero(sel)[in_reg]
-                    action[idx_sel] = np.maximum(action[idx_sel], ACTIONS.index(kind))
-                if e.delay or affects:
-                    causes[rows] = causes[rows] + f", {term} grade {grade}"
-            is_lab = term in lab_terms or term == "Creatinine increased"
-            if is_lab:
-                onset = lab_day[hit]
-            elif term in ("Abdominal pain", "Infusion related reaction"):
-                onset = date[hit]
-            else:
-                onset = date[hit] + rng.integers(1, 15, len(hit))
-            admitted = (g[hit] == 3) & (rng.random(len(hit)) < D.HOSPITALISATION_IF_GRADE_3) & (not is_lab)
-            if term == "Febrile neutropenia":
-                admitted = g[hit] >= 3
-            # seriousness code: 0 not serious, 1 life-threatening (grade 4), 2 hospitalisation
-            serious_crit = np.where(g[hit] >= 4, 1, np.where(admitted, 2, 0))
-            rec.add(
-                rec.aes,
-                subject=a[hit],
-                cycle=np.full(len(hit), k),
-                term=np.full(len(hit), terms.index(term), dtype=np.int16),
-                grade=g[hit],
-                onset_day=onset,
-                duration_days=rng.integers(3, 21, len(hit)),
-                seriousness=serious_crit.astype(np.int8),
-                action=action,
-                report_hours=rng.uniform(*D.SAE_REPORT_HOURS, len(hit)),
-                late=rng.random(len(hit)) < D.SAE_LATE_SHARE,
-                aware_hours=rng.uniform(1, 30, len(hit)),
-            )
-
-        # apply the rules to the next cycle (see haictrial.clinical.dose_modification)
-        red &= regimen_slots[a]
-        stop &= regimen_slots[a]
-        hold &= regimen_slots[a]
-        lvl = level[a].astype(np.int16)
-        was_stopped = stopped[a]
-        new_stop = stop & ~was_stopped
-        max_level = np.array([len(levels_table.get(s, [0])) - 1 if s in levels_table else 0 for s in SLOTS])
-        do_reduce = red & ~was_stopped & ~new_stop
-        too_low = do_reduce & (lvl + 1 > max_level[None, :])
-        lvl = np.where(do_reduce & ~too_low, lvl + 1, lvl)
-        now_stopped = was_stopped | new_stop | too_low
-        level[a] = lvl.astype(np.int8)
-        stopped[a] = now_stopped
-        held[a] = hold & ~now_stopped
-        delay = np.where(next_delay, rng.choice(np.array(D.DELAY_DAYS), m, p=[0.75, 0.25]), 0)
-        delay_days[a] = delay
-        mod_code[a] = modification_texts(
-            k, new_stop | too_low, do_reduce & ~too_low, lvl, held[a], delay, causes, mod_texts
-        )
-
-        # imaging every `every` cycles, reviewed by the MDT
-        ends = np.zeros(m, dtype=np.int8) - 1
-        if k % every == 0:
-            assessment_no[a] += 1
-            img = date + rng.integers(14, 18, m)
-            pd = ~plan.converter[a] & (img >= plan.progression_day[a])
-            resect = plan.converter[a] & (assessment_no[a] == plan.resect_at_assessment[a]) & ~pd
-            last = k == D.MAX_CYCLES
-            decision = np.where(resect, 1, np.where(pd | last, 2, 0)).astype(np.int8)
-            reason = np.where(resect, 0, np.where(pd, 1, np.where(last, 2, 3))).astype(np.int8)
-            mdt_day = img + rng.integers(1, 3, m)
-            CycleRecords.add(assess, subject=a, day=img, progression=pd, phase=np.zeros(m, dtype=np.int8))
-            CycleRecords.add(
-                mdt,
-                subject=a,
-                day=mdt_day,
-                assessment_day=img,
-                decision=decision,
-                reason=reason,
-                after_cycle=np.full(m, k),
-            )
-            resect_day[a[resect]] = mdt_day[resect]
-            ends = np.where(
-                resect,
-                END_REASONS.index("resection"),
-                np.where(pd, END_REASONS.index("progression"), np.where(last, END_REASONS.index("maximum_cycles"), -1)),
-            ).astype(np.int8)
-            end_when = np.where(resect | pd | last, mdt_day, -1)
-        else:
-            end_when = np.full(m, -1)
-        haic_off = (
-            now_stopped[:, SLOTS.index(DoseSlot.oxaliplatin)]
-            & now_stopped[:, SLOTS.index(DoseSlot.fluorouracil_infusion)]
-        )
-        tox_stop = (ends < 0) & haic_off
-        ends = np.where(tox_stop, END_REASONS.index("toxicity"), ends)
-        end_when = np.where(tox_stop, lab_day + 7, end_when)
-        withdraw = (ends < 0) & (plan.withdraw_after_cycle[a] == k)
-        ends = np.where(withdraw, END_REASONS.index("withdrawal"), ends)
-        end_when = np.where(withdraw, date + rng.integers(14, 28, m), end_when)
-        if k == D.MAX_CYCLES:
-            last_stop = ends < 0
-            ends = np.where(last_stop, END_REASONS.index("maximum_cycles"), ends)
-            end_when = np.where(last_stop, date + cycle_len, end_when)
-        finished = ends >= 0
-        end_day[a[finished]] = end_when[finished]
-        end_reason[a[finished]] = ends[finished]
-        on[a[finished]] = False
-        jitter = rng.integers(D.CYCLE_JITTER_DAYS[0], D.CYCLE_JITTER_DAYS[1] + 1, m)
-        day[a] = date + cycle_len + jitter + delay
-
-    return TreatmentResult(
-        cycles=CycleRecords.done(rec.cycles),
-        administrations=CycleRecords.done(rec.admin),
-        labs=CycleRecords.done(rec.labs),
-        adverse_events=CycleRecords.done(rec.aes) if rec.aes else _empty(AE_COLUMNS),
-        assessments=CycleRecords.done(assess) if assess else _empty(ASSESSMENT_COLUMNS),
-        mdt=CycleRecords.done(mdt) if mdt else _empty(MDT_COLUMNS),
-        end_day=end_day,
-        end_reason=end_reason,
-        cycles_given=cycles_given,
-        resect_decision_day=resect_day,
-        terms=terms,
-        modification_texts=mod_texts,
-    )
