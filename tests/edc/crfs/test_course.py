@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from haictrial.edc.crfs import progress, services
-from haictrial.edc.crfs.visits import RecordFacts, VisitState, subject_schedule
+from haictrial.clinical.visit_schedule import RecordFacts, VisitState, subject_schedule
 from haictrial.edc.subjects import services as subject_services
 from haictrial.edc.subjects.models import Subject
 from haictrial.edc.subjects.services import protocol

@@ -1,4 +1,4 @@
-"""Services for the course of the subjects: the visit schedule (:mod:`haictrial.edc.crfs.visits`) and
+"""Services for the course of the subjects: the visit schedule (:mod:`haictrial.clinical.visit_schedule`) and
 the timeline (:mod:`haictrial.edc.crfs.timeline`) from the stored records, for the API, the casebook
 and the dashboard. Rows are read through the site-isolation layer."""
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from haictrial.clinical.crf_base import FormName
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.crfs.timeline import Line, TimelineRow, subject_line
-from haictrial.edc.crfs.visits import RecordFacts, Visit, subject_schedule
+from haictrial.clinical.visit_schedule import RecordFacts, Visit, subject_schedule
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
 
