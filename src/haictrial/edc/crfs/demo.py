@@ -19,6 +19,8 @@ from typing import Any
 from django.utils import timezone
 
 from haictrial.clinical.crf_base import FormName
+from haictrial.clinical.haic_procedure import dose_deviation_reason_percent, needs_deviation_reason
+from haictrial.clinical.surgery import is_major_hepatectomy
 from haictrial.edc.crfs import services
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.subjects.models import Subject
@@ -118,6 +120,7 @@ def cycle_form(course: dict[str, Any], row: dict[str, Any], today: dt.date) -> d
     day: dt.date = row["date"]
     number = row["cycle"]
     regimen = {(c.drug.value, c.component): c for c in protocol().regimen.chemotherapy}
+    deviation_percent = dose_deviation_reason_percent(protocol())
     infusions = []
     for drug, component, key in _DRUGS:
         planned, given = row.get(f"planned_{key}_mg"), row.get(f"given_{key}_mg")
@@ -134,7 +137,7 @@ def cycle_form(course: dict[str, Any], row: dict[str, Any], today: dt.date) -> d
         }
         if component:
             infusion["component"] = component
-        if planned and given is not None and abs(given - planned) * 10 > planned:
+        if planned and given is not None and needs_deviation_reason(planned, given, deviation_percent):
             infusion["deviation_reason"] = (
                 "infusion stopped early" if row.get("infusion_stopped_early") else "dose changed by the investigator"
             )
@@ -244,7 +247,7 @@ def mdt_form(row: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 def resection_form(row: dict[str, Any], lesions: list[dict[str, Any]], rng: random.Random) -> dict[str, Any]:
     segments = sorted({s for lesion in lesions for s in lesion["segments"]})
-    if row["procedure"] == "major_hepatectomy" and len(segments) < 3:
+    if row["procedure"] == "major_hepatectomy" and not is_major_hepatectomy(segments):
         segments = sorted(set(segments) | {"S5", "S6", "S7", "S8"})
     residual = row["r_status"] == "R2"
     complications = []
