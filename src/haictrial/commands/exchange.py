@@ -16,4 +16,9 @@ import_app = typer.Typer(help="Import data from outside systems (FHIR R4B).", no
 def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
     app.add_typer(import_app, name="import")
-    # One line per format: each module adds its commands to export_app / import_app.
+    # Imported here: each format's module adds its commands to export_app / import_app (and imports this module).
+    from haictrial.commands import export_ctgov, export_odm, export_redcap, export_sdtm, import_fhir
+
+    for module in (export_sdtm, export_odm, export_redcap, export_ctgov):
+        module.register(export_app)
+    import_fhir.register(import_app)
