@@ -17,6 +17,7 @@ References
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from haictrial.clinical.child_pugh import ALBUMIN_G_L, BILIRUBIN_UMOL_L, INR
 from haictrial.clinical.eligibility import CRITERIA
@@ -203,3 +204,74 @@ def screen_population(pop: Population, protocol: Protocol) -> tuple[np.ndarray, 
         np.int8
     )
     return statuses, eligible
+
+
+# --- screening.parquet: the flat pre-screening layout ----------------------------------------------
+
+#: Verdict columns kept after the flat layout in ``screening.parquet`` (the analysis table's).
+VERDICT_COLUMNS = ("eligible", *CRITERION_IDS, "screening_outcome", "failed_criteria", "enrolled")
+_DUCKDB_TYPES = {"string": "VARCHAR", "date": "DATE", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN"}
+
+
+def _structure() -> dict[str, object]:
+    """The json_transform structure of a screen.md document (contracts/screen.md)."""
+    from haictrial.interop.prescreen.layout import CODE_LISTS, OBJECT_LISTS, SCALARS
+
+    out: dict[str, object] = {}
+    for path, kind in SCALARS:
+        *parents, last = path.split(".")
+        target = out
+        for name in parents:
+            target = target.setdefault(name, {})  # type: ignore[assignment]
+        target[last] = _DUCKDB_TYPES[kind]
+    for name, parts in OBJECT_LISTS.items():
+        out[name] = [{part: _DUCKDB_TYPES[kind] for part, kind in parts}]
+    for name in CODE_LISTS:
+        out[name] = ["VARCHAR"]
+    return out
+
+
+def flat_screening_table(lines: pa.ChunkedArray, analysis: pa.Table) -> pa.Table:
+    """``screening.parquet``: the screen.md documents of ``screening.jsonl`` in the flat layout of
+    docs/prescreen-columns.md (same patients, same values, faults included: DuckDB reads the JSON lines
+    themselves), followed by the verdict columns of the analysis table."""
+    import json
+
+    import duckdb
+
+    from haictrial.interop.prescreen.layout import (
+        LISTS,
+        OBJECT_LISTS,
+        SCALARS,
+        column,
+        count_column,
+        item_column,
+    )
+
+    con = duckdb.connect()
+    try:
+        con.register("documents", pa.table({"line": lines}))
+        structure = json.dumps(_structure()).replace("'", "''")
+        con.execute(f"CREATE TEMP TABLE d AS SELECT json_transform(line, '{structure}') AS d FROM documents")
+        lengths = con.execute("SELECT " + ", ".join(f"coalesce(max(len(d.{n})), 0)" for n in LISTS) + " FROM d")
+        row = lengths.fetchone()
+        assert row is not None
+        entries = dict(zip(LISTS, row, strict=True))
+        select = [f"d.{path} AS {column(path)}" for path, _ in SCALARS]
+        for name in LISTS:
+            select.append(f"len(d.{name}) AS {count_column(name)}")
+            for i in range(int(entries[name])):
+                if name in OBJECT_LISTS:
+                    select += [
+                        f"d.{name}[{i + 1}].{part} AS {item_column(name, i, part)}" for part, _ in OBJECT_LISTS[name]
+                    ]
+                else:
+                    select.append(f"d.{name}[{i + 1}] AS {item_column(name, i)}")
+        flat = con.execute("SELECT " + ", ".join(select) + " FROM d").to_arrow_table()
+    finally:
+        con.close()
+    if not flat["subject_id"].equals(analysis["subject_id"].cast(pa.string())):
+        raise RuntimeError("screening.jsonl and the screening table list different patients")
+    for name in VERDICT_COLUMNS:
+        flat = flat.append_column(name, analysis[name])
+    return flat

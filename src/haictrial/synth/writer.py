@@ -5,7 +5,8 @@ Files (docs/synthetic-data.md describes every column):
 - ``screening.jsonl``: one contracts/screen.md document per screened patient;
 - ``recist.jsonl``: one contracts/recist.md input document per enrolled patient;
 - ``faults.jsonl``: the ledger of injected data-quality faults (empty without ``--faults``);
-- ``<table>.parquet``: the analysis tables (subjects, screening, cycles, ...);
+- ``<table>.parquet``: the analysis tables (subjects, screening, cycles, ...); ``screening.parquet`` holds
+  the screening documents in the flat pre-screening layout (docs/prescreen-columns.md) and the verdicts;
 - ``manifest.json``: generator version, seed, N, start, faults, protocol version, and every file with
   its row count, size and SHA-256, written last.
 
@@ -31,6 +32,7 @@ from haictrial.errors import InputError
 from haictrial.synth import text as T
 from haictrial.synth.cohort import TABLE_NAMES, SyntheticCohort
 from haictrial.synth.faults import Ledger
+from haictrial.synth.screening import flat_screening_table
 
 MANIFEST = "manifest.json"
 #: Rows per Parquet row group: large, so that a dictionary-encoded column (subject_id) writes its
@@ -129,6 +131,9 @@ def write_cohort(cohort: SyntheticCohort, out_dir: str | Path, overwrite: bool =
 
     def parquet(name: str) -> tuple[str, dict[str, Any]]:
         table = cohort.arrow_tables[name]
+        if name == "screening":
+            # The flat pre-screening layout (docs/prescreen-columns.md) read from screening.jsonl itself.
+            table = flat_screening_table(cohort.screening_lines, table)
         digest, size = _write(directory, f"{name}.parquet", [parquet_bytes(table)])
         return f"{name}.parquet", {
             "path": f"{name}.parquet",

@@ -1,0 +1,63 @@
+"""``haictrial prescreen SOURCE [--source-format flat] [--out FILE] [--protocol FILE] [--backend URL]
+[--format json]`` (contracts/prescreen.md): a whole population screened at once."""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
+from haictrial.errors import InputError
+from haictrial.i18n import _
+
+
+class SourceFormat(StrEnum):
+    flat = "flat"
+    omop = "omop"
+
+
+def prescreen_command(
+    source: str = typer.Argument(..., metavar="SOURCE", help="A flat Parquet/CSV file (docs/prescreen-columns.md)."),
+    source_format: SourceFormat = typer.Option(SourceFormat.flat, "--source-format", help="flat or omop."),
+    out: Path | None = typer.Option(None, "--out", help="Write one row per patient to this Parquet file."),
+    protocol_file: Path | None = typer.Option(None, "--protocol", help="A protocol file (default: CHALLENGE-A1)."),
+    backend: str | None = typer.Option(
+        None, "--backend", help="postgres://..., trino://... or spark (default DuckDB)."
+    ),
+    output: OutputFormat = FORMAT_OPTION,
+) -> None:
+    """Pre-screen a hospital population against the 16 criteria; verdicts identical to `haictrial screen`."""
+    import pyarrow.parquet as pq
+
+    from haictrial.interop.prescreen import prescreen_table, summary
+    from haictrial.interop.prescreen.sources import connect, read_flat
+    from haictrial.protocol import load_protocol
+
+    if source_format == SourceFormat.omop:
+        raise InputError("the OMOP CDM source is not available in this version; use a flat file", field="source-format")
+    protocol = load_protocol(protocol_file)
+    began = time.perf_counter()
+    result = prescreen_table(read_flat(source, connect(backend)), protocol)
+    seconds = time.perf_counter() - began
+    if out is not None:
+        try:
+            pq.write_table(result, out, compression="zstd")
+        except OSError as exc:
+            raise InputError(f"cannot write {out}: {exc.strerror or exc}", field="out") from None
+    doc = summary(result, seconds)
+    if output == OutputFormat.json:
+        print_json(doc)
+        return
+    rows = [[cid, c["pass"], c["fail"], c["unknown"]] for cid, c in doc["by_criterion"].items()]
+    console.print(
+        table(_("Pre-screen of {n} patients").format(n=doc["patients"]), ["id", "pass", "fail", "unknown"], rows)
+    )
+    console.print(_("eligible {eligible}, ineligible {ineligible}, undecided {unknown}, errors {errors}").format(**doc))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``haictrial prescreen`` to the app."""
+    app.command("prescreen")(prescreen_command)

@@ -1,0 +1,522 @@
+"""The protocol's sixteen criteria compiled to ibis column expressions over the flat layout.
+
+One definition, two executions: every number comes from the protocol file
+(``protocol.eligibility.thresholds``), every unit factor from :data:`haictrial.clinical.units.CONVERSIONS`,
+the Child-Pugh bands and points from :mod:`haictrial.clinical.child_pugh`, the value domains (ranges, codes)
+from the core's pydantic models, and the comparisons are the engine's rounding-robust ones
+(:func:`~haictrial.clinical.units.same_value`, ``at_least``, ``at_most``). The logic of each criterion
+mirrors the criterion object of :mod:`haictrial.clinical.eligibility` of the same id; the agreement tests
+(tests/interop/prescreen) hold the two to identical statuses, verdicts and missing fields.
+
+Statuses are small integers inside the query, ``PASS 0 < UNKNOWN 1 < FAIL 2``, so that "all parts must
+pass" is the greatest of the parts; they leave the query as the contract's ``pass``/``unknown``/``fail``.
+No expression is ever left null: SQL's null logic is not the engine's tri-state logic.
+
+``suspect`` marks every row the engine might refuse (a value outside the core's domain: unknown unit or
+code, impossible number, date order); such rows are decided by the per-patient engine itself
+(:mod:`haictrial.interop.prescreen.run`), so their ``error`` is the engine's own one-line message.
+
+References
+----------
+- NCT06988852 inclusion I1-I8, exclusion E1-E8; contracts/screen.md; contracts/prescreen.md.
+- RECIST 1.1 section 3.1.1 (doi:10.1016/j.ejca.2008.10.026): measurable lesion >= 10 mm (I5).
+- Child-Pugh: Pugh et al., Br J Surg 1973 (doi:10.1002/bjs.1800600817) (I7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import annotated_types as at
+import ibis
+import ibis.expr.types as ir
+
+from haictrial.clinical import child_pugh as cp
+from haictrial.clinical.eligibility import CHILD_PUGH_FIELDS, CRITERIA, PriorSystemicTreatmentCriterion
+from haictrial.clinical.patient import (
+    Ascites,
+    Drug,
+    HepaticEncephalopathy,
+    HistoryCondition,
+    Intolerance,
+    LiverDirectedTreatment,
+    LiverLesion,
+    MutationStatus,
+    Patient,
+    PrimarySite,
+    PriorSystemicTreatment,
+    Sex,
+)
+from haictrial.clinical.units import _LOOKUP, CONVERSIONS, Analyte, normalise_unit
+from haictrial.errors import InputError
+from haictrial.interop.prescreen.layout import (
+    CODE_LISTS,
+    IBIS_TYPES,
+    KEY_COLUMNS,
+    ROW,
+    Layout,
+    count_column,
+    item_column,
+    layout_of,
+)
+from haictrial.protocol.schema import Protocol
+
+PASS, UNKNOWN, FAIL = 0, 1, 2
+CRITERION_IDS = [c.id for c in CRITERIA]
+STATUS_TEXT = {PASS: "pass", UNKNOWN: "unknown", FAIL: "fail"}
+
+# units.same_value: math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+REL_TOL, ABS_TOL = 1e-9, 1e-12
+
+
+# --- schema ------------------------------------------------------------------------------------
+
+
+def _kind_ok(dtype: Any, kind: str) -> bool:
+    if dtype.is_null():
+        return True
+    if kind in ("int", "float"):
+        return bool(dtype.is_numeric()) and not dtype.is_boolean()
+    if kind == "bool":
+        return bool(dtype.is_boolean())
+    if kind == "date":
+        return bool(dtype.is_date() or dtype.is_timestamp())
+    return bool(dtype.is_string())
+
+
+_KIND_WORDS = {"int": "whole numbers", "float": "numbers", "bool": "true/false", "date": "dates", "string": "text"}
+
+
+def standardise(table: ir.Table) -> tuple[ir.Table, Layout]:
+    """``table`` with every column of the flat layout, typed as the layout says (absent columns are nulls).
+
+    A column of the wrong type (text in a number column) is an :class:`InputError` naming the column.
+    """
+    schema = table.schema()
+    layout = layout_of(list(schema.names))
+    wanted = layout.columns()
+    cols: dict[str, ir.Value] = {}
+    for name, kind in wanted.items():
+        target = IBIS_TYPES[kind]
+        if name in schema.names:
+            dtype = schema[name]
+            if not _kind_ok(dtype, kind):
+                raise InputError(f"expected {_KIND_WORDS[kind]}, the column holds {dtype}", field=name)
+            cols[name] = table[name].cast(target)
+        else:
+            cols[name] = ibis.null(target)
+    key = next((k for k in KEY_COLUMNS if k in schema.names), None)
+    cols["person_id"] = table[key].cast("string") if key else ibis.null("string")
+    if ROW in schema.names:
+        cols[ROW] = table[ROW].cast("int64")
+    else:
+        order = table[key] if key else ibis.literal(0)
+        cols[ROW] = ibis.row_number().over(order_by=order).cast("int64")
+    return table.select(**cols), layout
+
+
+# --- comparisons -------------------------------------------------------------------------------
+
+
+def _true(expr: ir.BooleanValue) -> ir.BooleanValue:
+    """A condition with null read as false (SQL null is not the engine's unknown)."""
+    return expr.fill_null(False)
+
+
+def same_value(a: ir.FloatingValue, b: float) -> ir.BooleanValue:
+    """:func:`haictrial.clinical.units.same_value` as a column expression."""
+    return (a - b).abs() <= ibis.greatest(REL_TOL * ibis.greatest(a.abs(), abs(b)), ABS_TOL)
+
+
+def at_least(a: ir.FloatingValue, limit: float) -> ir.BooleanValue:
+    return _true((a >= limit) | same_value(a, limit))
+
+
+def at_most(a: ir.FloatingValue, limit: float) -> ir.BooleanValue:
+    return _true((a <= limit) | same_value(a, limit))
+
+
+def status(fail: ir.BooleanValue, unknown: ir.BooleanValue) -> ir.IntegerValue:
+    """FAIL when ``fail``, else UNKNOWN when ``unknown``, else PASS."""
+    return ibis.cases((_true(fail), FAIL), (_true(unknown), UNKNOWN), else_=PASS).cast("int8")
+
+
+def combine(parts: Sequence[ir.IntegerValue]) -> ir.IntegerValue:
+    """All parts must pass: any failure fails, else any unknown is unknown (the engine's ``combine``)."""
+    return parts[0] if len(parts) == 1 else ibis.greatest(*parts)
+
+
+def unit_factors(table: ir.Table) -> dict[Analyte, dict[str, float]]:
+    """Each analyte's unit spellings found in ``table`` -> factor to SI, normalised by the engine's own
+    :func:`~haictrial.clinical.units.normalise_unit` (a spelling it does not know is left out: suspect).
+
+    A population holds a handful of spellings; looking them up once keeps the string folding out of the
+    per-row query and makes it exactly the engine's.
+    """
+    columns = {a.value: table[f"labs_{a.value}_unit"].collect(distinct=True) for a in Analyte}
+    found = table.aggregate(**columns).to_pyarrow().to_pylist()[0]
+    out: dict[Analyte, dict[str, float]] = {}
+    for analyte in Analyte:
+        factors = _LOOKUP[analyte]
+        spellings = [u for u in (found[analyte.value] or []) if u is not None]
+        out[analyte] = {u: factors[normalise_unit(u)] for u in spellings if normalise_unit(u) in factors}
+    return out
+
+
+def lab_si(t: ir.Table, analyte: Analyte, factors: dict[str, float]) -> ir.FloatingValue:
+    """The value in the analyte's SI unit (:func:`~haictrial.clinical.units.to_si`); null for an unknown unit."""
+    unit = t[f"labs_{analyte.value}_unit"]
+    value = t[f"labs_{analyte.value}_value"]
+    if not factors:
+        return ibis.null("float64")
+    return ibis.cases(*((unit == spelling, value * factor) for spelling, factor in factors.items()), else_=None)
+
+
+# --- the value domain: rows the engine may refuse ----------------------------------------------
+
+
+def _bounds(metadata: list[Any]) -> list[tuple[str, float]]:
+    out = []
+    for item in metadata:
+        for attr in ("gt", "ge", "lt", "le"):
+            if isinstance(item, getattr(at, attr.capitalize())):
+                out.append((attr, float(getattr(item, attr))))
+    return out
+
+
+def _outside(x: ir.FloatingValue, bounds: list[tuple[str, float]]) -> ir.BooleanValue:
+    bad = ibis.literal(False)
+    for op, limit in bounds:
+        bad = bad | {"gt": x <= limit, "ge": x < limit, "lt": x >= limit, "le": x > limit}[op]
+    return bad
+
+
+def _not_code(x: ir.StringValue, enum: type[StrEnum]) -> ir.BooleanValue:
+    return x.notnull() & ~x.isin([e.value for e in enum])
+
+
+def _not_finite(x: ir.FloatingValue) -> ir.BooleanValue:
+    return x.isnan() | x.isinf()
+
+
+def _not_whole(x: ir.FloatingValue) -> ir.BooleanValue:
+    return _not_finite(x) | (x.floor() != x)
+
+
+_SCALAR_CODES: dict[str, type[StrEnum]] = {
+    "sex": Sex,
+    "prior_systemic_treatment": PriorSystemicTreatment,
+    "primary_tumor_site": PrimarySite,
+    "molecular_kras": MutationStatus,
+    "molecular_nras": MutationStatus,
+    "molecular_braf": MutationStatus,
+    "ascites": Ascites,
+    "hepatic_encephalopathy": HepaticEncephalopathy,
+}
+_LIST_CODES: dict[str, type[StrEnum]] = {
+    "allergies": Drug,
+    "unable_to_tolerate": Intolerance,
+    "prior_liver_directed_treatment": LiverDirectedTreatment,
+}
+
+
+def suspect(t: ir.Table, layout: Layout, factors: dict[Analyte, dict[str, float]]) -> ir.BooleanValue:
+    """True for a row the engine might refuse; such rows are decided by the engine itself."""
+    bad: list[ir.BooleanValue] = []
+    for name in ("age_years", "ecog"):
+        bad.append(_not_whole(t[name]))
+    for name, field in Patient.model_fields.items():
+        bounds = _bounds(field.metadata)
+        if bounds and name in t.columns:
+            bad.append(_not_finite(t[name]) | _outside(t[name], bounds))
+    for name, enum in _SCALAR_CODES.items():
+        bad.append(_not_code(t[name], enum))
+    for analyte in Analyte:
+        value, unit = t[f"labs_{analyte.value}_value"], t[f"labs_{analyte.value}_unit"]
+        bad.append(value.isnull() != unit.isnull())
+        known = list(factors[analyte])
+        bad.append(unit.notnull() & (~unit.isin(known) if known else ibis.literal(True)))
+        bad.append(_not_finite(value) | (value < 0))
+    bad.append(t.birth_date > t.screening_date)
+    for name in (*CODE_LISTS, "liver_lesions", "medical_history"):
+        count = t[count_column(name)]
+        bad.append(_not_whole(count) | (count < 0) | (count > layout.entries.get(name, 0)))
+    size_bounds = _bounds(LiverLesion.model_fields["longest_diameter_mm"].metadata)
+    for i in range(layout.entries.get("liver_lesions", 0)):
+        inside = t.liver_lesions_count > i
+        size = t[item_column("liver_lesions", i, "longest_diameter_mm")]
+        bad.append(inside & t[item_column("liver_lesions", i, "id")].isnull())
+        bad.append(inside & (_not_finite(size) | _outside(size, size_bounds)))
+    for i in range(layout.entries.get("medical_history", 0)):
+        inside = t.medical_history_count > i
+        condition = t[item_column("medical_history", i, "condition")]
+        bad.append(inside & (condition.isnull() | _not_code(condition, HistoryCondition)))
+        bad.append(inside & (t[item_column("medical_history", i, "date")] > t.screening_date))
+    for name, enum in _LIST_CODES.items():
+        for i in range(layout.entries.get(name, 0)):
+            code = t[item_column(name, i)]
+            bad.append((t[count_column(name)] > i) & (code.isnull() | _not_code(code, enum)))
+    out = ibis.literal(False)
+    for expr in bad:
+        out = out | _true(expr)
+    return out
+
+
+# --- the criteria ------------------------------------------------------------------------------
+
+
+@dataclass
+class Compiled:
+    """One criterion: its status expression and the fields it reports missing, in the engine's order."""
+
+    status: ir.IntegerValue
+    missing: list[tuple[str, ir.BooleanValue]]
+
+
+def _yes_no(t: ir.Table, name: str, path: str, pass_when: bool) -> Compiled:
+    value = t[name]
+    return Compiled(status(value == (not pass_when), value.isnull()), [(path, value.isnull())])
+
+
+def _none_listed(t: ir.Table, name: str) -> Compiled:
+    count = t[count_column(name)]
+    return Compiled(status(count > 0, count.isnull()), [(name, count.isnull())])
+
+
+def _part(fail: ir.BooleanValue, unknown: ir.BooleanValue, path: str) -> tuple[ir.IntegerValue, str, ir.BooleanValue]:
+    return status(fail, unknown), path, _true(unknown)
+
+
+def _combined(parts: list[tuple[ir.IntegerValue, str, ir.BooleanValue]]) -> Compiled:
+    # Gating by the criterion's UNKNOWN status (missing_expression) already excludes a failed part.
+    return Compiled(combine([p[0] for p in parts]), [(path, unknown) for _, path, unknown in parts])
+
+
+def _i1(t: ir.Table, p: Protocol) -> Compiled:
+    limits = p.eligibility.thresholds.I1_age
+    b, s = t.birth_date, t.screening_date
+    both = b.notnull() & s.notnull()
+    before_birthday = (s.month() < b.month()) | ((s.month() == b.month()) & (s.day() < b.day()))
+    computed = s.year() - b.year() - ibis.ifelse(before_birthday, 1, 0)
+    age = ibis.ifelse(both, computed.cast("float64"), t.age_years)
+    unknown = ~both & t.age_years.isnull()
+    fail = ~unknown & ((age < limits.min_years) | (age > limits.max_years))
+    missing = [
+        ("screening_date or age_years", unknown & b.notnull()),
+        ("birth_date or age_years", unknown & b.isnull()),
+    ]
+    return Compiled(status(fail, unknown), missing)
+
+
+def _i3(t: ir.Table, p: Protocol) -> Compiled:
+    value = t.prior_systemic_treatment
+    passing = [v.value for v in PriorSystemicTreatmentCriterion._PASSING]
+    return Compiled(
+        status(value.notnull() & ~value.isin(passing), value.isnull()),
+        [("prior_systemic_treatment", value.isnull())],
+    )
+
+
+def _i5(t: ir.Table, p: Protocol) -> Compiled:
+    min_mm = p.eligibility.thresholds.I5_measurable_min_mm
+    count = t.liver_lesions_count
+    n = layout_entries(t, "liver_lesions")
+    measurable = ibis.literal(False)
+    unsized: list[tuple[str, ir.BooleanValue]] = []
+    for i in range(n):
+        size = t[item_column("liver_lesions", i, "longest_diameter_mm")]
+        inside = _true(count > i)
+        measurable = measurable | (inside & size.notnull() & at_least(size, min_mm))
+        unsized.append((f"liver_lesions[{i}].longest_diameter_mm", inside & size.isnull()))
+    any_unsized = ibis.literal(False)
+    for _, cond in unsized:
+        any_unsized = any_unsized | cond
+    listed = count.notnull()
+    unknown = ~listed | (~measurable & any_unsized)
+    fail = listed & ~measurable & ~any_unsized
+    # Under an UNKNOWN status a listed patient has no measurable lesion: each unsized one is missing.
+    missing = [("liver_lesions", ~listed), *unsized]
+    return Compiled(status(fail, unknown), missing)
+
+
+def layout_entries(t: ir.Table, name: str) -> int:
+    """Entries of list ``name`` the standardised table has columns for."""
+    i = 0
+    while item_column(name, i, "id" if name == "liver_lesions" else "condition") in t.columns:
+        i += 1
+    return i
+
+
+def _i6(t: ir.Table, p: Protocol) -> Compiled:
+    org = p.eligibility.thresholds.I6_organ_function
+    lvef, fev, ecog = t.lvef_percent, t.fev1_fvc_percent, t.ecog
+    return _combined(
+        [
+            _part(lvef.notnull() & ~at_least(lvef, org.lvef_min_percent), lvef.isnull(), "lvef_percent"),
+            _part(fev.notnull() & ~at_least(fev, org.fev1_fvc_min_percent), fev.isnull(), "fev1_fvc_percent"),
+            _part(ecog > org.ecog_max, ecog.isnull(), "ecog"),
+        ]
+    )
+
+
+def _band(value: ir.FloatingValue, low: float, high: float, *, higher_is_worse: bool) -> ir.IntegerValue:
+    """:func:`haictrial.clinical.child_pugh._band`: 1-3 points, the 2-point band ``[low, high]`` inclusive."""
+    below = (value < low) & ~same_value(value, low)
+    above = (value > high) & ~same_value(value, high)
+    low_points, high_points = (1, 3) if higher_is_worse else (3, 1)
+    return ibis.cases((_true(below), low_points), (_true(above), high_points), else_=2)
+
+
+def _i7(t: ir.Table, p: Protocol, si: dict[Analyte, ir.FloatingValue]) -> Compiled:
+    allowed = p.eligibility.thresholds.I7_child_pugh_classes
+    allowed_scores = [s for s in range(5, 16) if cp.child_pugh_class(s) in allowed]
+    bili, alb, inr = si[Analyte.total_bilirubin], si[Analyte.albumin], si[Analyte.inr]
+    ascites = ibis.cases(*((t.ascites == k.value, v) for k, v in cp._ASCITES_POINTS.items()), else_=0)
+    he = ibis.cases(*((t.hepatic_encephalopathy == k.value, v) for k, v in cp._ENCEPHALOPATHY_POINTS.items()), else_=0)
+    score = (
+        _band(bili, *cp.BILIRUBIN_UMOL_L, higher_is_worse=True)
+        + _band(alb, *cp.ALBUMIN_G_L, higher_is_worse=False)
+        + _band(inr, *cp.INR, higher_is_worse=True)
+        + ascites
+        + he
+    )
+    components = {
+        "labs.total_bilirubin": t.labs_total_bilirubin_value.isnull(),
+        "labs.albumin": t.labs_albumin_value.isnull(),
+        "labs.inr": t.labs_inr_value.isnull(),
+        "ascites": t.ascites.isnull(),
+        "hepatic_encephalopathy": t.hepatic_encephalopathy.isnull(),
+    }
+    unknown = ibis.literal(False)
+    for path in CHILD_PUGH_FIELDS:
+        unknown = unknown | components[path]
+    fail = ~unknown & ~score.isin(allowed_scores)
+    return Compiled(status(fail, unknown), [(path, components[path]) for path in CHILD_PUGH_FIELDS])
+
+
+def _i8(t: ir.Table, p: Protocol, si: dict[Analyte, ir.FloatingValue]) -> Compiled:
+    parts = []
+    for limit in p.eligibility.thresholds.I8_labs:
+        value = si[limit.test]
+        gone = t[f"labs_{limit.test.value}_value"].isnull()
+        bad = ibis.literal(False)
+        low, high = limit.min_si(), limit.max_si()
+        if low is not None:
+            bad = bad | ~at_least(value, low)
+        if high is not None:
+            bad = bad | ~at_most(value, high)
+        parts.append(_part(~gone & bad, gone, f"labs.{limit.test.value}"))
+    return _combined(parts)
+
+
+def _e5(t: ir.Table, p: Protocol) -> Compiled:
+    th = p.eligibility.thresholds
+    count = t.medical_history_count
+    screening = t.screening_date
+    cutoff = t._e5_cutoff
+    parts: list[tuple[ir.IntegerValue, str, ir.BooleanValue]] = []
+    entry_missing: list[tuple[str, ir.BooleanValue]] = []
+    for i in range(layout_entries(t, "medical_history")):
+        inside = _true(count > i)
+        condition = t[item_column("medical_history", i, "condition")]
+        date = t[item_column("medical_history", i, "date")]
+        any_time = _true(condition.isin(th.E5_any_time_conditions))
+        recent = ~any_time & _true(condition.isin(th.E5_recent_conditions))
+        undated = recent & date.isnull()
+        no_screening = recent & date.notnull() & screening.isnull()
+        fail = inside & (any_time | (recent & _true(date >= cutoff)))
+        parts.append((status(fail, inside & (undated | no_screening)), "", ibis.literal(False)))
+        entry_missing.append((f"medical_history[{i}].date", inside & undated))
+        entry_missing.append(("screening_date", inside & no_screening))
+    listed = count.notnull()
+    result = combine([ibis.ifelse(listed, PASS, UNKNOWN).cast("int8"), *[q[0] for q in parts]])
+    missing = [("medical_history", ~listed), *entry_missing]
+    return Compiled(result, missing)
+
+
+def derived(t: ir.Table, protocol: Protocol, factors: dict[Analyte, dict[str, float]]) -> ir.Table:
+    """A standardised table with the values the criteria share: SI values, the E5 cut-off."""
+    months = protocol.eligibility.thresholds.E5_recent_event_months
+    return t.mutate(
+        **{f"_si_{a.value}": lab_si(t, a, factors[a]) for a in CONVERSIONS},
+        _e5_cutoff=t.screening_date - ibis.interval(months=months),
+    )
+
+
+def criteria_expressions(t: ir.Table, protocol: Protocol) -> dict[str, Compiled]:
+    """The sixteen criteria of ``protocol`` over a :func:`derived` table, by id in registered order."""
+    si = {a: t[f"_si_{a.value}"] for a in CONVERSIONS}
+    out = {
+        "I1": _i1(t, protocol),
+        "I2": _yes_no(t, "other_malignancy_history", "other_malignancy_history", False),
+        "I3": _i3(t, protocol),
+        "I4": _yes_no(t, "pathology_confirmed_crlm", "pathology_confirmed_crlm", True),
+        "I5": _i5(t, protocol),
+        "I6": _i6(t, protocol),
+        "I7": _i7(t, protocol, si),
+        "I8": _i8(t, protocol, si),
+        "E1": _yes_no(t, "extrahepatic_metastasis", "extrahepatic_metastasis", False),
+        "E2": _none_listed(t, "unable_to_tolerate"),
+        "E3": _none_listed(t, "allergies"),
+        "E4": _yes_no(t, "peritoneal_spread", "peritoneal_spread", False),
+        "E5": _e5(t, protocol),
+        "E6": _yes_no(t, "primary_tumor_completely_resectable", "primary_tumor.completely_resectable", True),
+        "E7": _none_listed(t, "prior_liver_directed_treatment"),
+        "E8": _yes_no(t, "data_complete", "data_complete", True),
+    }
+    assert list(out) == CRITERION_IDS
+    return out
+
+
+def missing_expression(compiled: dict[str, Compiled]) -> ir.ArrayValue:
+    """The fields whose absence leaves a criterion unknown, in criterion order, each once (as ``screen``)."""
+    seen: dict[str, ir.BooleanValue] = {}
+    items: list[ir.StringValue] = []
+    for c in compiled.values():
+        unknown = c.status == UNKNOWN
+        for path, cond in c.missing:
+            here = unknown & _true(cond)
+            earlier = seen.get(path)
+            emit = here if earlier is None else here & ~earlier
+            seen[path] = here if earlier is None else earlier | here
+            items.append(ibis.ifelse(emit, ibis.literal(path), ibis.null("string")))
+    return ibis.array(items).filter(lambda x: x.notnull())
+
+
+def compile_prescreen(
+    table: ir.Table, protocol: Protocol, factors: dict[Analyte, dict[str, float]] | None = None
+) -> ir.Table:
+    """The compiled pre-screen of a flat table: one row per patient with ``_row``, ``person_id``,
+    ``suspect``, the sixteen statuses (``pass``/``fail``/``unknown``), ``eligible``, ``missing``,
+    ``n_unknown`` and ``n_fail``."""
+    std, layout = standardise(table)
+    factors = unit_factors(std) if factors is None else factors
+    t = derived(std, protocol, factors)
+    compiled = criteria_expressions(t, protocol)
+    t = t.mutate(suspect=suspect(t, layout, factors), **{cid: c.status for cid, c in compiled.items()})
+    # The missing fields read the status columns (not their expressions again): a small query.
+    for cid, c in compiled.items():
+        c.status = t[cid]
+    stage = t.select(ROW, "person_id", "suspect", *CRITERION_IDS, _missing=missing_expression(compiled))
+    n_fail = sum(ibis.ifelse(stage[cid] == FAIL, 1, 0) for cid in CRITERION_IDS)
+    n_unknown = sum(ibis.ifelse(stage[cid] == UNKNOWN, 1, 0) for cid in CRITERION_IDS)
+    texts = {
+        cid: ibis.cases((stage[cid] == PASS, "pass"), (stage[cid] == FAIL, "fail"), else_="unknown")
+        for cid in CRITERION_IDS
+    }
+    return stage.select(
+        ROW,
+        "person_id",
+        "suspect",
+        eligible=ibis.cases((n_fail > 0, False), (n_unknown > 0, ibis.null("boolean")), else_=True),
+        **texts,
+        missing=stage._missing,
+        n_unknown=n_unknown.cast("int32"),
+        n_fail=n_fail.cast("int32"),
+    )
+
+
+__all__ = ["compile_prescreen", "criteria_expressions", "standardise", "suspect", "CRITERION_IDS"]

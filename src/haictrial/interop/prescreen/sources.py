@@ -1,0 +1,86 @@
+"""Where a pre-screen runs and what it reads: the backend connection and the flat source file.
+
+DuckDB (embedded, in memory) is the default backend. ``--backend`` takes a database URL that ibis
+connects to (``postgres://user@host:5432/db``, ``trino://user@host:8080/catalog/schema``) or ``spark``
+(the active ``pyspark`` session); the same compiled expressions run there unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from haictrial.errors import InputError
+from haictrial.interop.prescreen.layout import ROW, layout_of
+
+FLAT_SUFFIXES = (".parquet", ".csv")
+
+
+def connect(backend: str | None = None) -> Any:
+    """An ibis backend: DuckDB in memory by default, else the database ``backend`` names."""
+    if backend is None or backend in ("duckdb", ""):
+        return ibis.duckdb.connect()
+    if backend == "spark":
+        try:
+            from pyspark.sql import SparkSession
+        except ImportError:
+            raise InputError("pyspark is not installed: pip install pyspark", field="backend") from None
+        return ibis.pyspark.connect(SparkSession.builder.getOrCreate())
+    if "://" not in backend:
+        raise InputError(f"{backend!r}: use postgres://..., trino://... or spark", field="backend")
+    try:
+        return ibis.connect(backend)
+    except Exception as exc:  # noqa: BLE001 - any driver's connection failure is the user's to fix
+        raise InputError(
+            f"cannot connect to {backend.split('@')[-1]}: {exc}".splitlines()[0], field="backend"
+        ) from None
+
+
+def read_flat(path: str | Path, con: Any | None = None) -> ir.Table:
+    """A flat Parquet or CSV file (docs/prescreen-columns.md) as an ibis table on ``con``, with ``_row``."""
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(f"{file}: no such file", field="SOURCE")
+    suffix = file.suffix.lower()
+    if suffix not in FLAT_SUFFIXES:
+        raise InputError(f"{file}: expected a .parquet or .csv file", field="SOURCE")
+    con = con or ibis.duckdb.connect()
+    if con.name == "duckdb":
+        try:
+            if suffix == ".parquet":
+                table = con.read_parquet(file, file_row_number=True)
+                return table.rename({ROW: "file_row_number"})
+            raw = con.read_csv(file, types=_csv_types(file))
+        except Exception as exc:  # noqa: BLE001 - DuckDB's reader errors are the file's problems
+            raise InputError(f"{file}: cannot read: {str(exc).splitlines()[0]}", field="SOURCE") from None
+        return con.create_table("prescreen_source", raw.mutate(**{ROW: ibis.row_number()}), temp=True)
+    arrow = _read_arrow(file)
+    arrow = arrow.append_column(ROW, pa.array(range(arrow.num_rows), pa.int64()))
+    return con.create_table("prescreen_source", arrow, temp=True, overwrite=True)
+
+
+_DUCKDB_TYPES = {"string": "VARCHAR", "date": "DATE", "int": "DOUBLE", "float": "DOUBLE", "bool": "BOOLEAN"}
+
+
+def _csv_types(file: Path) -> dict[str, str]:
+    """The layout's type of each CSV column named in the header (an all-empty column is not text)."""
+    import csv
+
+    with file.open(newline="", encoding="utf-8") as handle:
+        header = next(csv.reader(handle), [])
+    kinds = layout_of(header).columns()
+    return {name: _DUCKDB_TYPES[kinds[name]] for name in header if name in kinds}
+
+
+def _read_arrow(file: Path) -> pa.Table:
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(file) if file.suffix.lower() == ".parquet" else pcsv.read_csv(file)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputError(f"{file}: cannot read: {str(exc).splitlines()[0]}", field="SOURCE") from None
