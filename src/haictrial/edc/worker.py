@@ -37,6 +37,9 @@ def main() -> None:
     from django.core.management import call_command
 
     # One job at a time on a small machine; a job that fails is recorded as failed by the backend.
+    from haictrial.edc.operations.tasks import start_periodic
+
+    start_periodic()  # the SAE reminders and the daily digest, every 15 minutes (re-enqueued with run_after)
     call_command("db_worker", interval=0.5, startup_delay=False, reload=False, verbosity=0)
 
 
