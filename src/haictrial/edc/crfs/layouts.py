@@ -47,6 +47,7 @@ from haictrial.clinical.recist_models import NonTargetState, Response
 from haictrial.clinical.resectability import MdtDecision
 from haictrial.clinical.surgery import AblationModality, ClavienDindoGrade, SurgicalApproach
 from haictrial.clinical.units import Analyte, accepted_units, canonical_unit
+from haictrial.edc.crfs.labels import code_label
 from haictrial.edc.web.forms import LAB_LABELS
 
 Label: TypeAlias = str | Promise  # noqa: UP040 - a lazy translation or a plain string
@@ -94,7 +95,8 @@ class Layout:
 
 
 def choices(enum: type[Enum], labels: dict[str, Label] | None = None) -> tuple[tuple[str, Label], ...]:
-    return tuple((str(m.value), (labels or {}).get(str(m.value), str(m.value).replace("_", " "))) for m in enum)
+    """(code, label) pairs of an enum: ``labels`` first, then the shared code labels (crfs.labels)."""
+    return tuple((str(m.value), (labels or {}).get(str(m.value), code_label(str(m.value)))) for m in enum)
 
 
 YES_NO = (("true", _("yes")), ("false", _("no")))
@@ -214,7 +216,9 @@ BASELINE = Layout(
     ),
 )
 
-HAIC_DRUG_CHOICES = tuple((d.value, d.value) for d in (Drug.oxaliplatin, Drug.leucovorin, Drug.fluorouracil))
+HAIC_DRUG_CHOICES = tuple(
+    (d.value, code_label(d.value)) for d in (Drug.oxaliplatin, Drug.leucovorin, Drug.fluorouracil)
+)
 
 HAIC_CYCLE = Layout(
     FormName.haic_cycle,
@@ -321,7 +325,7 @@ TARGETED_AGENT = Layout(
                     "drug",
                     _("Targeted agent"),
                     "choice",
-                    ((Drug.bevacizumab.value, "bevacizumab"), (Drug.cetuximab.value, "cetuximab")),
+                    tuple((d.value, code_label(d.value)) for d in (Drug.bevacizumab, Drug.cetuximab)),
                 ),
                 Field("cycle", _("Cycle number"), "int"),
                 Field("day", _("Day of the cycle"), "int"),
@@ -424,11 +428,11 @@ ADVERSE_EVENT = Layout(
             tuple(
                 Field(f"attribution.{name}", label, "choice", ATTRIBUTION_LEVELS)
                 for name, label in (
-                    ("oxaliplatin", "oxaliplatin"),
-                    ("leucovorin", "leucovorin"),
-                    ("fluorouracil", "fluorouracil"),
-                    ("bevacizumab", "bevacizumab"),
-                    ("cetuximab", "cetuximab"),
+                    ("oxaliplatin", code_label("oxaliplatin")),
+                    ("leucovorin", code_label("leucovorin")),
+                    ("fluorouracil", code_label("fluorouracil")),
+                    ("bevacizumab", code_label("bevacizumab")),
+                    ("cetuximab", code_label("cetuximab")),
                     ("haic_procedure", _("HAIC procedure")),
                 )
             ),

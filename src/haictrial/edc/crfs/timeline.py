@@ -11,6 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from haictrial.edc.crfs.labels import code_label
+
 #: Days shown at least (so that a new subject's line is not stretched): one protocol cycle is 21 days.
 MIN_SPAN_DAYS = 84
 
@@ -72,9 +76,9 @@ def _marks(rows: list[TimelineRow]) -> list[tuple[str, dt.date, str, str, str]]:
             modified = bool(row.derived.get("dose_modified"))
             grade = row.derived.get("worst_lab_grade")
             label = f"C{row.cycle}"
-            title = f"HAIC cycle {row.cycle}" + (" · dose modified" if modified else "")
+            title = _("HAIC cycle %(cycle)s") % {"cycle": row.cycle} + (" · " + _("dose modified") if modified else "")
             if isinstance(grade, int):
-                title += f" · worst lab grade {grade}"
+                title += " · " + _("worst lab grade %(grade)s") % {"grade": grade}
             css = (
                 "cycle"
                 + (" modified" if modified else "")
@@ -82,27 +86,75 @@ def _marks(rows: list[TimelineRow]) -> list[tuple[str, dt.date, str, str, str]]:
             )
             out.append(("cycle", row.date, label, css, title))
         elif row.form == "adverse_events" and row.date and code:
-            out.append(("ae", row.date, code.rstrip("S"), f"ae {_grade_css(code)}", f"adverse event grade {code[1:]}"))
+            out.append(
+                (
+                    "ae",
+                    row.date,
+                    code.rstrip("S"),
+                    f"ae {_grade_css(code)}",
+                    _("adverse event grade %(grade)s") % {"grade": code[1:]},
+                )
+            )
         elif row.form == "imaging" and row.date:
             response = code or "?"
-            out.append(("imaging", row.date, response, f"imaging r-{response.lower()}", f"imaging: {response}"))
+            out.append(
+                (
+                    "imaging",
+                    row.date,
+                    response,
+                    f"imaging r-{response.lower()}",
+                    _("imaging: %(response)s") % {"response": code_label(response)},
+                )
+            )
         elif row.form == "mdt_review" and row.date:
-            out.append(("mdt", row.date, "MDT", f"mdt d-{code or 'none'}", f"MDT decision: {code or '-'}"))
+            out.append(
+                (
+                    "mdt",
+                    row.date,
+                    "MDT",
+                    f"mdt d-{code or 'none'}",
+                    _("MDT decision: %(decision)s") % {"decision": code_label(code or "-")},
+                )
+            )
         elif row.form == "resection" and row.date:
             out.append(
-                ("resection", row.date, code or "R?", f"resection m-{(code or 'x').lower()}", f"resection {code}")
+                (
+                    "resection",
+                    row.date,
+                    code or "R?",
+                    f"resection m-{(code or 'x').lower()}",
+                    _("resection %(margin)s") % {"margin": code or "-"},
+                )
             )
         elif row.form == "follow_up" and row.payload:
             event, day = row.payload.get("disease_event"), row.payload.get("event_date")
             if event and day:
-                out.append((event, dt.date.fromisoformat(day), event[0].upper(), f"event {event}", event))
+                out.append(
+                    (event, dt.date.fromisoformat(day), event[0].upper(), f"event {event}", str(code_label(event)))
+                )
             death = row.payload.get("death_date")
             if death:
-                out.append(("death", dt.date.fromisoformat(death), "†", "event death", "death"))
+                out.append(("death", dt.date.fromisoformat(death), "†", "event death", _("death")))
             elif row.date:
-                out.append(("follow_up", row.date, "FU", "follow-up", f"follow-up: {code}"))
+                out.append(
+                    (
+                        "follow_up",
+                        row.date,
+                        "FU",
+                        "follow-up",
+                        _("follow-up: %(status)s") % {"status": code_label(code or "-")},
+                    )
+                )
         elif row.form == "end_of_study" and row.date:
-            out.append(("end_of_study", row.date, "EOS", "eos", f"end of study: {code}"))
+            out.append(
+                (
+                    "end_of_study",
+                    row.date,
+                    "EOS",
+                    "eos",
+                    _("end of study: %(reason)s") % {"reason": code_label(code or "-")},
+                )
+            )
     return out
 
 
