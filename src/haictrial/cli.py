@@ -2,7 +2,8 @@
 
 Each area registers its commands from ``haictrial.commands.<area>``. Errors a user can cause
 (:class:`~haictrial.errors.DomainError`) become one line on standard error and exit code 2;
-usage errors are typer's (also exit 2). Never a traceback: an unexpected failure prints one line
+usage errors (a bad option value, an unknown option) also become one line naming the
+option, exit 2, without click's usage box. Never a traceback: an unexpected failure prints one line
 and exits 1 (``HAICTRIAL_DEBUG=1`` shows the traceback, for developers).
 """
 
@@ -13,9 +14,13 @@ import sys
 
 import typer
 
+# typer >= 0.26 ships its own copy of click (typer._click): its exceptions are the ones raised here.
+from typer._click.exceptions import BadParameter, ClickException, MissingParameter, NoArgsIsHelpError
+
 from haictrial.commands import (
     exchange,
     planning,
+    prescreen,
     protocol,
     reporting,
     response,
@@ -36,14 +41,39 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for area in (protocol, screening, planning, response, safety, statistics, synthetic, server, reporting, exchange):
+for area in (protocol, screening, prescreen, planning, response, safety, statistics, synthetic, server, reporting, exchange):
     area.register(app)
+
+
+def option_error_line(exc: ClickException) -> str:
+    """A usage error as the one line every other error is: ``error: --cycle: 0 is below 1``.
+
+    Names the option (its long name) or the argument (its metavar), never a usage box.
+    """
+    if isinstance(exc, BadParameter) and not isinstance(exc, MissingParameter) and exc.param is not None:
+        param = exc.param
+        opts = list(getattr(param, "opts", []) or [])
+        is_option = getattr(param, "param_type_name", "") == "option" and opts
+        name = max(opts, key=len) if is_option else str(getattr(param, "human_readable_name", param.name))
+        return f"error: {name}: {exc.message.removeprefix('Value error, ')}"
+    return f"error: {exc.format_message()}"
 
 
 def main() -> None:
     try:
         cli_language()  # an unsupported HAICTRIAL_LANG is a user error: one line, exit 2
-        app()
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool):
+            sys.exit(code)  # typer.Exit(code) from a command
+    except NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ClickException as exc:  # bad option value, unknown option, missing argument: exit 2
+        print(option_error_line(exc), file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        sys.exit(1)
     except DomainError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from haictrial.clinical.base import entry_context
 from haictrial.errors import InputError
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -80,12 +81,20 @@ def first_error(exc: ValidationError) -> InputError:
     return InputError(message, field=error_path(location) or None)
 
 
-def parse_model(model: type[ModelT], data: Any) -> ModelT:
-    """Validate ``data`` as ``model``; the first problem becomes an :class:`InputError`."""
+def parse_model(
+    model: type[ModelT], data: Any, *, today: dt.date | None = None, zone: dt.tzinfo | None = None
+) -> ModelT:
+    """Validate ``data`` as ``model``; the first problem becomes an :class:`InputError`.
+
+    ``today`` (the site's date): the document is being entered, so dates after today and values outside
+    the plausibility limits (:mod:`haictrial.clinical.limits`) are refused too; ``zone``, the site's time
+    zone, places aware date-times on the site's calendar. Without ``today`` a stored document is read.
+    """
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object, got {type(data).__name__}")
+    context = None if today is None else entry_context(today, zone)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise first_error(exc) from None
 

@@ -28,7 +28,7 @@ from haictrial.clinical.eligibility import (
     months_before,
     screen,
 )
-from haictrial.clinical.patient import Patient
+from haictrial.clinical.patient import Patient, completed_years
 from haictrial.clinical.units import CONVERSIONS, Analyte
 from haictrial.documents import parse_model
 from haictrial.protocol import default_protocol_path, load_protocol
@@ -147,7 +147,7 @@ CASES: list[tuple[str, dict[str, Any], CriterionStatus, str, list[str]]] = [
     ("I1", {"birth_date": DELETE, "age_years": 75}, PASS, "age 75 years", []),
     ("I1", {"birth_date": DELETE, "age_years": 17}, FAIL, "age 17 years", []),
     ("I1", {"birth_date": DELETE, "age_years": 76}, FAIL, "age 76 years", []),
-    ("I1", {"age_years": 80}, PASS, "age_years 80 not used", []),
+    ("I1", {"age_years": 65}, PASS, "age_years 65 not used", []),  # a disagreeing age_years is refused
     ("I1", {"birth_date": DELETE}, UNKNOWN, "birth_date or age_years", ["birth_date or age_years"]),
     ("I1", {"birth_date": None, "age_years": None}, UNKNOWN, "not reported", ["birth_date or age_years"]),
     ("I1", {"screening_date": DELETE}, UNKNOWN, "screening_date", ["screening_date or age_years"]),
@@ -375,9 +375,9 @@ def test_every_criterion_has_pass_fail_and_unknown_cases():
 
 
 def test_both_birth_date_and_age_years_use_birth_date_and_say_so():
-    i1 = criterion(screened({"age_years": 40}), "I1")
+    i1 = criterion(screened({"age_years": 65}), "I1")
     assert i1.status == PASS
-    assert i1.reason == ("age 65 years (18-75); computed from birth_date and screening_date, age_years 40 not used")
+    assert i1.reason == ("age 65 years (18-75); computed from birth_date and screening_date, age_years 65 not used")
 
 
 @pytest.mark.parametrize(
@@ -624,6 +624,10 @@ def patients(draw: st.DrawFn) -> dict[str, Any]:
             for entry in history:
                 if entry.get("date") and entry["date"] > document["screening_date"]:
                     entry["date"] = document["screening_date"]
+    if all(document.get(k) is not None for k in ("birth_date", "screening_date", "age_years")):
+        # age_years disagreeing with birth_date is refused (tests/clinical/test_strict_input.py): agree.
+        birth, on = (dt.date.fromisoformat(document[k]) for k in ("birth_date", "screening_date"))
+        document["age_years"] = completed_years(birth, on)
     return document
 
 

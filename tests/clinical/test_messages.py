@@ -89,6 +89,8 @@ def patients(draw: st.DrawFn) -> dict[str, Any]:
     data["screening_date"] = draw(st.none() | st.just("2026-11-20"))
     if data["birth_date"] and data["screening_date"] and data["birth_date"] > data["screening_date"]:
         data["birth_date"] = "1961-04-03"
+    if data["birth_date"] and data["screening_date"] and data["age_years"] is not None:
+        data["age_years"] = None  # an age_years disagreeing with birth_date is refused (clinical.patient)
     data["ecog"] = draw(st.none() | st.integers(0, 4))
     data["lvef_percent"] = draw(st.none() | st.floats(10, 80).map(lambda v: round(v, 1)))
     data["fev1_fvc_percent"] = draw(st.none() | st.integers(30, 95))

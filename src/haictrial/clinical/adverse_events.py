@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator, model_validator
 
-from haictrial.clinical.base import StrictModel
+from haictrial.clinical.base import JsonDate, JsonDatetime, JsonInt, StrictModel
 from haictrial.clinical.ctcae import CtcaeTerm
 from haictrial.clinical.ctcae_terms import ctcae_v5_term
 from haictrial.clinical.patient import Drug
@@ -243,15 +243,15 @@ class AdverseEvent(StrictModel):
     subject_id: str | None = None
     term: str = Field(min_length=1, description="CTCAE v5.0 term; free text is allowed but flagged.")
     verbatim: str | None = Field(None, description="The investigator's words; required for 'Other, specify'.")
-    grade: int = Field(ge=1, le=5, description="CTCAE grade; 5 = death related to the AE.")
+    grade: JsonInt = Field(ge=1, le=5, description="CTCAE grade; 5 = death related to the AE.")
     seriousness: list[SeriousnessCriterion] = Field(default_factory=list, description="ICH E2A criteria met.")
     attribution: Attributions = Field(default_factory=Attributions)
-    onset_date: dt.date
-    resolution_date: dt.date | None = None
+    onset_date: JsonDate
+    resolution_date: JsonDate | None = None
     action_taken: ActionTaken
     outcome: Outcome
-    aware_at: dt.datetime | None = Field(None, description="When the site became aware (starts the SAE clock).")
-    reported_at: dt.datetime | None = Field(None, description="When the initial SAE report was sent.")
+    aware_at: JsonDatetime | None = Field(None, description="When the site became aware (starts the SAE clock).")
+    reported_at: JsonDatetime | None = Field(None, description="When the initial SAE report was sent.")
 
     @field_validator("term", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 
+from haictrial.clinical.limits import LIMITS
 from haictrial.errors import InputError
 
 
@@ -29,9 +30,9 @@ class BsaFormula(StrEnum):
     dubois = "dubois"
 
 
-#: Inclusive plausibility limits for dosing (contracts/plan.md).
-HEIGHT_CM_RANGE = (100.0, 250.0)
-WEIGHT_KG_RANGE = (25.0, 250.0)
+#: Inclusive plausibility limits for dosing (contracts/plan.md), from the one table of limits.
+HEIGHT_CM_RANGE = (LIMITS["height_cm"].low, LIMITS["height_cm"].high)
+WEIGHT_KG_RANGE = (LIMITS["weight_kg"].low, LIMITS["weight_kg"].high)
 
 #: Mosteller 1987: the divisor of height (cm) x weight (kg).
 MOSTELLER_DIVISOR = 3600.0

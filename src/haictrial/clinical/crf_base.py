@@ -12,9 +12,11 @@ Public names
 - Types: ``LesionId``, ``Text``, ``ShortText``.
 
 Convention for every payload: a value that is impossible (a negative dose, an unknown code, a stop
-before its start) is rejected when the form is parsed, with the field named; a value that is only
-missing or implausible is accepted and raised as a query by :mod:`haictrial.clinical.edit_checks`, so a
-site can save a form in progress.
+before its start), of the wrong JSON type (``"170"``, ``true`` for a number, ``"yes"`` for a boolean:
+:mod:`haictrial.clinical.base`), outside its plausibility limit (:mod:`haictrial.clinical.limits`) or a
+date after today (entry validation, :func:`haictrial.clinical.base.entry_context`) is rejected when the
+form is entered, with the field named; a value that is only missing or questionable is accepted and
+raised as a query by :mod:`haictrial.clinical.edit_checks`, so a site can save a form in progress.
 """
 
 from __future__ import annotations

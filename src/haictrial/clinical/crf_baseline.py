@@ -32,10 +32,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
+from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber
 from haictrial.clinical.crf_base import CrfForm, CrfModel, LesionId, ShortText, field_error, null_is_empty
+from haictrial.clinical.limits import within
 from haictrial.clinical.patient import Molecular, MutationStatus, Patient, PrimarySite, PrimaryTumor, Sex
 from haictrial.clinical.recist import Assessment, NonTargetLesion, NonTargetState, RecistInput, TargetLesion
 from haictrial.clinical.recist import validate_input as recist_validate_input
@@ -121,18 +124,20 @@ class Sidedness(StrEnum):
 
 
 class Demographics(CrfModel):
-    birth_date: dt.date | None = None
+    birth_date: JsonDate | None = None
     sex: Sex | None = None
-    height_cm: float | None = Field(None, gt=0, description="Plausibility (100-250 cm) is an edit check.")
-    weight_kg: float | None = Field(
-        None, gt=0, description="Baseline weight; plausibility (25-250 kg) is an edit check."
+    height_cm: Annotated[JsonNumber, within("height_cm")] | None = Field(
+        None, gt=0, description="Height, cm (limits: clinical.limits)."
+    )
+    weight_kg: Annotated[JsonNumber, within("weight_kg")] | None = Field(
+        None, gt=0, description="Baseline weight, kg (limits: clinical.limits)."
     )
 
 
 class PrimaryTumour(CrfModel):
     site: PrimarySite | None = None
-    resected: bool | None = None
-    resection_date: dt.date | None = Field(None, description="Date the primary was resected, when it was.")
+    resected: JsonBool | None = None
+    resection_date: JsonDate | None = Field(None, description="Date the primary was resected, when it was.")
     histology: Histology | None = None
     histology_other: ShortText | None = Field(None, description="The histological type when histology is 'other'.")
 
@@ -155,9 +160,13 @@ class MolecularProfile(CrfModel):
 
 
 class TumourMarkers(CrfModel):
-    date: dt.date | None = None
-    cea_ng_per_ml: float | None = Field(None, ge=0, description="Carcinoembryonic antigen, ng/mL (= ug/L).")
-    ca19_9_u_per_ml: float | None = Field(None, ge=0, description="CA 19-9, U/mL (= kU/L).")
+    date: JsonDate | None = None
+    cea_ng_per_ml: Annotated[JsonNumber, within("cea_ng_per_ml")] | None = Field(
+        None, ge=0, description="Carcinoembryonic antigen, ng/mL (= ug/L)."
+    )
+    ca19_9_u_per_ml: Annotated[JsonNumber, within("ca19_9_u_per_ml")] | None = Field(
+        None, ge=0, description="CA 19-9, U/mL (= kU/L)."
+    )
 
 
 class BaselineLesion(CrfModel):
@@ -168,8 +177,8 @@ class BaselineLesion(CrfModel):
     segments: list[CouinaudSegment] = Field(
         default_factory=list, description="Couinaud segments the lesion occupies (a liver lesion needs one or more)."
     )
-    lymph_node: bool = Field(False, description="A pathological lymph node: its size is the short axis.")
-    longest_diameter_mm: float | None = Field(
+    lymph_node: JsonBool = Field(False, description="A pathological lymph node: its size is the short axis.")
+    longest_diameter_mm: Annotated[JsonNumber, within("lesion_mm")] | None = Field(
         None, gt=0, le=1000, description="Longest diameter (short axis for a node) at baseline, mm."
     )
     role: RecistRole
@@ -193,7 +202,7 @@ class BaselineLesion(CrfModel):
 class Comorbidity(CrfModel):
     category: ComorbidityCategory
     verbatim: ShortText | None = Field(None, description="The condition in the investigator's words.")
-    ongoing: bool | None = None
+    ongoing: JsonBool | None = None
 
     @model_validator(mode="after")
     def _other_needs_words(self) -> Comorbidity:
@@ -205,9 +214,13 @@ class Comorbidity(CrfModel):
 class Spirometry(CrfModel):
     """FEV1 and FVC in litres; the FEV1/FVC ratio (eligibility I6) is derived from them."""
 
-    date: dt.date | None = None
-    fev1_l: float | None = Field(None, gt=0, le=10, description="Forced expiratory volume in 1 s, L.")
-    fvc_l: float | None = Field(None, gt=0, le=12, description="Forced vital capacity, L.")
+    date: JsonDate | None = None
+    fev1_l: Annotated[JsonNumber, within("fev1_l")] | None = Field(
+        None, gt=0, le=10, description="Forced expiratory volume in 1 s, L."
+    )
+    fvc_l: Annotated[JsonNumber, within("fvc_l")] | None = Field(
+        None, gt=0, le=12, description="Forced vital capacity, L."
+    )
 
     @model_validator(mode="after")
     def _fev1_within_fvc(self) -> Spirometry:
@@ -227,17 +240,19 @@ class Spirometry(CrfModel):
 class BaselineForm(CrfForm):
     """The Baseline eCRF. ``lesions`` is the baseline time point of RECIST 1.1 (dated ``baseline_imaging_date``)."""
 
-    visit_date: dt.date | None = None
+    visit_date: JsonDate | None = None
     demographics: Demographics = Field(default_factory=Demographics)
     primary_tumour: PrimaryTumour = Field(default_factory=PrimaryTumour)
     molecular: MolecularProfile = Field(default_factory=MolecularProfile)
     tumour_markers: TumourMarkers = Field(default_factory=TumourMarkers)
-    baseline_imaging_date: dt.date | None = None
+    baseline_imaging_date: JsonDate | None = None
     baseline_imaging_modality: ImagingModality | None = None
     lesions: list[BaselineLesion] = Field(default_factory=list)
     comorbidities: list[Comorbidity] | None = Field(None, description="[] = none; null = not yet recorded.")
-    ecog: int | None = Field(None, ge=0, le=4, description="ECOG performance status 0-4.")
-    lvef_percent: float | None = Field(None, gt=0, le=100, description="Left ventricular ejection fraction, %.")
+    ecog: JsonInt | None = Field(None, ge=0, le=4, description="ECOG performance status 0-4.")
+    lvef_percent: Annotated[JsonNumber, within("lvef_percent")] | None = Field(
+        None, gt=0, le=100, description="Left ventricular ejection fraction, %."
+    )
     spirometry: Spirometry = Field(default_factory=Spirometry)
 
     _null_is_empty = field_validator(

@@ -29,9 +29,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from haictrial.clinical.adverse_events import AdverseEvent
+from haictrial.clinical.base import JsonDate
 from haictrial.clinical.crf_base import CrfModel, FormName, field_error
 from haictrial.clinical.crf_baseline import (
     BaselineForm,
@@ -100,7 +101,7 @@ class SubjectForms(CrfModel):
     """Every eCRF of one subject, as the edit checks see them (:func:`haictrial.clinical.edit_checks.run_edit_checks`)."""
 
     subject_id: str = Field(min_length=1, max_length=40)
-    enrolment_date: dt.date = Field(description="Date of enrolment, in the site's time zone.")
+    enrolment_date: JsonDate = Field(description="Date of enrolment, in the site's time zone.")
     baseline: BaselineForm | None = None
     haic_cycles: list[HaicCycleForm] = Field(default_factory=list)
     targeted_agent: list[TargetedAgentAdministration] = Field(default_factory=list)
@@ -114,12 +115,13 @@ class SubjectForms(CrfModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _adverse_event_paths(cls, data: Any) -> Any:
+    def _adverse_event_paths(cls, data: Any, info: ValidationInfo) -> Any:
         # AdverseEvent raises InputError naming its own field ("resolution_date"); put it on its path here.
+        # Same context (entry today): a date after today is reported on its field before a cross-field rule.
         events = data.get("adverse_events") if isinstance(data, dict) else None
         for i, event in enumerate(events if isinstance(events, list) else []):
             try:
-                AdverseEvent.model_validate(event)
+                AdverseEvent.model_validate(event, context=info.context)
             except InputError as exc:
                 raise field_error(("adverse_events", i, *(exc.field or "").split(".")), exc.message) from None
             except ValidationError:

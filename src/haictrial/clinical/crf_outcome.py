@@ -22,11 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber
 from haictrial.clinical.crf_base import CrfForm, CrfModel, LesionId, ShortText, field_error
 from haictrial.clinical.crf_baseline import LIVER, BaselineForm, CouinaudSegment, ImagingModality, RecistRole
+from haictrial.clinical.limits import within
 from haictrial.clinical.recist import (
     Assessment,
     NonTargetLesion,
@@ -47,7 +50,7 @@ class NewLesion(CrfModel):
 
     organ: ShortText = LIVER
     segments: list[CouinaudSegment] = Field(default_factory=list)
-    longest_diameter_mm: float | None = Field(None, gt=0, le=1000)
+    longest_diameter_mm: Annotated[JsonNumber, within("lesion_mm")] | None = Field(None, gt=0, le=1000)
     description: ShortText | None = None
 
     @model_validator(mode="after")
@@ -64,14 +67,14 @@ class ImagingAssessmentForm(CrfForm):
     ``non_target`` for every baseline non-target; ``new_lesions``) or a reader's ``overall_response``.
     """
 
-    date: dt.date | None = None
+    date: JsonDate | None = None
     modality: ImagingModality | None = None
-    after_cycle: int | None = Field(None, ge=1, description="The HAIC cycle this assessment follows.")
-    target_mm: dict[LesionId, DiameterMm | None] = Field(
+    after_cycle: JsonInt | None = Field(None, ge=1, description="The HAIC cycle this assessment follows.")
+    target_mm: dict[LesionId, Annotated[DiameterMm, within("lesion_mm")] | None] = Field(
         default_factory=dict, description="Longest diameter (short axis for a node) per target lesion, mm."
     )
     non_target: dict[LesionId, NonTargetState] = Field(default_factory=dict)
-    new_lesions: bool | None = None
+    new_lesions: JsonBool | None = None
     new_lesion_details: list[NewLesion] = Field(default_factory=list)
     overall_response: Response | None = Field(None, description="A radiologist's time-point response.")
     morphology: dict[LesionId, GroupField] = Field(

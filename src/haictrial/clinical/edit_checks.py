@@ -75,6 +75,7 @@ from haictrial.clinical.edit_check_rules import (
     run_checks,
 )
 from haictrial.clinical.follow_up import EndOfStudyReason, VitalStatus
+from haictrial.clinical.limits import LAB_LIMITS_SI
 from haictrial.clinical.units import Analyte
 from haictrial.errors import ProtocolError
 from haictrial.protocol.schema import Protocol
@@ -151,21 +152,11 @@ REQUIRED_FIELDS: dict[FormName, tuple[str, ...]] = {
     FormName.end_of_study: ("date", "reason"),
 }
 
-#: Laboratory plausibility limits in SI (canonical units of :mod:`haictrial.clinical.units`). Not reference
-#: ranges: abnormal values are graded by CTCAE v5.0, not queried. A value outside these limits is
-#: incompatible with life or, far more often, a typing or unit error (haemoglobin 12 entered as g/L
-#: instead of g/dL; bilirubin in mg/dL typed as umol/L): haictrial's data-management limits, set wide.
+#: Laboratory plausibility limits in SI (canonical units of :mod:`haictrial.clinical.units`), from the one table
+#: of limits (:data:`haictrial.clinical.limits.LAB_LIMITS_SI`). Not reference ranges: abnormal values are graded
+#: by CTCAE v5.0. Entry refuses a value outside them; this check queries a record stored before a limit changed.
 LAB_PLAUSIBLE_SI: dict[Analyte, tuple[float, float]] = {
-    Analyte.wbc: (0.1, 200.0),  # 10^9/L
-    Analyte.neutrophils: (0.0, 150.0),  # 10^9/L
-    Analyte.platelets: (1.0, 2000.0),  # 10^9/L
-    Analyte.hemoglobin: (30.0, 250.0),  # g/L
-    Analyte.total_bilirubin: (1.0, 1000.0),  # umol/L
-    Analyte.albumin: (10.0, 70.0),  # g/L
-    Analyte.inr: (0.5, 15.0),  # ratio
-    Analyte.alt: (1.0, 10000.0),  # U/L
-    Analyte.ast: (1.0, 10000.0),  # U/L
-    Analyte.creatinine: (10.0, 2500.0),  # umol/L
+    analyte: (limit.low, limit.high) for analyte, limit in LAB_LIMITS_SI.items()
 }
 
 _PLAN = "contracts/plan.md; haictrial.clinical.bsa (dosing limits)"

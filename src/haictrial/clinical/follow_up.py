@@ -29,6 +29,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from haictrial.clinical.base import JsonDate
 from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, Text, field_error
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
@@ -88,7 +89,7 @@ class EndOfStudyReason(StrEnum):
 
 class SubsequentTherapy(CrfModel):
     type: SubsequentTherapyType
-    start_date: dt.date | None = None
+    start_date: JsonDate | None = None
     description: ShortText | None = Field(None, description="Regimen or procedure; required for 'other'.")
 
     @model_validator(mode="after")
@@ -101,14 +102,14 @@ class SubsequentTherapy(CrfModel):
 class FollowUpVisit(CrfForm):
     """One follow-up contact (visit or telephone): vital status, disease status, further treatment."""
 
-    date: dt.date | None = None
+    date: JsonDate | None = None
     vital_status: VitalStatus | None = None
     disease_event: DiseaseEvent | None = Field(None, description="A progression or recurrence first recorded here.")
-    event_date: dt.date | None = None
+    event_date: JsonDate | None = None
     event_sites: list[RecurrenceSite] = Field(default_factory=list)
     event_site_other: ShortText | None = None
     subsequent_therapies: list[SubsequentTherapy] = Field(default_factory=list)
-    death_date: dt.date | None = None
+    death_date: JsonDate | None = None
     death_cause: DeathCause | None = None
     death_cause_text: Text | None = None
 
@@ -136,10 +137,10 @@ class FollowUpVisit(CrfForm):
 class EndOfStudy(CrfForm):
     """End of study: when and why the subject's participation ended."""
 
-    date: dt.date | None = None
+    date: JsonDate | None = None
     reason: EndOfStudyReason | None = None
     reason_text: Text | None = Field(None, description="Required when reason is 'other'.")
-    death_date: dt.date | None = Field(None, description="When reason is 'death'.")
+    death_date: JsonDate | None = Field(None, description="When reason is 'death'.")
 
     @model_validator(mode="after")
     def _consistent(self) -> EndOfStudy:

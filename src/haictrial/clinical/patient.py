@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from haictrial.clinical.base import MeasurementModel
+from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber, MeasurementModel, entry_today
+from haictrial.clinical.crf_base import field_error
+from haictrial.clinical.limits import lab_limit_problem, within
 from haictrial.clinical.units import Analyte, LabPanel
 from haictrial.errors import InputError
 
@@ -106,8 +109,8 @@ class LiverDirectedTreatment(StrEnum):
 
 class PrimaryTumor(MeasurementModel):
     site: PrimarySite | None = None
-    resected: bool | None = None
-    completely_resectable: bool | None = Field(
+    resected: JsonBool | None = None
+    completely_resectable: JsonBool | None = Field(
         None, description="False: the primary may not be completely resected (exclusion E6)."
     )
 
@@ -121,20 +124,22 @@ class Molecular(MeasurementModel):
 class LiverLesion(MeasurementModel):
     id: str
     segment: str | None = Field(None, description="Couinaud segment, S1-S8.")
-    longest_diameter_mm: float | None = Field(None, gt=0, le=400)
+    longest_diameter_mm: Annotated[JsonNumber, within("lesion_mm")] | None = Field(None, gt=0, le=400)
 
 
 class MedicalHistoryEntry(MeasurementModel):
     condition: HistoryCondition
-    date: dt.date | None = None
+    date: JsonDate | None = None
 
 
 class Labs(LabPanel):
     """Screening laboratory values, each with its unit (contracts/screen.md)."""
 
     @model_validator(mode="after")
-    def _units_known_and_values_possible(self) -> Labs:
+    def _units_known_and_values_possible(self, info: ValidationInfo) -> Labs:
         problem = self.first_problem()
+        if problem is None and entry_today(info) is not None:
+            problem = lab_limit_problem(self)
         if problem is not None:
             field, message = problem
             raise InputError(message, field=f"labs.{field}")
@@ -149,23 +154,23 @@ class Patient(MeasurementModel):
     """One patient's screening document (contracts/screen.md); also the input of ``plan``."""
 
     subject_id: str | None = None
-    screening_date: dt.date | None = None
-    birth_date: dt.date | None = None
-    age_years: int | None = Field(None, ge=0, le=120)
+    screening_date: JsonDate | None = None
+    birth_date: JsonDate | None = None
+    age_years: JsonInt | None = Field(None, ge=0, le=120)
     sex: Sex | None = None
-    height_cm: float | None = Field(None, gt=0)
-    weight_kg: float | None = Field(None, gt=0)
-    ecog: int | None = Field(None, ge=0, le=4)
-    lvef_percent: float | None = Field(None, ge=0, le=100)
-    fev1_fvc_percent: float | None = Field(None, ge=0, le=100)
-    pathology_confirmed_crlm: bool | None = None
-    other_malignancy_history: bool | None = None
+    height_cm: Annotated[JsonNumber, within("height_cm")] | None = Field(None, gt=0)
+    weight_kg: Annotated[JsonNumber, within("weight_kg")] | None = Field(None, gt=0)
+    ecog: JsonInt | None = Field(None, ge=0, le=4)
+    lvef_percent: Annotated[JsonNumber, within("lvef_percent")] | None = Field(None, ge=0, le=100)
+    fev1_fvc_percent: Annotated[JsonNumber, within("fev1_fvc_percent")] | None = Field(None, ge=0, le=100)
+    pathology_confirmed_crlm: JsonBool | None = None
+    other_malignancy_history: JsonBool | None = None
     prior_systemic_treatment: PriorSystemicTreatment | None = None
     primary_tumor: PrimaryTumor = Field(default_factory=PrimaryTumor)
     molecular: Molecular = Field(default_factory=Molecular)
     liver_lesions: list[LiverLesion] | None = None
-    extrahepatic_metastasis: bool | None = None
-    peritoneal_spread: bool | None = None
+    extrahepatic_metastasis: JsonBool | None = None
+    peritoneal_spread: JsonBool | None = None
     ascites: Ascites | None = None
     hepatic_encephalopathy: HepaticEncephalopathy | None = None
     labs: Labs = Field(default_factory=Labs)
@@ -173,7 +178,7 @@ class Patient(MeasurementModel):
     allergies: list[Drug] | None = None
     unable_to_tolerate: list[Intolerance] | None = None
     prior_liver_directed_treatment: list[LiverDirectedTreatment] | None = None
-    data_complete: bool | None = None
+    data_complete: JsonBool | None = None
 
     @field_validator("primary_tumor", "molecular", "labs", mode="before")
     @classmethod
@@ -185,7 +190,22 @@ class Patient(MeasurementModel):
     def _birth_before_screening(self) -> Patient:
         if self.birth_date and self.screening_date and self.birth_date > self.screening_date:
             raise InputError("is after screening_date", field="birth_date")
+        if self.birth_date and self.screening_date and self.age_years is not None:
+            age = completed_years(self.birth_date, self.screening_date)
+            if abs(self.age_years - age) >= 1:
+                raise field_error(
+                    "age_years",
+                    f"disagrees with birth_date: {age} years on screening_date {self.screening_date.isoformat()}",
+                    self.age_years,
+                )
         for i, entry in enumerate(self.medical_history or []):
             if entry.date and self.screening_date and entry.date > self.screening_date:
                 raise InputError("is after screening_date", field=f"medical_history[{i}].date")
         return self
+
+
+def completed_years(birth_date: dt.date, on: dt.date) -> int:
+    """Completed years of age on ``on``: the age goes up on the birthday itself (a 29 February birthday
+    is reached on 1 March in a common year). The same rule as eligibility criterion I1 (NCT06988852)."""
+    before_birthday = (on.month, on.day) < (birth_date.month, birth_date.day)
+    return on.year - birth_date.year - int(before_birthday)

@@ -16,6 +16,11 @@ What is computed (contracts/recist.md), section by section of the guideline:
   not evaluated; CR if all are absent; else NON_CR_NON_PD.
 - **Overall response at a time point**: Table 1 (target disease, with or without non-target
   disease) and Table 2 (non-target disease only); new lesions are PD (section 4.3.4).
+- **Reappearance after a complete response**: once the overall response is CR, a lesion that comes
+  back (a non-nodal target measurable again, a nodal target >= 10 mm short axis, or a non-target lesion
+  present again) is PD at that time point, however small (Table 3 and its notes; RECIST working group
+  clarification, Schwartz LH et al., Eur J Cancer 2016;62:132-7, doi:10.1016/j.ejca.2016.03.081). An
+  earlier confirmed CR stays the best overall response: only time points up to the first PD count.
 - **Best overall response** (section 4.4.3, Table 3, section 4.6.1): see :func:`best_overall_response`.
 - **Percent change**: from the baseline sum and from the nadir, per time point (rounded to 0.1 % in
   the output only; every comparison above uses exact decimal arithmetic).
@@ -71,6 +76,7 @@ __all__ = [
     "evaluate_recist",
     "non_target_response",
     "overall_response",
+    "reappeared_after_cr",
     "target_response",
     "validate_input",
 ]
@@ -502,6 +508,28 @@ def _stable_category(data: RecistInput) -> Response:
     return Response.SD
 
 
+def reappeared_after_cr(
+    sizes_mm: Sequence[float | None], lymph_nodes: Sequence[bool], non_target: Iterable[NonTargetState]
+) -> tuple[bool, bool]:
+    """Whether a target lesion (first) or a non-target lesion (second) has reappeared, for a patient
+    whose last evaluated overall response was CR.
+
+    A non-nodal target is back when it measures > 0 mm, a nodal target when its short axis is >= 10 mm
+    (no longer normal, section 4.3.1); a non-target lesion when it is present or progressing again.
+
+    References: Eisenhauer et al., Eur J Cancer 2009;45:228, section 4.3.1 and Table 3 (notes: disease
+    after a CR is progression); Schwartz LH et al., RECIST 1.1 update and clarification from the RECIST
+    committee, Eur J Cancer 2016;62:132-7 (doi:10.1016/j.ejca.2016.03.081): a lesion that reappears in a
+    patient in CR is PD.
+    """
+    target = any(
+        size is not None and (_mm(size) >= NORMAL_NODE_SHORT_AXIS_MM if node else _mm(size) > 0)
+        for size, node in zip(sizes_mm, lymph_nodes, strict=True)
+    )
+    back = {NonTargetState.present, NonTargetState.unequivocal_progression}
+    return target, any(state in back for state in non_target)
+
+
 def _pct(value: Fraction, reference: Fraction) -> float | None:
     if reference == 0:
         return None
@@ -535,7 +563,10 @@ def evaluate_recist(data: RecistInput, confirmation_days: int, min_sd_days: int)
 
     nadir = baseline_sum
     results: list[TimepointResult] = []
+    in_cr = False  # the last evaluated overall response was CR (a reappearance is then PD)
     for assessment in data.assessments[1:]:
+        if results and results[-1].overall_response != Response.NE:
+            in_cr = results[-1].overall_response == Response.CR
         group, morph = assess_morphology(baseline_morphology, assessment.morphology)
         common = {
             "date": assessment.date,
@@ -570,11 +601,15 @@ def evaluate_recist(data: RecistInput, confirmation_days: int, min_sd_days: int)
             )
             if all(v is not None for v in values):
                 total = sum((_mm(v) for v in values if v is not None), Fraction(0))
-        non_target = (
-            non_target_response((assessment.non_target or {})[lesion.id] for lesion in data.non_target_lesions)
-            if data.non_target_lesions
-            else None
-        )
+        states = [(assessment.non_target or {})[lesion.id] for lesion in data.non_target_lesions]
+        non_target = non_target_response(states) if data.non_target_lesions else None
+        if in_cr:
+            sizes_now = [sizes.get(lesion.id) for lesion in targets]
+            target_back, non_target_back = reappeared_after_cr(
+                sizes_now, [lesion.lymph_node for lesion in targets], states
+            )
+            target = Response.PD if target_back else target
+            non_target = Response.PD if non_target_back else non_target
         new_lesions = bool(assessment.new_lesions)
         results.append(
             TimepointResult(

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from haictrial.clinical.base import MeasurementModel
+from haictrial.clinical.base import JsonBool, JsonDate, MeasurementModel
 from haictrial.clinical.morphologic import MorphologicResponse, MorphologyGroup
 
 
@@ -64,7 +64,7 @@ class TargetLesion(MeasurementModel):
 
     id: LesionId
     organ: str = Field(min_length=1, description="Organ of the lesion; at most two target lesions per organ.")
-    lymph_node: bool = Field(False, description="A pathological node: its value is the short axis (section 3.1.1).")
+    lymph_node: JsonBool = Field(False, description="A pathological node: its value is the short axis (section 3.1.1).")
 
 
 class NonTargetLesion(MeasurementModel):
@@ -72,7 +72,7 @@ class NonTargetLesion(MeasurementModel):
 
     id: LesionId
     organ: str = Field(min_length=1)
-    lymph_node: bool = False
+    lymph_node: JsonBool = False
 
 
 class Assessment(MeasurementModel):
@@ -83,12 +83,12 @@ class Assessment(MeasurementModel):
     group of liver lesions (Chun et al., JAMA 2009).
     """
 
-    date: dt.date
+    date: JsonDate
     target_mm: dict[LesionId, DiameterMm | None] | None = Field(
         None, description="Longest diameter (short axis for a node) per target lesion, mm; null: not evaluated."
     )
     non_target: dict[LesionId, NonTargetState] | None = None
-    new_lesions: bool | None = None
+    new_lesions: JsonBool | None = None
     overall_response: Response | None = Field(None, description="A radiologist's time-point response.")
     morphology: dict[LesionId, GroupField] | None = Field(
         None, description="CT morphology group 1-3 per lesion (Chun et al., JAMA 2009;302:2338)."

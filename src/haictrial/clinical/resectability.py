@@ -35,11 +35,11 @@ doi:10.1111/j.1477-2574.2012.00557.x
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber
 from haictrial.clinical.crf_base import CrfForm, Text, field_error
 
 #: Adams et al. 2013: minimum FLR, % of the standardised total liver volume.
@@ -72,20 +72,22 @@ class FindingKind(StrEnum):
 class MdtReview(CrfForm):
     """The MDT resectability review eCRF (one review; the team may review a subject many times)."""
 
-    date: dt.date | None = None
-    imaging_date: dt.date | None = Field(None, description="Date of the imaging the team reviewed.")
-    flr_percent: float | None = Field(
+    date: JsonDate | None = None
+    imaging_date: JsonDate | None = Field(None, description="Date of the imaging the team reviewed.")
+    flr_percent: JsonNumber | None = Field(
         None, ge=0, le=100, description="Future liver remnant, % of the standardised total liver volume (CT volumetry)."
     )
-    cirrhosis: bool | None = None
-    extensive_chemotherapy: bool | None = Field(None, description="The team judges the chemotherapy extensive.")
-    r0_achievable: bool | None = Field(None, description="Complete resection of all liver disease with clear margins.")
-    remnant_contiguous_segments: int | None = Field(None, ge=0, le=8, description="Contiguous segments spared.")
-    remnant_inflow_preserved: bool | None = None
-    remnant_outflow_preserved: bool | None = None
-    remnant_biliary_drainage_preserved: bool | None = None
-    portal_vein_embolisation_planned: bool | None = None
-    two_stage_hepatectomy_planned: bool | None = None
+    cirrhosis: JsonBool | None = None
+    extensive_chemotherapy: JsonBool | None = Field(None, description="The team judges the chemotherapy extensive.")
+    r0_achievable: JsonBool | None = Field(
+        None, description="Complete resection of all liver disease with clear margins."
+    )
+    remnant_contiguous_segments: JsonInt | None = Field(None, ge=0, le=8, description="Contiguous segments spared.")
+    remnant_inflow_preserved: JsonBool | None = None
+    remnant_outflow_preserved: JsonBool | None = None
+    remnant_biliary_drainage_preserved: JsonBool | None = None
+    portal_vein_embolisation_planned: JsonBool | None = None
+    two_stage_hepatectomy_planned: JsonBool | None = None
     decision: MdtDecision | None = None
     reason: Text | None = Field(None, description="The team's reason for its decision.")
 

@@ -41,11 +41,14 @@ import datetime as dt
 import math
 from collections.abc import Iterable
 from enum import IntEnum, StrEnum
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
+from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber
 from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, field_error, null_is_empty
 from haictrial.clinical.crf_baseline import CouinaudSegment
+from haictrial.clinical.limits import within
 from haictrial.errors import InputError
 
 #: Pawlik et al. 2005 / common CRLM definition: a margin of at least 1 mm is R0.
@@ -233,15 +236,17 @@ def histological_response(trg: RubbiaBrandtTrg | int) -> HistologicalResponse:
 class PostoperativeComplication(CrfModel):
     description: ShortText
     grade: ClavienDindoGrade
-    onset_date: dt.date | None = None
+    onset_date: JsonDate | None = None
 
 
 class ResectionPathology(CrfModel):
     """The pathology report of the resected liver."""
 
-    lesions_resected: int | None = Field(None, ge=0)
-    largest_lesion_mm: float | None = Field(None, gt=0, le=1000)
-    margin_mm: float | None = Field(None, ge=0, le=200, description="Closest margin, mm (0 = tumour at the margin).")
+    lesions_resected: JsonInt | None = Field(None, ge=0)
+    largest_lesion_mm: Annotated[JsonNumber, within("lesion_mm")] | None = Field(None, gt=0, le=1000)
+    margin_mm: JsonNumber | None = Field(
+        None, ge=0, le=200, description="Closest margin, mm (0 = tumour at the margin)."
+    )
     lesion_trgs: list[RubbiaBrandtTrg] = Field(
         default_factory=list, description="Rubbia-Brandt TRG of each resected metastasis."
     )
@@ -255,16 +260,18 @@ class ResectionPathology(CrfModel):
 class LiverResection(CrfForm):
     """The Liver resection eCRF (one operation; a two-stage hepatectomy has two)."""
 
-    date: dt.date | None = None
+    date: JsonDate | None = None
     approach: SurgicalApproach | None = None
-    converted_to_open: bool | None = Field(None, description="Laparoscopic or robotic only.")
-    stage: int | None = Field(None, ge=1, le=2, description="1 or 2 in a two-stage hepatectomy; null otherwise.")
+    converted_to_open: JsonBool | None = Field(None, description="Laparoscopic or robotic only.")
+    stage: JsonInt | None = Field(None, ge=1, le=2, description="1 or 2 in a two-stage hepatectomy; null otherwise.")
     segments_resected: list[CouinaudSegment] = Field(default_factory=list)
-    anatomical: bool | None = Field(None, description="Anatomical (Brisbane 2000) rather than non-anatomical (wedge).")
-    ablation: bool | None = None
+    anatomical: JsonBool | None = Field(
+        None, description="Anatomical (Brisbane 2000) rather than non-anatomical (wedge)."
+    )
+    ablation: JsonBool | None = None
     ablation_modality: AblationModality | None = None
-    ablated_lesions: int | None = Field(None, ge=1)
-    macroscopic_residual: bool | None = Field(None, description="Tumour left behind, as the surgeon saw it (R2).")
+    ablated_lesions: JsonInt | None = Field(None, ge=1)
+    macroscopic_residual: JsonBool | None = Field(None, description="Tumour left behind, as the surgeon saw it (R2).")
     pathology: ResectionPathology = Field(default_factory=ResectionPathology)
     complications: list[PostoperativeComplication] | None = Field(
         None, description="Postoperative complications (Clavien-Dindo); [] = none, null = not yet recorded."

@@ -8,16 +8,24 @@ References
 - Conversion factors from the screening contract (contracts/screen.md): bilirubin 1 mg/dL = 17.1 umol/L,
   creatinine 1 mg/dL = 88.4 umol/L; 1 g/dL = 10 g/L; 1 10^3/uL = 1 10^9/L; 1 /uL = 10^-3 10^9/L.
 - SI conversion tables: Young DS, Ann Intern Med 1987;106:114-29 (doi:10.7326/0003-4819-106-1-114).
+- SI prefixes: BIPM, The International System of Units (SI Brochure), 9th ed. (2019), Table 7: giga (G) = 10^9,
+  tera (T) = 10^12; prefix symbols are case-sensitive (G giga, g is the gram; m milli, M mega).
+- Chinese laboratory reports: WS/T 404 (Reference intervals for common clinical biochemistry/blood cell tests,
+  National Health Commission of the PRC) and the national clinical laboratory procedures write blood cell counts as
+  "x10^9/L" or "G/L" (white cells, neutrophils, platelets) and red cells as "x10^12/L" or "T/L"; reports printed
+  from Chinese systems often use full-width characters ("Ｇ／Ｌ"), folded here by Unicode NFKC.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from haictrial.clinical.base import StrictModel
+from haictrial.clinical.base import JsonNumber, StrictModel
 from haictrial.errors import UnitError
 
 
@@ -38,7 +46,7 @@ class Analyte(StrEnum):
 
 # Unit spellings users send are normalised before lookup (see normalise_unit): case-insensitive,
 # "µ"/"μ" -> "u", "x10^9/L" -> "10^9/L", "IU/L" -> "U/L".
-_CELL_COUNT = {"10^9/L": 1.0, "10^3/uL": 1.0, "/uL": 1e-3, "cells/uL": 1e-3}
+_CELL_COUNT = {"10^9/L": 1.0, "G/L": 1.0, "10^3/uL": 1.0, "/uL": 1e-3, "cells/uL": 1e-3}
 _GRAMS = {"g/L": 1.0, "g/dL": 10.0}
 _ENZYME = {"U/L": 1.0}
 
@@ -57,9 +65,30 @@ CONVERSIONS: dict[Analyte, tuple[str, dict[str, float]]] = {
 }
 
 
+#: Superscript exponents as lab reports print them ("×10⁹/L"), written out before NFKC (which would make "109").
+_SUPERSCRIPTS = {"¹²": "^12", "⁹": "^9", "⁶": "^6", "³": "^3"}
+#: Prefix-only count units, matched case-sensitively BEFORE lower-casing (BIPM SI Brochure 9th ed., Table 7):
+#: "G/L" is giga per litre (10^9/L), "T/L" tera per litre (10^12/L). "g/L" (grams) never matches here.
+_PREFIXED_COUNTS = {"G/L": "10^9/l", "T/L": "10^12/l", "G/l": "10^9/l", "T/l": "10^12/l"}
+
+
+#: Red cell count (not a screening analyte; FHIR import checks it when a bundle carries one): canonical 10^12/L.
+#: 1 T/L = 10^12/L; 1 10^6/uL = 10^12/L (BIPM SI Brochure 9th ed., Table 7; WS/T 404 writes 10^12/L).
+RED_CELL_COUNT: tuple[str, dict[str, float]] = ("10^12/L", {"10^12/L": 1.0, "T/L": 1.0, "10^6/uL": 1.0})
+
+
 def normalise_unit(unit: str) -> str:
-    """Lower-case a unit spelling and fold its common variants to one key."""
-    text = unit.strip().lower().replace("µ", "u").replace("μ", "u").replace(" ", "")
+    """Fold a unit spelling to one lookup key: full-width and superscripts folded, then lower-cased.
+
+    "G/L" and "T/L" (capital giga/tera, with or without full-width characters) become "10^9/l" and
+    "10^12/l" before lower-casing, so that they are never mistaken for "g/L" (grams per litre).
+    """
+    text = unit.strip()
+    for sup, plain in _SUPERSCRIPTS.items():
+        text = text.replace(sup, plain)
+    text = unicodedata.normalize("NFKC", text).replace(" ", "")
+    text = _PREFIXED_COUNTS.get(re.sub(r"^[x×*]?", "", text), text)
+    text = text.lower().replace("µ", "u").replace("μ", "u")
     text = text.replace("×", "x").replace("*", "")
     if text.startswith("x10"):
         text = text[1:]
@@ -91,9 +120,25 @@ def to_si(analyte: Analyte | str, value: float, unit: str, field: str | None = N
     factors = _factors(name)
     key = normalise_unit(unit)
     if key not in factors:
+        hint = ""
+        if key == "10^12/l":
+            hint = " (T/L, 10^12/L, is the unit of red cell counts)"
+        elif key == "g/l" and "10^9/l" in factors:
+            hint = ' (g/L is grams per litre; write "G/L" with a capital G for 10^9/L)'
         raise UnitError(
-            f"unknown unit {unit!r} for {name.value}; use one of: {', '.join(accepted_units(name))}",
+            f"unknown unit {unit!r} for {name.value}{hint}; use one of: {', '.join(accepted_units(name))}",
             field=field or f"labs.{name.value}.unit",
+        )
+    return value * factors[key]
+
+
+def red_cell_count_to_si(value: float, unit: str, field: str = "red_cell_count.unit") -> float:
+    """A red cell count in 10^12/L ("T/L" as Chinese reports write it); UnitError naming ``field`` otherwise."""
+    factors = {normalise_unit(u): f for u, f in RED_CELL_COUNT[1].items()}
+    key = normalise_unit(unit)
+    if key not in factors:
+        raise UnitError(
+            f"unknown unit {unit!r} for a red cell count; use one of: {', '.join(RED_CELL_COUNT[1])}", field=field
         )
     return value * factors[key]
 
@@ -127,7 +172,7 @@ class LabValue(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    value: float = Field(description="The number as reported by the laboratory.")
+    value: JsonNumber = Field(description="The number as reported by the laboratory (a JSON number).")
     unit: str = Field(min_length=0, description="The unit as reported, e.g. 'umol/L' or 'mg/dL'.")
 
     def si(self, analyte: Analyte | str, field: str | None = None) -> float:

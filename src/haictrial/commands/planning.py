@@ -15,6 +15,7 @@ from haictrial.clinical.dosing import CyclePlan, plan_cycle
 from haictrial.clinical.patient import Patient
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.clinical.schedule import to_icalendar, visit_calendar
+from haictrial.commands.entry import parse_entry
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import parse_model, read_json
 from haictrial.errors import InputError
@@ -53,7 +54,7 @@ def plan(
 ) -> None:
     """Dose one cycle of HAIC-FOLFOX plus the targeted agent for a patient."""
     protocol = load_protocol(protocol_file)
-    patient = parse_model(Patient, read_json(patient_file))
+    patient = parse_entry(Patient, read_json(patient_file), protocol)
     history = None
     if toxicity_file is not None:
         history = _parse_toxicity(read_json(toxicity_file))
@@ -168,7 +169,7 @@ def calendar(
     except ValueError:
         raise InputError(f"not an ISO date (YYYY-MM-DD): {start_date!r}", field="start_date") from None
     protocol = load_protocol(protocol_file)
-    patient = parse_model(Patient, read_json(patient_file))
+    patient = parse_entry(Patient, read_json(patient_file), protocol)
     choice = choose_targeted_agent(patient, protocol)
     events = visit_calendar(start, cycles, protocol, choice.agent)
     if ics_file is not None:

@@ -9,8 +9,9 @@ from rich.markup import escape
 
 from haictrial.clinical.eligibility import CriterionStatus, ScreeningResult, screen
 from haictrial.clinical.patient import Patient
+from haictrial.commands.entry import parse_entry
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
-from haictrial.documents import parse_model, read_json
+from haictrial.documents import read_json
 from haictrial.i18n import _, render_reason
 from haictrial.protocol import load_protocol
 
@@ -23,8 +24,9 @@ def screen_command(
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Evaluate one patient against the 16 eligibility criteria. Exit 0 whatever the verdict."""
-    patient = parse_model(Patient, read_json(patient_file))
+    document = read_json(patient_file)
     protocol = load_protocol(protocol_file)
+    patient = parse_entry(Patient, document, protocol)
     result = screen(patient, protocol)
     if output == OutputFormat.json:
         print_json(result.as_contract())

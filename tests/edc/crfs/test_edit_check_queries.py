@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+
 from haictrial.edc.crfs import services
+from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.dm import services as dm
-from haictrial.edc.dm.models import Query, QueryOrigin, QueryStatus
+from haictrial.edc.dm.models import Query, QueryStatus
+from haictrial.errors import InputError
 
 from .conftest import payloads
 
@@ -17,23 +21,20 @@ def _queries(check_id):
     return list(Query.objects.filter(check_id=check_id).order_by("id"))
 
 
-def test_an_implausible_weight_opens_a_query_that_a_correction_closes(users, subject_id, course):
-    """RNG-baseline-weight_kg: 25-250 kg, the planning engine's limits (contracts/plan.md)."""
+def test_an_implausible_weight_is_refused_at_entry_naming_the_field_and_nothing_is_stored(users, subject_id, course):
+    """Weight 25-250 kg (clinical.limits, the planning engine's limits): 58.5 typed without its decimal point
+    is an entry error, not a query on a saved record."""
     alice = users["alice"]
     baseline = payloads(course, "baseline")[0]
-    baseline["demographics"]["weight_kg"] = 585  # 58.5 typed without its decimal point
-    record = services.save_form(alice, subject_id, "baseline", baseline)
-    [query] = _queries("RNG-baseline-weight_kg")
-    assert query.status == QueryStatus.open and query.origin == QueryOrigin.edit_check
-    assert query.record_id == record.pk and query.form == "baseline"
-    assert query.field == "demographics.weight_kg"
-    assert "kg" in query.message
+    baseline["demographics"]["weight_kg"] = 585
+    with pytest.raises(InputError) as refused:
+        services.save_form(alice, subject_id, "baseline", baseline)
+    assert refused.value.field == "demographics.weight_kg" and "kg" in refused.value.message
+    assert not FormRecord.objects.filter(form="baseline").exists()
 
     baseline["demographics"]["weight_kg"] = 58.5
-    services.save_form(alice, subject_id, "baseline", baseline, record_id=record.pk, version=1, reason="typo")
-    query.refresh_from_db()
-    assert query.status == QueryStatus.closed and query.resolved_by_data
-    assert query.history.count() == 2  # opened, closed: both in the audit trail
+    services.save_form(alice, subject_id, "baseline", baseline)
+    assert _queries("RNG-baseline-weight_kg") == []
 
 
 def test_a_dose_deviation_over_ten_percent_needs_a_reason(users, subject_id, course):
@@ -87,12 +88,12 @@ def test_a_whole_complete_course_leaves_no_open_query(users, subject_id, course)
 def test_a_query_a_monitor_closed_is_not_reopened_while_its_finding_stands(users, subject_id, course):
     alice, monty = users["alice"], users["monty"]
     baseline = payloads(course, "baseline")[0]
-    baseline["demographics"]["height_cm"] = 251  # above 250 cm: a warning to confirm
+    del baseline["ecog"]  # required: a query (a height over 250 cm is refused at entry: clinical.limits)
     record = services.save_form(alice, subject_id, "baseline", baseline)
-    [query] = _queries("RNG-baseline-height_cm")
-    dm.close_query(monty, query.pk, "confirmed with the source: the patient is 251 cm tall")
+    [query] = _queries("REQ-baseline-ecog")
+    dm.close_query(monty, query.pk, "confirmed with the source: ECOG was not assessed at baseline")
     again = copy.deepcopy(baseline)
     again["lvef_percent"] = 63
     services.save_form(alice, subject_id, "baseline", again, record_id=record.pk, version=1, reason="LVEF re-read")
-    assert [q.status for q in _queries("RNG-baseline-height_cm")] == [QueryStatus.closed]
-    assert not _queries("RNG-baseline-height_cm")[0].resolved_by_data
+    assert [q.status for q in _queries("REQ-baseline-ecog")] == [QueryStatus.closed]
+    assert not _queries("REQ-baseline-ecog")[0].resolved_by_data
