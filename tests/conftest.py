@@ -11,6 +11,7 @@ import tempfile
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "haictrial.edc.settings")
 os.environ.setdefault("HAICTRIAL_SECRET_KEY", "test-only-secret-key-0123456789abcdef")
+os.environ.setdefault("HAICTRIAL_AUDIT_KEY", "test-only-audit-key-0123456789abcdef")
 _data_dir = tempfile.mkdtemp(prefix="haictrial-test-data-")
 os.environ["HAICTRIAL_DATA_DIR"] = _data_dir
 atexit.register(shutil.rmtree, _data_dir, ignore_errors=True)
@@ -30,3 +31,9 @@ def _no_language_left_active():
     switch it off afterwards so that a later in-process test starts from the environment's language."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_anchor_file(settings, tmp_path_factory):
+    """Each test its own anchor file: the database is emptied between tests, the anchors must be too."""
+    settings.HAICTRIAL_AUDIT_ANCHOR_FILE = str(tmp_path_factory.mktemp("anchors") / "audit-anchors.jsonl")

@@ -18,6 +18,7 @@ from haictrial.edc.subjects.models import CyclePlan, Screening
 from haictrial.protocol import load_protocol
 
 from .conftest import PASSWORD, ApiClient
+from .enrolment import consent_body
 
 SUBJECT_CALLS = ["", "/plan?cycle=1", "/calendar", "/audit"]
 
@@ -108,20 +109,22 @@ def test_it_enrols_an_eligible_patient_with_a_site_sequence_and_the_targeted_age
     assert enrolled["targeted_agent"] == "cetuximab"
     assert "left-sided" in enrolled["targeted_agent_reason"]
     patient["molecular"]["kras"] = "mutant"
+    patient["identifiers"] = {"full_name": "Li Si", "hospital_number": "H-0043"}  # another person
     second = api["carol"].post("/api/screenings", patient).json()
-    subject = api["carol"].post(f"/api/screenings/{second['screening_id']}/enroll").json()
+    subject = api["carol"].post(f"/api/screenings/{second['screening_id']}/enroll", consent_body()).json()
     assert subject["subject_id"] == "CHA-001-0002"
     assert subject["targeted_agent"] == "bevacizumab"  # KRAS mutant
     patient["site"] = "002"
+    patient["identifiers"] = {"full_name": "Wang Wu", "hospital_number": "H-0042"}  # same number, other site
     third = api["bob"].post("/api/screenings", patient).json()
-    assert api["bob"].post(f"/api/screenings/{third['screening_id']}/enroll").json()["subject_id"] == "CHA-002-0001"
+    assert api["bob"].post(f"/api/screenings/{third['screening_id']}/enroll", consent_body()).json()["subject_id"] == "CHA-002-0001"
 
 
 def test_it_refuses_to_enrol_an_ineligible_patient_with_the_reason(api, patient):
     patient["extrahepatic_metastasis"] = True  # exclusion E1
     body = api["alice"].post("/api/screenings", patient).json()
     assert body["eligible"] is False
-    response = api["alice"].post(f"/api/screenings/{body['screening_id']}/enroll")
+    response = api["alice"].post(f"/api/screenings/{body['screening_id']}/enroll", consent_body())
     assert response.status_code == 409
     assert "E1" in response.json()["detail"]
     assert api["alice"].get("/api/subjects").json() == []
@@ -130,13 +133,13 @@ def test_it_refuses_to_enrol_an_ineligible_patient_with_the_reason(api, patient)
 def test_it_refuses_to_enrol_when_eligibility_is_unknown(api, patient):
     del patient["ecog"]
     body = api["alice"].post("/api/screenings", patient).json()
-    response = api["alice"].post(f"/api/screenings/{body['screening_id']}/enroll")
+    response = api["alice"].post(f"/api/screenings/{body['screening_id']}/enroll", consent_body())
     assert response.status_code == 409
     assert "ecog" in response.json()["detail"]
 
 
 def test_it_refuses_to_enrol_twice(api, enrolled):
-    response = api["alice"].post(f"/api/screenings/{enrolled['screening_id']}/enroll")
+    response = api["alice"].post(f"/api/screenings/{enrolled['screening_id']}/enroll", consent_body())
     assert response.status_code == 409
     assert "CHA-001-0001" in response.json()["detail"]
 
@@ -189,8 +192,8 @@ def test_it_returns_the_plan_of_the_plan_engine(api, enrolled, patient):
     # No eCRF recorded yet: the plan engine's plan, with no toxicity terms left out of dose modification.
     assert plan == json.loads(json.dumps(expected)) | {"ignored_toxicity_terms": []}
     assert plan["bsa_m2"] == 1.62  # contracts/plan.md example: 162 cm, 58.5 kg, Mosteller
-    stored = CyclePlan.objects.get(subject__subject_id="CHA-001-0001", cycle=2)
-    assert stored.protocol_version == load_protocol().version and stored.engine_version
+    assert plan["protocol_version"] == load_protocol().version and plan["engine_version"]
+    assert not CyclePlan.objects.exists()  # a GET never writes
 
 
 @pytest.mark.parametrize("cycle", ["0", "abc", "-1"])
@@ -232,12 +235,13 @@ def test_another_sites_user_cannot_change_a_subject(api, enrolled):
 def test_another_sites_user_cannot_see_or_enrol_a_screening(api, patient):
     body = api["alice"].post("/api/screenings", patient).json()
     assert api["bob"].get(f"/api/screenings/{body['screening_id']}").status_code == 404
-    assert api["bob"].post(f"/api/screenings/{body['screening_id']}/enroll").status_code in (403, 404)
+    assert api["bob"].post(f"/api/screenings/{body['screening_id']}/enroll", consent_body()).status_code in (403, 404)
     assert api["bob"].get("/api/screenings").json() == []
 
 
 def test_a_user_cannot_screen_at_another_site(api, patient):
     patient["site"] = "002"
+    patient["identifiers"] = {"full_name": "Chen Liu", "hospital_number": "B-0001"}  # another person
     response = api["alice"].post("/api/screenings", patient)
     assert response.status_code == 403
     assert Screening.objects.count() == 0
@@ -252,8 +256,9 @@ def test_lists_and_search_show_only_the_callers_sites(api, enrolled):
 
 def test_the_statistician_reads_every_site_de_identified(api, enrolled, patient):
     patient["site"] = "002"
+    patient["identifiers"] = {"full_name": "Chen Liu", "hospital_number": "B-0001"}  # another person
     screening = api["bob"].post("/api/screenings", patient).json()
-    api["bob"].post(f"/api/screenings/{screening['screening_id']}/enroll")
+    api["bob"].post(f"/api/screenings/{screening['screening_id']}/enroll", consent_body())
     subjects = api["stan"].get("/api/subjects").json()
     assert {s["subject_id"] for s in subjects} == {"CHA-001-0001", "CHA-002-0001"}
     record = api["stan"].get("/api/subjects/CHA-001-0001")
@@ -269,7 +274,7 @@ def test_the_statistician_reads_every_site_de_identified(api, enrolled, patient)
 def test_read_only_roles_cannot_screen_enrol_or_edit(api, enrolled, patient, name):
     assert api[name].post("/api/screenings", patient).status_code == 403
     body = api["alice"].post("/api/screenings", patient).json()
-    assert api[name].post(f"/api/screenings/{body['screening_id']}/enroll").status_code == 403
+    assert api[name].post(f"/api/screenings/{body['screening_id']}/enroll", consent_body()).status_code == 403
     change = {"version": 1, "reason": "x", "status": "on_treatment"}
     assert api[name].patch("/api/subjects/CHA-001-0001", change).status_code == 403
 
@@ -293,6 +298,7 @@ def test_it_records_every_change_in_the_subjects_audit_trail(api, enrolled):
         ("create", "subjects.screening"),
         ("create", "subjects.identifiers"),
         ("create", "subjects.subject"),
+        ("create", "subjects.consent"),
         ("update", "subjects.subject"),
     ]
     last = trail[-1]

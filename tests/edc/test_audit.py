@@ -7,8 +7,10 @@ References: 21 CFR Part 11 section 11.10(e) (audit trails); ICH E6(R3) data gove
 from __future__ import annotations
 
 import hashlib
+import hmac
 
 import pytest
+from django.conf import settings
 
 from haictrial.edc.audit import chain
 from haictrial.edc.audit.models import GENESIS_HASH, AuditEntry
@@ -16,14 +18,16 @@ from haictrial.edc.audit.records import delete_record
 from haictrial.edc.subjects.models import Identifiers, Subject
 from haictrial.errors import InputError
 
+from .enrolment import consent_body
+
 
 def _trail_of(n: int, api, patient) -> None:
     for _ in range(n):
         body = api["alice"].post("/api/screenings", patient).json()
-        api["alice"].post(f"/api/screenings/{body['screening_id']}/enroll")
+        api["alice"].post(f"/api/screenings/{body['screening_id']}/enroll", consent_body())
 
 
-def test_each_entry_hashes_the_previous_hash_and_its_canonical_json(api, patient):
+def test_each_entry_seals_the_previous_seal_and_its_canonical_json_under_the_key(api, patient):
     _trail_of(2, api, patient)
     entries = list(AuditEntry.objects.order_by("seq"))
     assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
@@ -32,7 +36,8 @@ def test_each_entry_hashes_the_previous_hash_and_its_canonical_json(api, patient
         if before is not None:
             assert entry.prev_hash == before.hash
         payload = entry.prev_hash + chain.canonical_json(chain.entry_document(entry))
-        assert entry.hash == hashlib.sha256(payload.encode()).hexdigest()
+        key = settings.HAICTRIAL_AUDIT_KEY.encode()
+        assert entry.hash == hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()  # RFC 2104
     assert chain.verify().intact and chain.verify().entries == len(entries)
 
 

@@ -127,15 +127,21 @@ def user_add(
 
 
 def audit_verify() -> None:
-    """Check the audit trail's hash chain: exit 0 if intact, 1 naming the first broken entry."""
+    """Check the audit trail: its seals, its anchors outside the database, and every audited row against
+    its last entry. Exit 0 if intact, 1 naming each problem found (the first broken entry first)."""
     _django()
-    from haictrial.edc.audit.services import verify_chain
+    from haictrial.edc.audit.verify import verify_all
 
-    report = verify_chain()
+    report = verify_all()
     if report.intact:
-        print(f"audit trail intact: {report.entries} entries")
+        print(f"audit trail intact: {report.entries} entries, {report.anchors} anchors, every audited row matches")
         return
-    print(f"audit trail BROKEN at entry {report.broken_seq}: {report.problem}", file=sys.stderr)
+    print(f"audit trail BROKEN: {len(report.problems)} problem(s) in {report.entries} entries", file=sys.stderr)
+    shown = 50
+    for problem in report.problems[:shown]:
+        print(f"  {problem}", file=sys.stderr)
+    if len(report.problems) > shown:
+        print(f"  ... and {len(report.problems) - shown} more", file=sys.stderr)
     raise typer.Exit(1)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import connection, connections
 
+from haictrial.edc.audit import anchors
 from haictrial.errors import InputError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -73,6 +74,8 @@ def backup(path: Path) -> str:
         args, env = _pg_args()
         _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(tmp), *args], env)
     os.replace(tmp, path)
+    # The chain head the backup holds, anchored outside the database (haictrial.edc.audit.anchors).
+    anchors.anchor_head(anchors.AnchorEvent.backup)
     return f"{_engine()} database -> {path}"
 
 
@@ -119,4 +122,5 @@ def restore(path: Path) -> str:
             env,
         )
     call_command("migrate", interactive=False, verbosity=0)
+    anchors.anchor_head(anchors.AnchorEvent.restore)  # a new epoch: later anchors described the replaced data
     return f"{path} -> {_engine()} database"

@@ -40,6 +40,19 @@ CSRF_TRUSTED_ORIGINS = env_list("HAICTRIAL_CSRF_TRUSTED_ORIGINS", [])
 HAICTRIAL_PROTOCOL = env_str("HAICTRIAL_PROTOCOL") or None
 HAICTRIAL_TOKEN_DAYS = env_int("HAICTRIAL_TOKEN_DAYS", 30)
 
+# The audit trail's sealing key (HMAC-SHA256), kept outside the database like the secret key; anchors of
+# the chain head every N entries and at each backup, in an append-only file (haictrial.edc.audit.anchors).
+HAICTRIAL_AUDIT_KEY = env_str("HAICTRIAL_AUDIT_KEY")
+if not HAICTRIAL_AUDIT_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "HAICTRIAL_AUDIT_KEY must be set (a long random string kept outside the database; `make run` keeps "
+            "one in HAICTRIAL_DATA_DIR/audit_key), or HAICTRIAL_DEBUG=1 for development"
+        )
+    HAICTRIAL_AUDIT_KEY = "debug-only-audit-key-never-used-in-production"
+HAICTRIAL_AUDIT_ANCHOR_EVERY = max(env_int("HAICTRIAL_AUDIT_ANCHOR_EVERY", 100), 1)
+HAICTRIAL_AUDIT_ANCHOR_FILE = env_str("HAICTRIAL_AUDIT_ANCHOR_FILE") or str(DATA_DIR / "audit-anchors.jsonl")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -52,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "ninja",  # Swagger UI from its own static files: no CDN, no inline script (the CSP allows 'self' only)
     "django_tasks",
     "django_tasks_db",
     "haictrial.edc.accounts",
@@ -60,6 +74,7 @@ INSTALLED_APPS = [
     "haictrial.edc.crfs",
     "haictrial.edc.dm",
     "haictrial.edc.reporting",
+    "haictrial.edc.operations",
     "haictrial.edc.api",
     "haictrial.edc.web",
 ]
@@ -67,6 +82,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "haictrial.edc.security.PatientDataHeadersMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "haictrial.edc.api.middleware.RequestBodyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -187,6 +205,26 @@ if env_bool("HAICTRIAL_BEHIND_HTTPS_PROXY", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# HSTS once served over HTTPS (HAICTRIAL_HSTS_SECONDS, e.g. 31536000; 0 = off). RFC 6797.
+SECURE_HSTS_SECONDS = max(env_int("HAICTRIAL_HSTS_SECONDS", 0), 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0 and env_bool("HAICTRIAL_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0 and env_bool("HAICTRIAL_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("HAICTRIAL_SSL_REDIRECT", False)
+# Content-Security-Policy (django-csp 4): the app's own origin only; no inline scripts or styles, no frames.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
@@ -213,3 +251,10 @@ LOGGING = {
     # Request bodies and patient documents are never logged: identifiers must not reach the logs.
     "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
 }
+
+# E-mail (notifications, haictrial.edc.operations): SMTP from HAICTRIAL_EMAIL_URL (smtp://user:pass@host:port),
+# else one .eml file per message in HAICTRIAL_DATA_DIR/outbox/.
+from haictrial.edc.operations.mail import email_settings as _email_settings  # noqa: E402
+
+globals().update(_email_settings(env_str("HAICTRIAL_EMAIL_URL"), DATA_DIR))
+DEFAULT_FROM_EMAIL = env_str("HAICTRIAL_EMAIL_FROM") or "haictrial@localhost"

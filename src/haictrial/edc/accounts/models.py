@@ -60,6 +60,11 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # Ended by DELETE /api/auth/token (revoked) or found past expires_at (expired); both audited.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=10, blank=True, choices=[("revoked", "revoked"), ("expired", "expired")])
+    # "api": a bearer token of /api/; "redcap": a REDCap-format token valid only for the read-only /redcap/api/.
+    kind = models.CharField(max_length=10, default="api", choices=[("api", "api"), ("redcap", "redcap")])
 
     class Meta:
         verbose_name = _("API token")

@@ -67,27 +67,78 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(user: User) -> str:
-    """A new API token for ``user``; only its SHA-256 is stored, the token itself is returned once."""
-    token = secrets.token_urlsafe(32)
-    expires = timezone.now() + dt.timedelta(days=settings.HAICTRIAL_TOKEN_DAYS)
-    ApiToken.objects.create(user=user, key_hash=_hash_token(token), expires_at=expires)
+def issue_token(user: User, kind: str = "api") -> str:
+    """A new API token for ``user`` (audited); only its SHA-256 is stored, the token itself is returned once.
+
+    Tokens of ``user`` found past their expiry are ended (and audited) first.
+    """
+    from haictrial.edc.audit import accounts as audit
+
+    # A REDCap token is 32 upper-case hexadecimal characters, as REDCap issues them (PyCap refuses others).
+    token = secrets.token_hex(16).upper() if kind == "redcap" else secrets.token_urlsafe(32)
+    now = timezone.now()
+    expires = now + dt.timedelta(days=settings.HAICTRIAL_TOKEN_DAYS)
+    with transaction.atomic():
+        for stale in ApiToken.objects.filter(user=user, ended_at__isnull=True, expires_at__lte=now):
+            _end_token(stale, "expired", now)
+        created = ApiToken.objects.create(user=user, key_hash=_hash_token(token), expires_at=expires, kind=kind)
+        audit.token_created(created)
     return token
 
 
-def user_for_token(token: str) -> User | None:
-    """The active user owning an unexpired ``token``, or None."""
+def _end_token(token: ApiToken, reason: str, now: dt.datetime, actor: User | None = None) -> bool:
+    """End ``token`` once (revoked or expired) and audit it; False if it had already ended."""
+    from haictrial.edc.audit import accounts as audit
+
+    with transaction.atomic():
+        if not ApiToken.objects.filter(pk=token.pk, ended_at__isnull=True).update(ended_at=now, end_reason=reason):
+            return False
+        token.ended_at, token.end_reason = now, reason
+        audit.token_ended(token, reason, actor)
+    return True
+
+
+def revoke_token(token: str) -> bool:
+    """End the token (DELETE /api/auth/token); it is refused from now on. False if it was not live."""
+    found = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(token or "")).first()
+    if found is None or found.ended_at is not None:
+        return False
+    return _end_token(found, "revoked", timezone.now(), actor=found.user)
+
+
+def is_locked_out(user: User) -> bool:
+    """Whether django-axes locks ``user`` out now (from any address), so that their tokens are refused too.
+
+    References: 21 CFR Part 11 section 11.300(d) (safeguards against unauthorised use of passwords).
+    """
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    attempts = AccessAttempt.objects.filter(
+        username=user.get_username(), failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    )
+    cool_off = get_cool_off()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return attempts.exists()
+
+
+def user_for_token(token: str, *, touch: bool = True, kind: str = "api") -> User | None:
+    """The user owning a live ``token`` (not revoked, not expired) whose account is active and not locked
+    out; else None. A token found past its expiry is ended and the expiry audited. ``touch=False`` (a
+    GET) leaves ``last_used_at`` alone, so that reading writes nothing."""
     if not token or len(token) > 200:
         return None
     now = timezone.now()
-    found = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash_token(token), expires_at__gt=now, user__is_active=True)
-        .first()
-    )
-    if found is None:
+    found = ApiToken.objects.select_related("user").filter(key_hash=_hash_token(token)).first()
+    if found is None or found.ended_at is not None or found.kind != kind:
         return None
-    if found.last_used_at is None or now - found.last_used_at > dt.timedelta(minutes=5):
+    if found.expires_at <= now:
+        _end_token(found, "expired", now)
+        return None
+    if not found.user.is_active or is_locked_out(found.user):
+        return None
+    if touch and (found.last_used_at is None or now - found.last_used_at > dt.timedelta(minutes=5)):
         ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
     return found.user
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from haictrial import __version__
-from haictrial.edc.api import errors
+from haictrial.edc.api import errors, openapi
 from haictrial.edc.api.auth import BearerToken
-from haictrial.edc.api.routers import auth, crfs, dm, reports, screenings, subjects
+from haictrial.edc.api.routers import auth, crfs, dm, operations, reports, screenings, subjects
 
 api = NinjaAPI(
     title="haictrial EDC API",
@@ -18,6 +18,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 errors.install(api)
+openapi.install(api)  # declare 400/422/401 and the form and site formats
 api.add_router("/auth", auth.router)
 api.add_router("/screenings", screenings.router)
 api.add_router("/subjects", subjects.router)
@@ -26,3 +27,4 @@ api.add_router("/subjects", dm.casebook_router)
 api.add_router("/queries", dm.queries_router)
 api.add_router("/dm", dm.dm_router)
 api.add_router("/reports", reports.router)
+api.add_router("/", operations.router)  # deviations, safety/sae, status-grid

@@ -12,7 +12,7 @@ from haictrial.edc.accounts.services import user_for_token
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = user_for_token(token)
+        user = user_for_token(token, touch=request.method not in ("GET", "HEAD", "OPTIONS"))
         if user is not None:
             request.user = user
         return user

@@ -8,4 +8,4 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit trail")
 
     def ready(self) -> None:
-        from haictrial.edc.audit import signals  # noqa: F401 - connects the chain to simple-history
+        from haictrial.edc.audit import accounts, signals  # noqa: F401 - connect the chain to history and accounts

@@ -1,8 +1,11 @@
-"""The hash chain over the audit trail: append one entry, verify the whole chain.
+"""The sealed chain over the audit trail: append one entry, verify the whole chain.
 
-Each entry's hash is ``sha256(prev_hash + canonical_json(entry))`` where the canonical JSON has
+Each entry's seal (column ``hash``) is ``HMAC-SHA256(key, prev_hash + canonical_json(entry))`` under
+``HAICTRIAL_AUDIT_KEY``, a key kept outside the database (:func:`audit_key`). The canonical JSON has
 sorted keys, no spaces, UTF-8, and times as UTC ISO 8601 with microseconds. Changing, inserting,
-reordering or deleting any entry (or the tail) breaks the chain at that entry.
+reordering or deleting any entry breaks the chain at that entry, and without the key nobody can
+compute a valid seal for a forged or recomputed chain. Truncating the tail and moving the chain head
+back is found by the anchors kept outside the database (:mod:`haictrial.edc.audit.anchors`).
 
 References
 ----------
@@ -16,11 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import hashlib
+import hmac
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from haictrial.edc.audit.models import GENESIS_HASH, AuditEntry, ChainHead
@@ -69,9 +74,19 @@ def entry_document(entry: AuditEntry) -> dict[str, Any]:
     return {name: json_value(getattr(entry, name)) for name in HASHED_FIELDS}
 
 
+def audit_key() -> bytes:
+    """The sealing key (``settings.HAICTRIAL_AUDIT_KEY``, from the environment, never the database)."""
+    return str(settings.HAICTRIAL_AUDIT_KEY).encode("utf-8")
+
+
+def seal(text: str) -> str:
+    """HMAC-SHA256 of ``text`` under the audit key, hex (RFC 2104; FIPS 198-1)."""
+    return hmac.new(audit_key(), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def entry_hash(entry: AuditEntry) -> str:
-    payload = entry.prev_hash + canonical_json(entry_document(entry))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    """The entry's seal: HMAC-SHA256(key, prev_hash + canonical JSON of the sealed fields)."""
+    return seal(entry.prev_hash + canonical_json(entry_document(entry)))
 
 
 def append(entry: AuditEntry) -> AuditEntry:
@@ -89,6 +104,11 @@ def append(entry: AuditEntry) -> AuditEntry:
         head.last_seq = entry.seq
         head.last_hash = entry.hash
         head.save(update_fields=["last_seq", "last_hash"])
+        if entry.seq % settings.HAICTRIAL_AUDIT_ANCHOR_EVERY == 0:
+            from haictrial.edc.audit import anchors
+
+            seq, sealed = entry.seq, entry.hash
+            transaction.on_commit(lambda: anchors.write_anchor(seq, sealed, anchors.AnchorEvent.every_n))
     return entry
 
 
@@ -117,9 +137,11 @@ def verify() -> ChainReport:
             )
         if entry.prev_hash != prev_hash:
             return ChainReport(count, entry.seq, f"entry {entry.seq} does not link to entry {entry.seq - 1}")
-        if entry_hash(entry) != entry.hash:
+        if not hmac.compare_digest(entry_hash(entry), entry.hash):
             return ChainReport(
-                count, entry.seq, f"entry {entry.seq} was altered (its hash does not match its contents)"
+                count,
+                entry.seq,
+                f"entry {entry.seq} was altered or forged (its seal does not match its contents under the audit key)",
             )
         prev_hash = entry.hash
         expected_seq += 1
