@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from haictrial.clinical.base import entry_context
 from haictrial.errors import InputError
+from haictrial.vocabulary.base import entry_context
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 

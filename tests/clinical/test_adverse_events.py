@@ -21,10 +21,10 @@ from haictrial.clinical.adverse_events import (
     sae_report_due,
     sae_status,
 )
-from haictrial.clinical.patient import Drug
 from haictrial.documents import parse_model
 from haictrial.errors import InputError
 from haictrial.protocol import default_protocol_path, load_protocol, parse_protocol
+from haictrial.vocabulary.enums import Drug
 
 UTC = dt.UTC
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from haictrial.clinical.child_pugh import ChildPugh, child_pugh, child_pugh_class, child_pugh_or_none
-from haictrial.clinical.patient import Ascites, HepaticEncephalopathy
+from haictrial.vocabulary.enums import Ascites, HepaticEncephalopathy
 
 NORMAL = {
     "total_bilirubin_umol_l": 10.0,

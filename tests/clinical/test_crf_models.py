@@ -23,10 +23,10 @@ from haictrial.clinical.crf_baseline import (
 )
 from haictrial.clinical.crf_models import FORM_ATTRIBUTES, FormName, SubjectForms
 from haictrial.clinical.crf_outcome import evaluate_response, recist_input
-from haictrial.clinical.patient import PrimarySite
 from haictrial.clinical.recist import Response
 from haictrial.errors import InputError, ProtocolError
 from haictrial.protocol import load_protocol
+from haictrial.vocabulary.enums import PrimarySite
 
 PROTOCOL = load_protocol()
 VARIANT = load_protocol(Path(__file__).parent.parent / "data" / "protocols" / "variant.yaml")

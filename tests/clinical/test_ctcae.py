@@ -20,10 +20,10 @@ from haictrial.clinical.ctcae import (
     grade_lab_detail,
     grade_labs,
 )
-from haictrial.clinical.units import Analyte
 from haictrial.documents import parse_model
 from haictrial.errors import InputError, UnitError
 from haictrial.protocol import load_protocol
+from haictrial.vocabulary.units import Analyte
 
 # (value_si, expected grade, the CTCAE v5.0 definition on the side of the boundary the value is on)
 WBC = [  # White blood cell decreased, LLN 3.5 x10^9/L
@@ -245,7 +245,7 @@ def test_impossible_values_are_errors(value):
 
 def test_a_boundary_survives_unit_conversion():
     # Blood bilirubin increased G1 ">ULN - 1.5 x ULN": 1.8 mg/dL with ULN 1.2 mg/dL is exactly 1.5 x ULN.
-    from haictrial.clinical.units import to_si
+    from haictrial.vocabulary.units import to_si
 
     value, uln = to_si("total_bilirubin", 1.8, "mg/dL"), to_si("total_bilirubin", 1.2, "mg/dL")
     assert grade_lab("total_bilirubin", value, 0.0, uln) == 1

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from haictrial.clinical.ctcae import Grade, grade_lab, grade_lab_detail
-from haictrial.clinical.units import Analyte
+from haictrial.vocabulary.units import Analyte
 
 ULN = 40.0  # U/L: WS/T 404.1-2012, ALT female and AST male upper limit (protocol settings.normal_ranges)
 

@@ -24,10 +24,11 @@ from haictrial.clinical.dose_modification import (
     plan_modifications,
 )
 from haictrial.clinical.dosing import plan_cycle
-from haictrial.clinical.patient import Drug, Patient
+from haictrial.clinical.patient import Patient
 from haictrial.documents import parse_model
 from haictrial.errors import InputError, ProtocolError
 from haictrial.protocol import default_protocol_path, load_protocol
+from haictrial.vocabulary.enums import Drug
 
 EXAMPLE = default_protocol_path().parent / "examples" / "patient.example.json"
 TOXICITY = Path(__file__).parent.parent / "data" / "toxicity"

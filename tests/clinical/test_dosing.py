@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from haictrial.clinical.dosing import plan_cycle, round_half_up
-from haictrial.clinical.patient import Drug, Patient
+from haictrial.clinical.patient import Patient
 from haictrial.errors import InputError
 from haictrial.protocol import default_protocol_path, load_protocol
+from haictrial.vocabulary.enums import Drug
 
 EXAMPLE = default_protocol_path().parent / "examples" / "patient.example.json"
 VARIANT = Path(__file__).parent.parent / "data" / "protocols" / "variant.yaml"

@@ -26,8 +26,8 @@ from haictrial.clinical.edit_checks import (
     check_by_id,
     run_edit_checks,
 )
-from haictrial.clinical.units import Analyte, canonical_unit
 from haictrial.protocol import load_protocol
+from haictrial.vocabulary.units import Analyte, canonical_unit
 
 PROTOCOL = load_protocol()
 Document = dict[str, Any]

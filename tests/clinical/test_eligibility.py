@@ -29,10 +29,10 @@ from haictrial.clinical.eligibility import (
     screen,
 )
 from haictrial.clinical.patient import Patient, completed_years
-from haictrial.clinical.units import CONVERSIONS, Analyte
 from haictrial.documents import parse_model
 from haictrial.protocol import default_protocol_path, load_protocol
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.units import CONVERSIONS, Analyte
 
 TESTS = Path(__file__).parent.parent
 EXAMPLE_PATH = default_protocol_path().parent / "examples" / "patient.example.json"

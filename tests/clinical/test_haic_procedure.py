@@ -31,11 +31,11 @@ from haictrial.clinical.haic_procedure import (
     targeted_agent_deviation,
     targeted_agent_from_plan,
 )
-from haictrial.clinical.patient import Drug, Sex
-from haictrial.clinical.units import LabValue
 from haictrial.documents import parse_model
 from haictrial.errors import InputError
 from haictrial.protocol import load_protocol
+from haictrial.vocabulary.enums import Drug, Sex
+from haictrial.vocabulary.units import LabValue
 
 PROTOCOL = load_protocol()
 

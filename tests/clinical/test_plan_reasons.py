@@ -27,12 +27,13 @@ from haictrial.clinical.ctcae_terms import CTCAE_V5_TERMS
 from haictrial.clinical.dose_modification import ToxicityHistory, plan_modifications
 from haictrial.clinical.dosing import plan_cycle
 from haictrial.clinical.messages import ReasonPart, join
-from haictrial.clinical.patient import Drug, MutationStatus, Patient, PrimarySite
+from haictrial.clinical.patient import Patient
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.edc.web.views.subjects import plan_reasons
 from haictrial.i18n import render_parts
 from haictrial.protocol import default_protocol_path, load_protocol
 from haictrial.reports.order_sheet import order_sheet_html
+from haictrial.vocabulary.enums import Drug, MutationStatus, PrimarySite
 
 EXAMPLE = default_protocol_path().parent / "examples" / "patient.example.json"
 DATA = Path(__file__).parent.parent / "data"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from haictrial.clinical.patient import Drug, Patient
+from haictrial.clinical.patient import Patient
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.protocol import load_protocol
+from haictrial.vocabulary.enums import Drug
 
 VARIANT = Path(__file__).parent.parent / "data" / "protocols" / "variant.yaml"
 WT = {"kras": "wild_type", "nras": "wild_type", "braf": "wild_type"}

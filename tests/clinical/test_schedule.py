@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from haictrial.clinical.patient import Drug
 from haictrial.clinical.schedule import EventKind, to_icalendar, visit_calendar
 from haictrial.errors import InputError
 from haictrial.protocol import load_protocol
+from haictrial.vocabulary.enums import Drug
 
 VARIANT = Path(__file__).parent.parent / "data" / "protocols" / "variant.yaml"
 START = dt.date(2026, 12, 1)

@@ -33,9 +33,9 @@ from tests.clinical.crf_examples import TODAY, complete_subject
 from haictrial.clinical.crf_models import SubjectForms
 from haictrial.clinical.limits import DOSE_MG_LIMITS, LAB_LIMITS_SI, LIMITS
 from haictrial.clinical.patient import Patient
-from haictrial.clinical.units import Analyte
 from haictrial.documents import parse_model
 from haictrial.errors import InputError
+from haictrial.vocabulary.units import Analyte
 
 PATIENT_EXAMPLE = Path(__file__).parent.parent.parent / "src" / "haictrial" / "protocols" / "examples"
 SCREENING_TODAY = dt.date(2026, 11, 30)

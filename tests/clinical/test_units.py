@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from haictrial.clinical.units import CONVERSIONS, Analyte, from_si, to_si
 from haictrial.errors import UnitError
+from haictrial.vocabulary.units import CONVERSIONS, Analyte, from_si, to_si
 
 
 @pytest.mark.parametrize(

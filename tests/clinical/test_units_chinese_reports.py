@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from haictrial.clinical.units import Analyte, red_cell_count_to_si, to_si
 from haictrial.errors import UnitError
+from haictrial.vocabulary.units import Analyte, red_cell_count_to_si, to_si
 
 COUNTS = (Analyte.wbc, Analyte.neutrophils, Analyte.platelets)
 

@@ -22,7 +22,7 @@ from tests.clinical.test_strict_input import PATIENT_LEAVES, WRONG_TYPES, full_p
 
 from haictrial import cli
 from haictrial.clinical.limits import LAB_LIMITS_SI, LIMITS
-from haictrial.clinical.units import Analyte
+from haictrial.vocabulary.units import Analyte
 
 PATIENT = Path(__file__).parent.parent / "data" / "patients" / "ineligible.json"
 

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from haictrial.clinical.adverse_events import AdverseEvent
 from haictrial.clinical.ctcae import TERM_FOR_TEST, grade_lab
 from haictrial.clinical.dosing import dose_mg, round_half_up
-from haictrial.clinical.units import Analyte
 from haictrial.synth.treatment import doses_mg, per_kg_doses_mg, round_half_up_array
 from haictrial.synth.verify import planning_mismatches, sample_indices
+from haictrial.vocabulary.units import Analyte
 
 
 def test_planned_doses_equal_the_planning_engine(cohort, protocol):

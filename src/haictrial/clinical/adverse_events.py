@@ -30,11 +30,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, field_validator, model_validator
 
-from haictrial.clinical.base import JsonDate, JsonDatetime, JsonInt, StrictModel
 from haictrial.clinical.ctcae import CtcaeTerm
 from haictrial.clinical.ctcae_terms import ctcae_v5_term
-from haictrial.clinical.patient import Drug
 from haictrial.errors import InputError
+from haictrial.vocabulary.base import JsonDate, JsonDatetime, JsonInt, StrictModel
+from haictrial.vocabulary.enums import Drug
 
 if TYPE_CHECKING:
     from haictrial.protocol.schema import Protocol

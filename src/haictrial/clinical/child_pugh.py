@@ -33,8 +33,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from haictrial.clinical.patient import Ascites, HepaticEncephalopathy
-from haictrial.clinical.units import same_value
+from haictrial.vocabulary.enums import Ascites, HepaticEncephalopathy
+from haictrial.vocabulary.units import same_value
 
 ChildPughClass = Literal["A", "B", "C"]
 

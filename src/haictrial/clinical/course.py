@@ -48,9 +48,9 @@ from haictrial.clinical.haic_procedure import (
 from haictrial.clinical.patient import Patient
 from haictrial.clinical.resectability import resectability_findings, technical_criteria, technically_resectable
 from haictrial.clinical.surgery import histological_response, ninety_day_mortality
-from haictrial.clinical.units import LabValue
 from haictrial.errors import DomainError
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.units import LabValue
 
 #: (form, index in SubjectForms' list; None for a single form)
 RecordKey = tuple[FormName, int | None]

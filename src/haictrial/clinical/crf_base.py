@@ -13,8 +13,8 @@ Public names
 
 Convention for every payload: a value that is impossible (a negative dose, an unknown code, a stop
 before its start), of the wrong JSON type (``"170"``, ``true`` for a number, ``"yes"`` for a boolean:
-:mod:`haictrial.clinical.base`), outside its plausibility limit (:mod:`haictrial.clinical.limits`) or a
-date after today (entry validation, :func:`haictrial.clinical.base.entry_context`) is rejected when the
+:mod:`haictrial.vocabulary.base`), outside its plausibility limit (:mod:`haictrial.clinical.limits`) or a
+date after today (entry validation, :func:`haictrial.vocabulary.base.entry_context`) is rejected when the
 form is entered, with the field named; a value that is only missing or questionable is accepted and
 raised as a query by :mod:`haictrial.clinical.edit_checks`, so a site can save a form in progress.
 """
@@ -28,7 +28,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
-from haictrial.clinical.base import MeasurementModel
+from haictrial.vocabulary.base import MeasurementModel
 
 
 class FormName(StrEnum):

@@ -36,15 +36,16 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber
 from haictrial.clinical.crf_base import CrfForm, CrfModel, LesionId, ShortText, field_error, null_is_empty
 from haictrial.clinical.limits import within
-from haictrial.clinical.patient import Molecular, MutationStatus, Patient, PrimarySite, PrimaryTumor, Sex
+from haictrial.clinical.patient import Molecular, Patient, PrimaryTumor
 from haictrial.clinical.recist import Assessment, NonTargetLesion, NonTargetState, RecistInput, TargetLesion
 from haictrial.clinical.recist import validate_input as recist_validate_input
 from haictrial.clinical.recist_models import GroupField
 from haictrial.errors import InputError, ProtocolError
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber
+from haictrial.vocabulary.enums import MutationStatus, PrimarySite, Sex
 
 LIVER = "liver"
 

@@ -32,7 +32,6 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from haictrial.clinical.adverse_events import AdverseEvent
-from haictrial.clinical.base import JsonDate
 from haictrial.clinical.crf_base import CrfModel, FormName, field_error
 from haictrial.clinical.crf_baseline import (
     BaselineForm,
@@ -67,6 +66,7 @@ from haictrial.clinical.follow_up import EndOfStudy, FollowUpVisit, SubsequentTh
 from haictrial.clinical.resectability import MdtReview
 from haictrial.clinical.surgery import LiverResection, PostoperativeComplication, ResectionPathology
 from haictrial.errors import InputError
+from haictrial.vocabulary.base import JsonDate
 
 #: Form name -> the attribute of :class:`SubjectForms` that holds its records.
 FORM_ATTRIBUTES: dict[FormName, str] = {

@@ -26,7 +26,6 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber
 from haictrial.clinical.crf_base import CrfForm, CrfModel, LesionId, ShortText, field_error
 from haictrial.clinical.crf_baseline import LIVER, BaselineForm, CouinaudSegment, ImagingModality, RecistRole
 from haictrial.clinical.limits import within
@@ -43,6 +42,7 @@ from haictrial.clinical.recist import (
 from haictrial.clinical.recist_models import DiameterMm, GroupField
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber
 
 
 class NewLesion(CrfModel):

@@ -23,19 +23,34 @@ embolised (gelatin sponge or coils) so that the infusion does not reach the stom
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, Text, field_error, null_is_empty
-from haictrial.clinical.patient import Drug
-from haictrial.clinical.units import LabPanel
+from haictrial.clinical.limits import dose_limit_problem, lab_limit_problem, within
+from haictrial.clinical.safety_override import SafetyOverride
+from haictrial.vocabulary.base import JsonAwareDatetime, JsonBool, JsonDate, JsonInt, JsonNumber, entry_today
+from haictrial.vocabulary.enums import Drug
+from haictrial.vocabulary.units import LabPanel
 
 #: Drugs given through the hepatic-artery microcatheter (protocol ``regimen.chemotherapy``).
 HAIC_DRUGS: frozenset[Drug] = frozenset({Drug.oxaliplatin, Drug.leucovorin, Drug.fluorouracil})
 #: Targeted agents given intravenously (protocol ``regimen.bevacizumab`` / ``regimen.cetuximab``).
 TARGETED_AGENTS: frozenset[Drug] = frozenset({Drug.bevacizumab, Drug.cetuximab})
+
+
+def _doses_plausible(
+    drug: Drug, planned_dose_mg: float | None, given_dose_mg: float | None, info: ValidationInfo
+) -> None:
+    """At entry, refuse a planned or given dose outside the drug's limit (clinical.limits.DOSE_MG_LIMITS)."""
+    if entry_today(info) is None:
+        return
+    for field, dose in (("planned_dose_mg", planned_dose_mg), ("given_dose_mg", given_dose_mg)):
+        message = dose_limit_problem(drug.value, dose)
+        if message is not None:
+            raise field_error(field, message, dose)
 
 
 class AccessSite(StrEnum):
@@ -106,7 +121,7 @@ class ProcedureComplication(StrEnum):
 class ExtrahepaticCollateral(CrfModel):
     vessel: CollateralVessel
     vessel_other: ShortText | None = Field(None, description="The vessel's name when vessel is 'other'.")
-    embolised: bool
+    embolised: JsonBool
     embolic_agents: list[EmbolicAgent] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -126,11 +141,15 @@ class HaicProcedure(CrfModel):
     """Arterial access, angiography and microcatheter placement of one cycle."""
 
     access_site: AccessSite | None = None
-    sheath_fr: float | None = Field(None, gt=0, le=12, description="Introducer sheath, French (protocol: 5 F).")
-    catheter_fr: float | None = Field(None, gt=0, le=8, description="Angiographic catheter, French (protocol: 3.5 F).")
-    coeliac_trunk_angiography: bool | None = None
-    sma_angiography: bool | None = Field(None, description="Superior mesenteric artery angiography.")
-    microcatheter_fr: float | None = Field(None, gt=0, le=4, description="Microcatheter, French (protocol: 2.7 F).")
+    sheath_fr: JsonNumber | None = Field(None, gt=0, le=12, description="Introducer sheath, French (protocol: 5 F).")
+    catheter_fr: JsonNumber | None = Field(
+        None, gt=0, le=8, description="Angiographic catheter, French (protocol: 3.5 F)."
+    )
+    coeliac_trunk_angiography: JsonBool | None = None
+    sma_angiography: JsonBool | None = Field(None, description="Superior mesenteric artery angiography.")
+    microcatheter_fr: JsonNumber | None = Field(
+        None, gt=0, le=4, description="Microcatheter, French (protocol: 2.7 F)."
+    )
     microcatheter_position: MicrocatheterPosition | None = None
     collaterals: list[ExtrahepaticCollateral] | None = Field(
         None, description="Extrahepatic collateral vessels found; [] = none found, null = not yet recorded."
@@ -138,8 +157,8 @@ class HaicProcedure(CrfModel):
 
 
 class Interruption(CrfModel):
-    start_at: AwareDatetime
-    stop_at: AwareDatetime | None = Field(None, description="Null: the infusion was not resumed.")
+    start_at: JsonAwareDatetime
+    stop_at: JsonAwareDatetime | None = Field(None, description="Null: the infusion was not resumed.")
     reason: InterruptionReason
     reason_other: ShortText | None = None
 
@@ -157,12 +176,12 @@ class DrugInfusion(CrfModel):
 
     drug: Drug
     component: InfusionComponent | None = Field(None, description="Fluorouracil only: bolus or infusion.")
-    planned_dose_mg: float | None = Field(None, gt=0, description="From plan_cycle, dose modification included.")
-    planned_dose_level: int | None = Field(None, ge=0, description="Dose level of settings.dose_modification.")
+    planned_dose_mg: JsonNumber | None = Field(None, gt=0, description="From plan_cycle, dose modification included.")
+    planned_dose_level: JsonInt | None = Field(None, ge=0, description="Dose level of settings.dose_modification.")
     planned_dose_modification: Text | None = Field(None, description="Why the plan changed the dose, if it did.")
-    given_dose_mg: float | None = Field(None, ge=0)
-    start_at: AwareDatetime | None = None
-    stop_at: AwareDatetime | None = None
+    given_dose_mg: JsonNumber | None = Field(None, ge=0)
+    start_at: JsonAwareDatetime | None = None
+    stop_at: JsonAwareDatetime | None = None
     interruptions: list[Interruption] = Field(default_factory=list)
     deviation_reason: Text | None = Field(
         None, description="Why the given dose differs from the planned one (required over the protocol threshold)."
@@ -186,6 +205,11 @@ class DrugInfusion(CrfModel):
                 raise field_error(f"interruptions.{i}.stop_at", "is after the infusion's stop_at")
         return self
 
+    @model_validator(mode="after")
+    def _plausible(self, info: ValidationInfo) -> DrugInfusion:
+        _doses_plausible(self.drug, self.planned_dose_mg, self.given_dose_mg, info)
+        return self
+
     @property
     def label(self) -> str:
         return f"{self.drug.value} {self.component.value}" if self.component else self.drug.value
@@ -205,11 +229,13 @@ class ProcedureComplicationEntry(CrfModel):
 class CycleLabs(CrfModel, LabPanel):
     """Laboratory values drawn before the cycle, each ``{value, unit}``; graded with CTCAE v5.0."""
 
-    date: dt.date | None = None
+    date: JsonDate | None = None
 
     @model_validator(mode="after")
-    def _units_known_values_possible(self) -> CycleLabs:
+    def _units_known_values_possible(self, info: ValidationInfo) -> CycleLabs:
         problem = self.first_problem()
+        if problem is None and entry_today(info) is not None:
+            problem = lab_limit_problem(self)
         if problem is not None:
             raise field_error(*problem)
         return self
@@ -218,17 +244,23 @@ class CycleLabs(CrfModel, LabPanel):
 class HaicCycleForm(CrfForm):
     """The HAIC cycle eCRF: one admission for one cycle of hepatic arterial FOLFOX."""
 
-    cycle: int = Field(ge=1)
-    admission_date: dt.date | None = None
-    discharge_date: dt.date | None = None
+    cycle: JsonInt = Field(ge=1)
+    admission_date: JsonDate | None = None
+    discharge_date: JsonDate | None = None
     procedure: HaicProcedure = Field(default_factory=HaicProcedure)
     infusions: list[DrugInfusion] = Field(default_factory=list)
-    catheter_removed_at: AwareDatetime | None = None
+    catheter_removed_at: JsonAwareDatetime | None = None
     complications: list[ProcedureComplicationEntry] | None = Field(
         None, description="Procedure complications; [] = none, null = not yet recorded."
     )
     pre_cycle_labs: CycleLabs = Field(default_factory=CycleLabs)
-    weight_kg: float | None = Field(None, gt=0, description="Weight at this admission: the next cycle's BSA uses it.")
+    weight_kg: Annotated[JsonNumber, within("weight_kg")] | None = Field(
+        None, gt=0, description="Weight at this admission: the next cycle's BSA uses it."
+    )
+
+    safety_override: SafetyOverride | None = Field(
+        None, description="The investigator's override when the plan delays this cycle or holds a drug given."
+    )
 
     _null_is_empty = field_validator("procedure", "pre_cycle_labs", mode="before")(null_is_empty)
 
@@ -260,14 +292,17 @@ class TargetedAgentAdministration(CrfForm):
     """One intravenous dose of bevacizumab (day 1 of each cycle) or cetuximab (weekly)."""
 
     drug: Drug
-    cycle: int = Field(ge=1)
-    day: int = Field(ge=1, description="Day of the cycle (day 1 = the HAIC admission).")
-    date: dt.date | None = None
-    planned_dose_mg: float | None = Field(None, gt=0)
-    given_dose_mg: float | None = Field(None, ge=0)
-    start_at: AwareDatetime | None = None
-    stop_at: AwareDatetime | None = None
+    cycle: JsonInt = Field(ge=1)
+    day: JsonInt = Field(ge=1, description="Day of the cycle (day 1 = the HAIC admission).")
+    date: JsonDate | None = None
+    planned_dose_mg: JsonNumber | None = Field(None, gt=0)
+    given_dose_mg: JsonNumber | None = Field(None, ge=0)
+    start_at: JsonAwareDatetime | None = None
+    stop_at: JsonAwareDatetime | None = None
     deviation_reason: Text | None = None
+    safety_override: SafetyOverride | None = Field(
+        None, description="The investigator's override when the plan delays this cycle or holds this agent."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> TargetedAgentAdministration:
@@ -277,15 +312,20 @@ class TargetedAgentAdministration(CrfForm):
             raise field_error("stop_at", "is before start_at")
         return self
 
+    @model_validator(mode="after")
+    def _plausible(self, info: ValidationInfo) -> TargetedAgentAdministration:
+        _doses_plausible(self.drug, self.planned_dose_mg, self.given_dose_mg, info)
+        return self
+
 
 class ConcomitantMedication(CrfForm):
     """A medication other than the study drugs."""
 
     name: ShortText
     indication: ShortText | None = None
-    start_date: dt.date | None = None
-    stop_date: dt.date | None = None
-    ongoing: bool | None = None
+    start_date: JsonDate | None = None
+    stop_date: JsonDate | None = None
+    ongoing: JsonBool | None = None
     dose_text: ShortText | None = Field(None, description="Dose, route and frequency as written, e.g. '10 mg po qd'.")
 
     @model_validator(mode="after")

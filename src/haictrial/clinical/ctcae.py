@@ -53,10 +53,10 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import Field, field_validator, model_validator
 
-from haictrial.clinical.base import StrictModel
-from haictrial.clinical.patient import Sex
-from haictrial.clinical.units import Analyte, LabValue, at_least, at_most, canonical_unit, to_si
 from haictrial.errors import InputError
+from haictrial.vocabulary.base import StrictModel
+from haictrial.vocabulary.enums import Sex
+from haictrial.vocabulary.units import Analyte, LabValue, at_least, at_most, canonical_unit, to_si
 
 if TYPE_CHECKING:
     from haictrial.protocol.schema import Protocol
@@ -247,7 +247,7 @@ def grade_lab(
     """The CTCAE v5.0 grade of one laboratory value (0 = within the normal range).
 
     ``value_si``, ``lln``, ``uln`` and ``baseline_si`` are in the test's SI unit
-    (:func:`haictrial.clinical.units.canonical_unit`). Decreased-count terms need ``lln``; the
+    (:func:`haictrial.vocabulary.units.canonical_unit`). Decreased-count terms need ``lln``; the
     increased terms need ``uln``; ``baseline_si`` is used by bilirubin, ALT and AST when it is above
     the ULN, and by creatinine always. A missing limit the term needs is an :class:`InputError`.
 

@@ -51,12 +51,12 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from haictrial.clinical.base import StrictModel
 from haictrial.clinical.ctcae_terms import CTCAE_V5_TERMS, ctcae_v5_term, term_key
 from haictrial.clinical.messages import N_, ReasonPart, join, part
-from haictrial.clinical.patient import Drug
 from haictrial.errors import InputError, ProtocolError
 from haictrial.protocol.schema import DoseModification, DoseModificationRule, Protocol
+from haictrial.vocabulary.base import StrictModel
+from haictrial.vocabulary.enums import Drug
 
 #: Class terms used by the protocol's bevacizumab rules -> the site-specific CTCAE v5.0 terms they cover
 #: (bevacizumab prescribing information 5.1 and 5.3).

@@ -31,10 +31,11 @@ from haictrial.clinical.dose_modification import (
     plan_modifications,
 )
 from haictrial.clinical.messages import ReasonPart
-from haictrial.clinical.patient import Drug, Patient
+from haictrial.clinical.patient import Patient
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol, Route
+from haictrial.vocabulary.enums import Drug
 
 
 def round_half_up(value: float | Decimal, places: int) -> float:

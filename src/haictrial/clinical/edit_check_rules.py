@@ -38,14 +38,14 @@ from haictrial.clinical.crf_outcome import ImagingAssessmentForm, form_field, re
 from haictrial.clinical.crf_treatment import HaicCycleForm, TargetedAgentAdministration
 from haictrial.clinical.follow_up import EndOfStudyReason
 from haictrial.clinical.haic_procedure import dose_deviations, targeted_agent_deviation
-from haictrial.clinical.patient import Drug
 from haictrial.clinical.recist import validate_input as recist_validate_input
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.clinical.resectability import FindingKind, MdtDecision, MdtReview, resectability_findings
 from haictrial.clinical.surgery import ClavienDindoGrade
-from haictrial.clinical.units import Analyte, LabValue, canonical_unit
 from haictrial.errors import DomainError, InputError
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.enums import Drug
+from haictrial.vocabulary.units import Analyte, LabValue, canonical_unit
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
 

@@ -16,7 +16,7 @@ What is checked:
   date when dead, ...);
 - ranges with units: weight 25-250 kg and height 100-250 cm (the dosing limits of
   :mod:`haictrial.clinical.bsa`, contracts/plan.md); laboratory plausibility in SI
-  (:data:`LAB_PLAUSIBLE_SI`, converted by :mod:`haictrial.clinical.units`);
+  (:data:`LAB_PLAUSIBLE_SI`, converted by :mod:`haictrial.vocabulary.units`);
 - dates not in the future (every date and date-time of every form, in the site's time zone);
 - cross-form rules: treatment on or after enrolment; resection after enrolment and after an MDT decision
   to resect; death last (no visit, treatment or assessment after the death date) and one death date;
@@ -76,9 +76,9 @@ from haictrial.clinical.edit_check_rules import (
 )
 from haictrial.clinical.follow_up import EndOfStudyReason, VitalStatus
 from haictrial.clinical.limits import LAB_LIMITS_SI
-from haictrial.clinical.units import Analyte
 from haictrial.errors import ProtocolError
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.units import Analyte
 
 # --- reference data ---------------------------------------------------------------------------------
 
@@ -152,7 +152,7 @@ REQUIRED_FIELDS: dict[FormName, tuple[str, ...]] = {
     FormName.end_of_study: ("date", "reason"),
 }
 
-#: Laboratory plausibility limits in SI (canonical units of :mod:`haictrial.clinical.units`), from the one table
+#: Laboratory plausibility limits in SI (canonical units of :mod:`haictrial.vocabulary.units`), from the one table
 #: of limits (:data:`haictrial.clinical.limits.LAB_LIMITS_SI`). Not reference ranges: abnormal values are graded
 #: by CTCAE v5.0. Entry refuses a value outside them; this check queries a record stored before a limit changed.
 LAB_PLAUSIBLE_SI: dict[Analyte, tuple[float, float]] = {
@@ -160,7 +160,7 @@ LAB_PLAUSIBLE_SI: dict[Analyte, tuple[float, float]] = {
 }
 
 _PLAN = "contracts/plan.md; haictrial.clinical.bsa (dosing limits)"
-_DATA = "haictrial data-management plausibility limits (LAB_PLAUSIBLE_SI), SI via haictrial.clinical.units"
+_DATA = "haictrial data-management plausibility limits (LAB_PLAUSIBLE_SI), SI via haictrial.vocabulary.units"
 _RECIST = "RECIST 1.1, Eisenhauer et al., Eur J Cancer 2009;45:228 (doi:10.1016/j.ejca.2008.10.026)"
 _REGIMEN = "CHALLENGE-A1 (NCT06988852) protocol regimen and schedule"
 _DEVIATION = "protocol setting dose_deviation_reason_percent; HOPA, J Oncol Pract 2018 (doi:10.1200/JOP.2017.025411)"

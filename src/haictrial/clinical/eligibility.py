@@ -32,13 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from haictrial import __version__
 from haictrial.clinical.child_pugh import ChildPugh, child_pugh_or_none
 from haictrial.clinical.messages import N_, Param, ReasonPart, flatten, join, part
-from haictrial.clinical.patient import (
-    HistoryCondition,
-    Patient,
-    PriorSystemicTreatment,
-)
-from haictrial.clinical.units import Analyte, at_least, at_most, canonical_unit, normalise_unit
+from haictrial.clinical.patient import Patient
 from haictrial.protocol.schema import CriterionKind, EligibilityThresholds, LabLimit, Protocol
+from haictrial.vocabulary.enums import HistoryCondition, PriorSystemicTreatment
+from haictrial.vocabulary.units import Analyte, at_least, at_most, canonical_unit, normalise_unit
 
 # --- results -------------------------------------------------------------------------------
 
@@ -498,7 +495,7 @@ class LaboratoryCriterion(EligibilityCriterion):
     WBC >= 3.0, neutrophils >= 1.5, platelets >= 75 (10^9/L), total bilirubin <= 30 umol/L,
     ALT and AST <= 200 U/L, creatinine <= 150 umol/L. A value on the limit passes.
 
-    References: NCT06988852 inclusion I8; units per contracts/screen.md (:mod:`haictrial.clinical.units`).
+    References: NCT06988852 inclusion I8; units per contracts/screen.md (:mod:`haictrial.vocabulary.units`).
     """
 
     id = "I8"

@@ -29,10 +29,10 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from haictrial.clinical.base import JsonDate
 from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, Text, field_error
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.base import JsonDate
 
 
 class VitalStatus(StrEnum):

@@ -43,10 +43,10 @@ from haictrial.clinical.crf_treatment import (
 from haictrial.clinical.ctcae import GRADED_TESTS, CtcaeInput, CtcaeResult, LabResultInput, grade_labs
 from haictrial.clinical.dose_modification import DoseSlot
 from haictrial.clinical.dosing import Administration, CyclePlan
-from haictrial.clinical.patient import Drug, Sex
-from haictrial.clinical.units import Analyte, LabValue
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.enums import Drug, Sex
+from haictrial.vocabulary.units import Analyte, LabValue
 
 #: Used when no protocol is given: the protocol file's default (``dose_deviation_reason_percent``).
 DEFAULT_DOSE_DEVIATION_REASON_PERCENT = 10.0

@@ -7,7 +7,7 @@ entry with the field named, never screened, graded or dosed. Abnormal values ins
 by CTCAE v5.0 and judged by the eligibility criteria, not refused.
 
 The limits apply when a document is entered (pydantic validation context of
-:func:`haictrial.clinical.base.entry_context`); a stored record is read back without them, so that a limit
+:func:`haictrial.vocabulary.base.entry_context`); a stored record is read back without them, so that a limit
 tightened later never makes a saved record unreadable (the edit checks query such a record instead).
 :func:`haictrial.clinical.bsa.body_surface_area` applies the height and weight limits whatever the context:
 nothing outside them is ever dosed.
@@ -16,7 +16,7 @@ Public names
 ------------
 - :class:`Limit` (``low``, ``high``, ``unit``, ``source``; :meth:`Limit.contains`, :meth:`Limit.describe`).
 - :data:`LIMITS`: measure name -> :class:`Limit`; :data:`LAB_LIMITS_SI`: analyte -> :class:`Limit` in the
-  analyte's canonical SI unit (:mod:`haictrial.clinical.units`); :data:`DOSE_MG_LIMITS`: drug -> :class:`Limit`.
+  analyte's canonical SI unit (:mod:`haictrial.vocabulary.units`); :data:`DOSE_MG_LIMITS`: drug -> :class:`Limit`.
 - :func:`within(name)`: a pydantic ``AfterValidator`` applying ``LIMITS[name]`` at entry.
 - :func:`lab_limit_problem(panel)`: the first lab of a panel outside its SI limit, as ``(field, message)``.
 - :func:`dose_limit_problem(drug, dose_mg)`: the message for a dose outside the drug's limit, or None.
@@ -27,7 +27,7 @@ References
   taken as inches, metres or pounds and never dosed).
 - Laboratory limits: haictrial's data-management limits (a SITE SETTING, set wide: values outside are
   incompatible with life or, far more often, a unit error); SI units and conversion factors as
-  :mod:`haictrial.clinical.units` (Young DS, Ann Intern Med 1987;106:114-29, doi:10.7326/0003-4819-106-1-114).
+  :mod:`haictrial.vocabulary.units` (Young DS, Ann Intern Med 1987;106:114-29, doi:10.7326/0003-4819-106-1-114).
 - LVEF: normal 52-72 % (men) and 54-74 % (women): Lang RM et al., J Am Soc Echocardiogr 2015;28:1-39
   (doi:10.1016/j.echo.2014.10.003); the limit 5-95 % is a SITE SETTING (no living adult lies outside it).
 - FEV1/FVC: the ratio cannot exceed 100 % (FEV1 is part of FVC; ATS/ERS standardisation, Graham BL et al.,
@@ -53,12 +53,12 @@ from typing import TYPE_CHECKING, NamedTuple
 from pydantic import AfterValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
-from haictrial.clinical.base import entry_today
-from haictrial.clinical.units import Analyte, at_least, at_most, to_si
 from haictrial.errors import UnitError
+from haictrial.vocabulary.base import entry_today
+from haictrial.vocabulary.units import Analyte, at_least, at_most, to_si
 
 if TYPE_CHECKING:
-    from haictrial.clinical.units import LabPanel
+    from haictrial.vocabulary.units import LabPanel
 
 _PLAN = "haictrial plan dosing limits (a value outside is inches, metres or pounds)"
 _DATA = "SITE SETTING: haictrial data-management plausibility limit"

@@ -8,103 +8,27 @@ with the field named (an ECOG of 7 or a negative platelet count is a typing erro
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber, MeasurementModel, entry_today
 from haictrial.clinical.crf_base import field_error
 from haictrial.clinical.limits import lab_limit_problem, within
-from haictrial.clinical.units import Analyte, LabPanel
 from haictrial.errors import InputError
-
-
-class Sex(StrEnum):
-    male = "male"
-    female = "female"
-
-
-class PriorSystemicTreatment(StrEnum):
-    """Registered inclusion I3: refused or progressed on prior systemic treatment."""
-
-    progressed = "progressed"
-    refused = "refused"
-    none = "none"
-    ongoing_response = "ongoing_response"
-
-
-class PrimarySite(StrEnum):
-    """Primary tumour location, caecum to rectum (contracts/screen.md)."""
-
-    cecum = "cecum"
-    ascending_colon = "ascending_colon"
-    hepatic_flexure = "hepatic_flexure"
-    transverse_colon = "transverse_colon"
-    splenic_flexure = "splenic_flexure"
-    descending_colon = "descending_colon"
-    sigmoid_colon = "sigmoid_colon"
-    rectosigmoid = "rectosigmoid"
-    rectum = "rectum"
-
-
-class MutationStatus(StrEnum):
-    wild_type = "wild_type"
-    mutant = "mutant"
-    unknown = "unknown"
-
-
-class Ascites(StrEnum):
-    """Child-Pugh ascites categories (Pugh et al., Br J Surg 1973)."""
-
-    none = "none"
-    mild = "mild"
-    moderate_severe = "moderate_severe"
-
-
-class HepaticEncephalopathy(StrEnum):
-    """Child-Pugh encephalopathy categories (West Haven grades)."""
-
-    none = "none"
-    grade_1_2 = "grade_1_2"
-    grade_3_4 = "grade_3_4"
-
-
-class HistoryCondition(StrEnum):
-    """Conditions named by exclusion E5 of the registered record."""
-
-    cerebral_infarction = "cerebral_infarction"
-    cerebral_hemorrhage = "cerebral_hemorrhage"
-    gastrointestinal_hemorrhage = "gastrointestinal_hemorrhage"
-    gastrointestinal_perforation = "gastrointestinal_perforation"
-    coagulation_disorder = "coagulation_disorder"
-    gastrointestinal_ulcer = "gastrointestinal_ulcer"
-
-
-class Drug(StrEnum):
-    """The drugs of the CHALLENGE-A1 regimen (registered interventions)."""
-
-    oxaliplatin = "oxaliplatin"
-    leucovorin = "leucovorin"
-    fluorouracil = "fluorouracil"
-    bevacizumab = "bevacizumab"
-    cetuximab = "cetuximab"
-
-
-class Intolerance(StrEnum):
-    """Exclusion E2: unable to tolerate chemotherapy, anaesthesia or surgery."""
-
-    chemotherapy = "chemotherapy"
-    anesthesia = "anesthesia"
-    surgery = "surgery"
-
-
-class LiverDirectedTreatment(StrEnum):
-    """Exclusion E7: prior resection, ablation or radiation of CRLM."""
-
-    resection = "resection"
-    ablation = "ablation"
-    radiation = "radiation"
+from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber, MeasurementModel, entry_today
+from haictrial.vocabulary.enums import (
+    Ascites,
+    Drug,
+    HepaticEncephalopathy,
+    HistoryCondition,
+    Intolerance,
+    LiverDirectedTreatment,
+    MutationStatus,
+    PrimarySite,
+    PriorSystemicTreatment,
+    Sex,
+)
+from haictrial.vocabulary.units import Analyte, LabPanel
 
 
 class PrimaryTumor(MeasurementModel):

@@ -20,8 +20,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from haictrial.clinical.base import JsonBool, JsonDate, MeasurementModel
 from haictrial.clinical.morphologic import MorphologicResponse, MorphologyGroup
+from haictrial.vocabulary.base import JsonBool, JsonDate, MeasurementModel
 
 
 class Response(StrEnum):

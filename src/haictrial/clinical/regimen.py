@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from haictrial.clinical.messages import N_, ReasonPart, join, part
-from haictrial.clinical.patient import Drug, MutationStatus, Patient, PrimarySite
+from haictrial.clinical.patient import Patient
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.enums import Drug, MutationStatus, PrimarySite
 
 
 class TargetedAgentChoice(BaseModel):

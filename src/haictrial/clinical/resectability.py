@@ -39,8 +39,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber
 from haictrial.clinical.crf_base import CrfForm, Text, field_error
+from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber
 
 #: Adams et al. 2013: minimum FLR, % of the standardised total liver volume.
 MIN_FLR_NORMAL_LIVER_PERCENT = 20.0

@@ -30,9 +30,9 @@ from enum import StrEnum
 import icalendar
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from haictrial.clinical.patient import Drug
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.enums import Drug
 
 
 class EventKind(StrEnum):

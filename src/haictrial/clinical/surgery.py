@@ -45,11 +45,11 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from haictrial.clinical.base import JsonBool, JsonDate, JsonInt, JsonNumber
 from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, field_error, null_is_empty
 from haictrial.clinical.crf_baseline import CouinaudSegment
 from haictrial.clinical.limits import within
 from haictrial.errors import InputError
+from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber
 
 #: Pawlik et al. 2005 / common CRLM definition: a margin of at least 1 mm is R0.
 R0_MIN_MARGIN_MM = 1.0

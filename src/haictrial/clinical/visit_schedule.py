@@ -23,9 +23,9 @@ from enum import StrEnum
 
 from haictrial.clinical.crf_base import FormName
 from haictrial.clinical.follow_up import follow_up_schedule
-from haictrial.clinical.patient import Drug
 from haictrial.clinical.schedule import CalendarEvent, EventKind, visit_calendar
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.enums import Drug
 
 #: Log forms: recorded when something happens, never "missing" at a visit.
 LOG_FORMS = frozenset({FormName.adverse_events.value, FormName.concomitant_medications.value})

@@ -14,10 +14,10 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import Field, model_validator
 
-from haictrial.clinical.base import StrictModel
-from haictrial.clinical.patient import Drug, PrimarySite, Sex
-from haictrial.clinical.units import Analyte, to_si
 from haictrial.errors import UnitError
+from haictrial.vocabulary.base import StrictModel
+from haictrial.vocabulary.enums import Drug, PrimarySite, Sex
+from haictrial.vocabulary.units import Analyte, to_si
 
 T = TypeVar("T")
 
@@ -337,6 +337,72 @@ class LabReferenceRange(StrictModel):
         return Range(lln=self.lln, uln=self.uln)
 
 
+class ConsentSettings(StrictModel):
+    """Informed consent: the ICF versions the ethics committee approved (ICH E6(R2) 4.8.1, 4.8.8)."""
+
+    icf_versions: SiteSetting[list[str]] = Field(
+        default_factory=lambda: SiteSetting[list[str]](
+            value=["1.0"],
+            default=["1.0"],
+            description="Approved informed consent form versions; enrolment refuses any other.",
+        )
+    )
+
+    @model_validator(mode="after")
+    def _some_version(self) -> ConsentSettings:
+        if not self.icf_versions.value:
+            raise ValueError("settings.consent.icf_versions: at least one approved ICF version is needed")
+        return self
+
+
+def _default_dose_entry_error_percent() -> SiteSetting[float]:
+    return SiteSetting[float](
+        value=125.0,
+        default=125.0,
+        description="A given dose above this percentage of the planned dose is refused as an entry error.",
+    )
+
+
+def _site(value: Any, description: str) -> Any:
+    """A site setting field whose default is ``value`` (a fresh copy for each protocol)."""
+    kind: Any = SiteSetting[type(value)]  # type: ignore[misc]
+    return Field(default_factory=lambda: kind(value=value, default=value, description=description))
+
+
+class InterimDesign(StrictModel):
+    """The interim analysis of the primary endpoint (CTRR) and of toxicity, as site settings with defaults.
+
+    The defaults are the statistician's design assumptions, set here until the statistical section of the
+    protocol fixes them; each site (or the sponsor) may change them in the protocol file.
+
+    References
+    ----------
+    Simon R. Optimal two-stage designs for phase II clinical trials. Control Clin Trials 1989;10:1-10,
+    doi:10.1016/0197-2456(89)90015-9. Lee JJ, Liu DD. A predictive probability design for phase II cancer
+    clinical trials. Clin Trials 2008;5:93-106, doi:10.1177/1740774508089279. Thall PF, Simon RM, Estey EH.
+    Bayesian sequential monitoring designs for single-arm clinical trials with multiple outcomes. Stat Med
+    1995;14:357-379, doi:10.1002/sim.4780140404.
+    """
+
+    ctrr_no_interest: SiteSetting[float] = _site(0.20, "CTRR of no interest (p0 of the Simon design and of Lee-Liu).")
+    ctrr_of_interest: SiteSetting[float] = _site(0.35, "CTRR of interest (p1 of the Simon design).")
+    alpha: SiteSetting[float] = _site(0.05, "One-sided type I error of the Simon two-stage design.")
+    power: SiteSetting[float] = _site(0.80, "Power of the Simon two-stage design at the CTRR of interest.")
+    look_sizes: SiteSetting[list[int]] = _site(
+        [50, 100, 150, 200, 250], "Numbers of evaluable patients at which the interim looks are made."
+    )
+    predictive_prior_a: SiteSetting[float] = _site(0.2, "Beta prior a of the CTRR (Lee-Liu); prior mean a/(a+b).")
+    predictive_prior_b: SiteSetting[float] = _site(0.8, "Beta prior b of the CTRR (Lee-Liu).")
+    predictive_theta_t: SiteSetting[float] = _site(0.90, "Success at n = nmax: P(CTRR > p0 | data) > theta_t.")
+    predictive_theta_l: SiteSetting[float] = _site(0.05, "Stop for futility when the predictive probability < this.")
+    toxicity_limit: SiteSetting[float] = _site(
+        0.30, "Highest acceptable rate of patients with a related grade 3-5 adverse event (CTCAE v5.0)."
+    )
+    toxicity_threshold: SiteSetting[float] = _site(0.80, "Stop when P(toxicity rate > limit | data) > this.")
+    toxicity_prior_a: SiteSetting[float] = _site(0.3, "Beta prior a of the toxicity rate (Thall-Simon-Estey).")
+    toxicity_prior_b: SiteSetting[float] = _site(0.7, "Beta prior b of the toxicity rate.")
+
+
 class Settings(StrictModel):
     """Everything the registered record leaves open; each is a site setting with its default."""
 
@@ -351,6 +417,9 @@ class Settings(StrictModel):
     site_time_zone: SiteSetting[str]
     reference_ranges: SiteSetting[dict[Analyte, LabReferenceRange]]
     dose_modification: SiteSetting[DoseModification]
+    consent: ConsentSettings = Field(default_factory=ConsentSettings)
+    dose_entry_error_percent: SiteSetting[float] = Field(default_factory=_default_dose_entry_error_percent)
+    interim: InterimDesign = Field(default_factory=InterimDesign)
 
 
 class Protocol(StrictModel):

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from haictrial.clinical.patient import PrimarySite
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.enums import PrimarySite
 
 
 def ras_status(molecular: Mapping[str, Any]) -> str:

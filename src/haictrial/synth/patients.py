@@ -20,7 +20,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from haictrial.clinical.patient import (
+from haictrial.protocol.schema import Protocol
+from haictrial.synth import distributions as D
+from haictrial.synth import text as T
+from haictrial.vocabulary.enums import (
     Ascites,
     Drug,
     HepaticEncephalopathy,
@@ -32,10 +35,7 @@ from haictrial.clinical.patient import (
     PriorSystemicTreatment,
     Sex,
 )
-from haictrial.clinical.units import CONVERSIONS, Analyte, canonical_unit
-from haictrial.protocol.schema import Protocol
-from haictrial.synth import distributions as D
-from haictrial.synth import text as T
+from haictrial.vocabulary.units import CONVERSIONS, Analyte, canonical_unit
 
 SEXES = [s.value for s in Sex]
 SITES = [s.value for s in PrimarySite]

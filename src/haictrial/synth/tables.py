@@ -12,7 +12,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from haictrial.clinical.units import canonical_unit
 from haictrial.protocol.schema import Protocol
 from haictrial.synth import text as T
 from haictrial.synth.course import CLAVIEN, PROCEDURES, R_STATUS, VITAL, Course
@@ -38,6 +37,7 @@ from haictrial.synth.treatment import (
     LAB_TESTS,
     MDT_DECISIONS,
 )
+from haictrial.vocabulary.units import canonical_unit
 
 MDT_REASONS = [
     "metastases judged R0-resectable",
@@ -302,7 +302,7 @@ def course_tables(pop: Population, course: Course, protocol: Protocol) -> dict[s
 
 
 def _site(code: int):  # type: ignore[no-untyped-def]
-    from haictrial.clinical.patient import PrimarySite
+    from haictrial.vocabulary.enums import PrimarySite
 
     return PrimarySite(SITES[code])
 

@@ -38,12 +38,13 @@ from haictrial.clinical.ctcae import (
 )
 from haictrial.clinical.dose_modification import DoseSlot, matching_rules, slots_of
 from haictrial.clinical.dosing import dose_mg, round_half_up
-from haictrial.clinical.patient import Drug, Patient
+from haictrial.clinical.patient import Patient
 from haictrial.clinical.regimen import choose_targeted_agent
-from haictrial.clinical.units import Analyte
 from haictrial.protocol.schema import Protocol
 from haictrial.synth import distributions as D
 from haictrial.synth.patients import MUTATION, SEXES, SITES, Population
+from haictrial.vocabulary.enums import Drug
+from haictrial.vocabulary.units import Analyte
 
 AGENTS = [None, Drug.bevacizumab.value, Drug.cetuximab.value]
 SLOTS = list(DoseSlot)

@@ -1,4 +1,4 @@
-"""The EDC inherits the core's strict entry (haictrial.clinical.base, haictrial.clinical.limits): a payload
+"""The EDC inherits the core's strict entry (haictrial.vocabulary.base, haictrial.clinical.limits): a payload
 with a value of the wrong JSON type, outside its plausibility limit, or a date after today in the site's
 time zone is refused naming the field, and nothing is stored. Stored records are read back as saved.
 

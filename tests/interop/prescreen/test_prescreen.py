@@ -14,13 +14,13 @@ import os
 import hypothesis.strategies as st
 import ibis
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from typer.testing import CliRunner
 
 from haictrial import prescreen_table, screen_document
-from haictrial.clinical.units import Analyte
 from haictrial.errors import DomainError
 from haictrial.interop.prescreen.compiler import compile_prescreen
 from haictrial.interop.prescreen.layout import flat_table, flatten, unflatten
@@ -28,6 +28,7 @@ from haictrial.interop.prescreen.sources import connect, read_flat
 from haictrial.protocol import load_protocol
 from haictrial.synth.cohort import generate_cohort
 from haictrial.synth.writer import write_cohort
+from haictrial.vocabulary.units import Analyte
 
 START = dt.date(2023, 5, 1)
 EXAMPLE = {
@@ -129,6 +130,12 @@ def test_the_synthetic_twin_agrees_with_the_compiler(synth_dir):
     # synth/screening.py's vectorised verdicts (the analysis columns) equal the compiled ones.
     table = pq.read_table(synth_dir / "screening.parquet")
     out = prescreen_table(table.drop_columns(["eligible", "I1", "E1"]))
+    # The twin knows nothing of entry refusals (plausibility limits, clinical/limits.py): it is held to the
+    # rows the engine accepts; a refused row has no verdict at all.
+    accepted = pc.is_null(out["error"])
+    assert 0 < pc.sum(accepted.cast(pa.int64())).as_py() < out.num_rows
+    assert set(out.filter(pc.invert(accepted))["eligible"].to_pylist()) == {None}
+    out, table = out.filter(accepted), table.filter(accepted)
     for cid in ("I2", "I5", "I7", "I8", "E5", "E8"):
         assert out[cid].to_pylist() == table[cid].cast(pa.string()).to_pylist(), cid
     assert out["eligible"].to_pylist() == table["eligible"].to_pylist()
@@ -144,6 +151,14 @@ def test_the_synthetic_twin_agrees_with_the_compiler(synth_dir):
         ({"allergies": ["aspirin"]}, "allergies[0]"),
         ({"birth_date": "2027-01-01"}, "birth_date"),
         ({"liver_lesions": [{"id": "L1", "longest_diameter_mm": 0}]}, "liver_lesions[0].longest_diameter_mm"),
+        # Plausibility limits at entry (clinical/limits.py): a unit error, never a finding.
+        ({"height_cm": 16200}, "height_cm"),
+        ({"lvef_percent": 2}, "lvef_percent"),
+        ({"labs": {**EXAMPLE["labs"], "platelets": {"value": 1.82e8, "unit": "10^9/L"}}}, "labs.platelets.value"),
+        ({"labs": {**EXAMPLE["labs"], "albumin": {"value": 4.0, "unit": "g/L"}}}, "labs.albumin.value"),
+        ({"age_years": 40}, "age_years"),
+        ({"screening_date": "2099-01-02"}, "screening_date"),
+        ({"medical_history": [{"condition": "cerebral_infarction", "date": "1800-12-01"}]}, "medical_history[0].date"),
     ],
 )
 def test_it_gives_a_refused_row_the_engines_message_and_no_verdict(change, field):
@@ -155,6 +170,22 @@ def test_it_gives_a_refused_row_the_engines_message_and_no_verdict(change, field
     assert out[1]["error"] == str(refused.value) and str(refused.value).startswith(field)
     assert out[1]["eligible"] is None and out[1]["I1"] is None
     assert out[0]["error"] is None and out[0]["eligible"] is True
+
+
+def test_a_lab_on_its_plausibility_limit_is_decided_as_the_engine_decides():
+    # LAB_LIMITS_SI albumin 10-70 g/L (clinical/limits.py, inclusive, rounding-robust): 1.0 g/dL is on it.
+    on = {**EXAMPLE, "labs": {**EXAMPLE["labs"], "albumin": {"value": 1.0, "unit": "g/dL"}}}
+    below = {**EXAMPLE, "labs": {**EXAMPLE["labs"], "albumin": {"value": 0.99, "unit": "g/dL"}}}
+    out = prescreen_table(flat_table([on, below]), today=dt.date(2026, 12, 1))
+    assert_agrees([on, below], out)
+    assert out["error"].to_pylist()[0] is None and out["error"].to_pylist()[1].startswith("labs.albumin.value")
+
+
+def test_dates_after_the_entry_day_are_refused_as_the_engine_refuses():
+    # contracts/screen.md: a document is entered on the site's date; a later screening date is an error.
+    out = prescreen_table(flat_table([EXAMPLE]), today=dt.date(2026, 11, 19)).to_pylist()[0]
+    assert out["error"].startswith("screening_date") and out["eligible"] is None
+    assert prescreen_table(flat_table([EXAMPLE]), today=dt.date(2026, 11, 20)).to_pylist()[0]["eligible"] is True
 
 
 def test_a_value_on_a_limit_in_another_unit_is_on_the_limit():

@@ -311,8 +311,8 @@ def with_field_labels(text: Any, labels: dict[str, Any]) -> Any:
 
 def _lab_labels() -> None:
     """The laboratory tests (``total_bilirubin``) read as on the screening form (haictrial.edc.web.forms)."""
-    from haictrial.clinical.units import Analyte
     from haictrial.edc.web.forms import LAB_LABELS
+    from haictrial.vocabulary.units import Analyte
 
     for analyte in Analyte:
         CODE_LABELS.setdefault(analyte.value, LAB_LABELS[analyte])

@@ -42,13 +42,13 @@ from haictrial.clinical.follow_up import (
     SubsequentTherapyType,
     VitalStatus,
 )
-from haictrial.clinical.patient import Drug, MutationStatus, PrimarySite, Sex
 from haictrial.clinical.recist_models import NonTargetState, Response
 from haictrial.clinical.resectability import MdtDecision
 from haictrial.clinical.surgery import AblationModality, ClavienDindoGrade, SurgicalApproach
-from haictrial.clinical.units import Analyte, accepted_units, canonical_unit
 from haictrial.edc.crfs.labels import code_label
 from haictrial.edc.web.forms import LAB_LABELS
+from haictrial.vocabulary.enums import Drug, MutationStatus, PrimarySite, Sex
+from haictrial.vocabulary.units import Analyte, accepted_units, canonical_unit
 
 Label: TypeAlias = str | Promise  # noqa: UP040 - a lazy translation or a plain string
 

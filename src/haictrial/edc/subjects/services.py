@@ -25,7 +25,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from haictrial import __version__
 from haictrial.clinical import course
 from haictrial.clinical.eligibility import age_in_years, screen
-from haictrial.clinical.patient import Drug, Patient
+from haictrial.clinical.patient import Patient
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.clinical.schedule import visit_calendar
 from haictrial.documents import parse_model
@@ -33,13 +33,23 @@ from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
 from haictrial.edc.accounts.models import Site
 from haictrial.edc.audit.records import create_record, update_record
-from haictrial.edc.subjects.models import CyclePlan, Identifiers, Screening, SiteSequence, Subject, SubjectStatus
+from haictrial.edc.subjects.consent import ConsentIn, check_consent, consent_contract
+from haictrial.edc.subjects.models import (
+    Consent,
+    Identifiers,
+    Screening,
+    SiteSequence,
+    Subject,
+    SubjectStatus,
+)
+from haictrial.edc.subjects.persons import duplicate_screenings, normalised, person_ids, possible_duplicates
 from haictrial.edc.subjects.status import check_transition
 from haictrial.edc.validation import MAX_ID, no_nul, reject_nul
-from haictrial.errors import ConflictError, InputError
+from haictrial.errors import ConflictError, InputError, UnprocessableError
 from haictrial.i18n import render_reason
 from haictrial.protocol import load_protocol
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.enums import Drug
 
 ENGINE_VERSION = __version__
 #: Highest cycle number the plan accepts (far beyond any course; keeps stored numbers in range).
@@ -106,7 +116,8 @@ def parse_screening_body(data: Any) -> tuple[str, IdentifiersIn, Patient]:
             ident = parse_model(IdentifiersIn, identifiers)
         except InputError as exc:
             raise InputError(exc.message, field="identifiers" + (f".{exc.field}" if exc.field else "")) from None
-    patient = parse_model(Patient, body)
+    # Entry: dates after today (site time zone) and values outside clinical.limits are refused.
+    patient = parse_model(Patient, body, today=timezone.localdate(), zone=timezone.get_current_timezone())
     return site, ident, patient
 
 
@@ -118,36 +129,37 @@ def screen_patient(user: Any, data: dict[str, Any]) -> tuple[Screening, dict[str
     access.require(user, Capability.screen)
     site = _site_for_screening(user, data)
     _code, ident, patient = parse_screening_body(data)
-    proto = protocol()
-    result = screen(patient, proto).as_contract()
-    result["subject_id"] = None
-    failed = [c["id"] for c in result["criteria"] if c["status"] == "fail"]
     with transaction.atomic():
         screening = create_record(
-            Screening(
-                site=site,
-                screening_date=patient.screening_date,
-                patient=deidentified_document(patient),
-                result=result,
-                eligible=result["eligible"],
-                failed_criteria=failed,
-                missing=result["missing"],
-                protocol_version=proto.version,
-                engine_version=ENGINE_VERSION,
-                screened_by=user,
-            ),
-            user=user,
+            Screening(site=site, screened_by=user, **screening_values(patient, protocol())), user=user
         )
-        create_record(
-            Identifiers(
-                screening=screening,
-                full_name=ident.full_name or "",
-                birth_date=patient.birth_date,
-                hospital_number=ident.hospital_number or "",
-            ),
-            user=user,
-        )
+        create_record(Identifiers(screening=screening, **identifier_values(ident, patient)), user=user)
     return screening, screening_contract(screening)
+
+
+def screening_values(patient: Patient, proto: Protocol) -> dict[str, Any]:
+    """The stored columns of a screening of ``patient``: the de-identified document and the engine's verdict."""
+    result = screen(patient, proto).as_contract()
+    result["subject_id"] = None
+    return {
+        "screening_date": patient.screening_date,
+        "patient": deidentified_document(patient),
+        "result": result,
+        "eligible": result["eligible"],
+        "failed_criteria": [c["id"] for c in result["criteria"] if c["status"] == "fail"],
+        "missing": result["missing"],
+        "protocol_version": proto.version,
+        "engine_version": ENGINE_VERSION,
+    }
+
+
+def identifier_values(ident: IdentifiersIn, patient: Patient) -> dict[str, Any]:
+    """The stored identifiers, white space collapsed (the form :mod:`~haictrial.edc.subjects.persons` compares)."""
+    return {
+        "full_name": normalised(ident.full_name),
+        "birth_date": patient.birth_date,
+        "hospital_number": normalised(ident.hospital_number),
+    }
 
 
 def screening_contract(screening: Screening) -> dict[str, Any]:
@@ -160,6 +172,7 @@ def screening_contract(screening: Screening) -> dict[str, Any]:
     out["screening_date"] = screening.screening_date.isoformat() if screening.screening_date else None
     out["protocol_version"] = screening.protocol_version
     out["engine_version"] = screening.engine_version
+    out["possible_duplicates"] = possible_duplicates(screening)
     return out
 
 
@@ -174,13 +187,17 @@ def screening_for(user: Any, screening_id: int) -> Screening:
 
 
 def screening_log(user: Any) -> list[dict[str, Any]]:
-    """Every screened patient the user may see, with the failing criteria (the CONSORT source)."""
+    """Every screening the user may see, with the failing criteria (the CONSORT source) and ``person_id``:
+    the same for every screening of one person (:func:`~haictrial.edc.subjects.persons.person_ids`)."""
     rows = []
-    for s in screenings_for(user).order_by("-screening_date", "-id"):
+    screenings = list(screenings_for(user).order_by("-screening_date", "-id"))
+    persons = person_ids([s.pk for s in screenings])
+    for s in screenings:
         subject = getattr(s, "subject", None)
         rows.append(
             {
                 "screening_id": s.pk,
+                "person_id": persons[s.pk],
                 "site": s.site.code,
                 "screening_date": s.screening_date.isoformat() if s.screening_date else None,
                 "eligible": s.eligible,
@@ -228,20 +245,51 @@ def _next_subject_number(site: Site) -> int:
     return sequence.last_number
 
 
-def enroll(user: Any, screening_id: int, *, enrolled_at: dt.datetime | None = None) -> Subject:
-    """Enrol the patient of an eligible screening: ``CHA-<site>-<NNNN>`` and the targeted agent.
+def parse_consent(data: Any) -> ConsentIn:
+    """The consent record of an enrolment; absent: :class:`UnprocessableError` naming ``consent``."""
+    if isinstance(data, ConsentIn):
+        return data
+    if data is None:
+        raise UnprocessableError(
+            _("informed consent is required: {signed_on, icf_version, obtained_by}"), field="consent"
+        )
+    try:
+        return parse_model(ConsentIn, data)
+    except InputError as exc:
+        raise UnprocessableError(exc.message, field="consent" + (f".{exc.field}" if exc.field else "")) from None
 
-    Raises ConflictError (409) when the patient is not eligible (with the reason) or already enrolled.
-    ``enrolled_at`` (default now) is for loading recorded enrolments (the demo); the API never sets it.
+
+def enroll(user: Any, screening_id: int, consent: Any, *, enrolled_at: dt.datetime | None = None) -> Subject:
+    """Enrol the patient of an eligible screening with their informed consent: ``CHA-<site>-<NNNN>`` and
+    the targeted agent.
+
+    Raises UnprocessableError (422) for a missing or invalid ``consent``, ConflictError (409) when the
+    patient is not eligible (with the reason) or already enrolled (also through another screening of the
+    same person, :mod:`~haictrial.edc.subjects.persons`). ``enrolled_at`` (default now) is for loading
+    recorded enrolments (the demo); the API never sets it.
     """
     screening = screening_for(user, screening_id)
     access.require_site_action(user, screening.site_id, Capability.enroll)
     proto = protocol()
+    record = parse_consent(consent)
+    moment = enrolled_at or timezone.now()
+    check_consent(record, proto, today=timezone.localdate(), enrolment_date=timezone.localdate(moment))
+    # One person, one subject: the person's screenings are locked together, in id order, so that two
+    # concurrent enrolments of the same person serialise (without deadlock) and the second finds the first.
+    others = list(duplicate_screenings(screening).values_list("pk", flat=True))
     with transaction.atomic():
-        screening = Screening.objects.select_for_update().select_related("site").get(pk=screening.pk)
+        list(Screening.objects.select_for_update().filter(pk__in=[screening.pk, *others]).order_by("id"))
+        screening = Screening.objects.select_related("site").get(pk=screening.pk)
         if Subject.objects.filter(screening=screening).exists():
             raise ConflictError(
                 _("already enrolled as %(subject_id)s") % {"subject_id": screening.subject.subject_id},
+                field="screening_id",
+            )
+        earlier = Subject.objects.filter(screening_id__in=others).order_by("subject_id").first()
+        if earlier is not None:
+            raise ConflictError(
+                _("this person is already enrolled as %(subject_id)s (screening %(screening)s)")
+                % {"subject_id": earlier.subject_id, "screening": earlier.screening_id},
                 field="screening_id",
             )
         # Eligibility is re-checked against the protocol in force at enrolment.
@@ -257,7 +305,7 @@ def enroll(user: Any, screening_id: int, *, enrolled_at: dt.datetime | None = No
                 site=screening.site,
                 screening=screening,
                 status=SubjectStatus.enrolled,
-                enrolled_at=enrolled_at or timezone.now(),
+                enrolled_at=moment,
                 enrolled_by=user,
                 targeted_agent=choice.agent.value if choice.agent is not None else "",
                 targeted_agent_reason=choice.reason,
@@ -266,6 +314,18 @@ def enroll(user: Any, screening_id: int, *, enrolled_at: dt.datetime | None = No
             ),
             user=user,
         )
+        create_record(
+            Consent(
+                subject=subject,
+                signed_on=record.signed_on,
+                icf_version=record.icf_version,
+                obtained_by=record.obtained_by,
+            ),
+            user=user,
+        )
+        from haictrial.edc.operations.services import subject_saved
+
+        subject_saved(subject, user)  # protocol deviations of the enrolment (eligibility, consent)
     return subject
 
 
@@ -327,6 +387,7 @@ def subject_contract(user: Any, subject: Subject) -> dict[str, Any]:
         engine_version=subject.engine_version,
         version=subject.version,
         screening=screening_contract(subject.screening),
+        consent=consent_contract(Consent.objects.filter(subject=subject).first()),
     )
     identifiers = identifiers_for(user, subject.screening)
     if identifiers is not None:
@@ -388,20 +449,13 @@ def subject_patient(subject: Subject) -> Patient:
 
 
 def cycle_plan(user: Any, subject_id: str, cycle: int) -> dict[str, Any]:
-    """The ``plan`` output for a subject and cycle; stored with its protocol and engine versions."""
+    """The ``plan`` output for a subject and cycle, computed from the stored data (nothing is written)."""
     subject = subject_for(user, subject_id)
     if isinstance(cycle, bool) or not isinstance(cycle, int) or not 1 <= cycle <= MAX_CYCLE:
         raise InputError(_("must be a whole number from 1 to %(max)d") % {"max": MAX_CYCLE}, field="cycle")
-    proto = protocol()
-    document = planned_cycle(subject, proto, cycle)
-    CyclePlan.objects.update_or_create(
-        subject=subject,
-        cycle=cycle,
-        protocol_version=proto.version,
-        engine_version=ENGINE_VERSION,
-        defaults={"plan": document},
-    )
-    return document
+    # Read only (a GET never writes): the plan is derived from the stored forms on every read, and the
+    # protocol and engine versions that produced it are in the document.
+    return planned_cycle(subject, protocol(), cycle)
 
 
 def planned_cycle(subject: Subject, proto: Protocol, cycle: int) -> dict[str, Any]:

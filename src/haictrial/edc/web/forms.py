@@ -11,7 +11,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django_otp import match_token, user_has_device
 
-from haictrial.clinical.patient import (
+from haictrial.edc.subjects.models import SubjectStatus
+from haictrial.vocabulary.enums import (
     Ascites,
     Drug,
     HepaticEncephalopathy,
@@ -23,8 +24,7 @@ from haictrial.clinical.patient import (
     PriorSystemicTreatment,
     Sex,
 )
-from haictrial.clinical.units import Analyte, accepted_units, canonical_unit
-from haictrial.edc.subjects.models import SubjectStatus
+from haictrial.vocabulary.units import Analyte, accepted_units, canonical_unit
 
 LESION_ROWS = 5
 UNKNOWN = [("", _("not reported"))]
@@ -64,7 +64,11 @@ def tri_state(label: Any) -> forms.NullBooleanField:
 
 
 def _number(label: Any, **kwargs: Any) -> forms.FloatField:
-    return forms.FloatField(label=label, required=False, **kwargs)
+    """A number typed as text: a browser's number input drops a letter silently ("16O" -> 16); a text input
+    sends what was typed, so a value that is not a number is an error on its field, shown with what was typed."""
+    return forms.FloatField(
+        label=label, required=False, widget=forms.TextInput(attrs={"inputmode": "decimal"}), **kwargs
+    )
 
 
 def _choice(label: Any, choices: list[tuple[str, Any]]) -> forms.ChoiceField:
@@ -83,7 +87,11 @@ class ScreeningForm(forms.Form):
     hospital_number = forms.CharField(label=_("Hospital number"), required=False, max_length=50)
     birth_date = _date(_("Birth date"))
     screening_date = _date(_("Screening date"))
-    age_years = forms.IntegerField(label=_("Age (years), if the birth date is not given"), required=False)
+    age_years = forms.IntegerField(
+        label=_("Age (years), if the birth date is not given"),
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+    )
     sex = _choice(_("Sex"), [(Sex.male.value, _("male")), (Sex.female.value, _("female"))])
     height_cm = _number(_("Height (cm)"))
     weight_kg = _number(_("Weight (kg)"))

@@ -26,10 +26,10 @@ from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
 from haictrial.clinical.patient import Patient
-from haictrial.clinical.units import Analyte, accepted_units, normalise_unit, red_cell_count_to_si, to_si
 from haictrial.documents import parse_model
 from haictrial.errors import InputError, UnitError
 from haictrial.interop.fhir import codes
+from haictrial.vocabulary.units import Analyte, accepted_units, normalise_unit, red_cell_count_to_si, to_si
 
 #: Labs older than this before the screening date are not used (contracts/prescreen.md: 30 days).
 LAB_WINDOW_DAYS = 30
@@ -315,7 +315,7 @@ def _absent(res: Any) -> str:
 
 def _unit(res: Any, quantity: Any, table: dict[str, str], check: Any, loinc: str) -> str:
     """The contract unit of ``quantity``: its UCUM code through ``table``, or the unit as a lab writes it
-    ("G/L") when :mod:`haictrial.clinical.units` knows it for the analyte; UnitError naming the observation."""
+    ("G/L") when :mod:`haictrial.vocabulary.units` knows it for the analyte; UnitError naming the observation."""
     where = f"{_name(res)}.valueQuantity"
     if quantity.system == codes.UCUM and quantity.code in table:
         return table[quantity.code]

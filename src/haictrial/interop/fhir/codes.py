@@ -17,8 +17,8 @@ References
 
 from __future__ import annotations
 
-from haictrial.clinical.patient import HistoryCondition, LiverDirectedTreatment
-from haictrial.clinical.units import Analyte
+from haictrial.vocabulary.enums import HistoryCondition, LiverDirectedTreatment
+from haictrial.vocabulary.units import Analyte
 
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"

@@ -1,10 +1,10 @@
 """The protocol's sixteen criteria compiled to ibis column expressions over the flat layout.
 
 One definition, two executions: every number comes from the protocol file
-(``protocol.eligibility.thresholds``), every unit factor from :data:`haictrial.clinical.units.CONVERSIONS`,
+(``protocol.eligibility.thresholds``), every unit factor from :data:`haictrial.vocabulary.units.CONVERSIONS`,
 the Child-Pugh bands and points from :mod:`haictrial.clinical.child_pugh`, the value domains (ranges, codes)
 from the core's pydantic models, and the comparisons are the engine's rounding-robust ones
-(:func:`~haictrial.clinical.units.same_value`, ``at_least``, ``at_most``). The logic of each criterion
+(:func:`~haictrial.vocabulary.units.same_value`, ``at_least``, ``at_most``). The logic of each criterion
 mirrors the criterion object of :mod:`haictrial.clinical.eligibility` of the same id; the agreement tests
 (tests/interop/prescreen) hold the two to identical statuses, verdicts and missing fields.
 
@@ -25,6 +25,8 @@ References
 
 from __future__ import annotations
 
+import datetime as dt
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,21 +38,8 @@ import ibis.expr.types as ir
 
 from haictrial.clinical import child_pugh as cp
 from haictrial.clinical.eligibility import CHILD_PUGH_FIELDS, CRITERIA, PriorSystemicTreatmentCriterion
-from haictrial.clinical.patient import (
-    Ascites,
-    Drug,
-    HepaticEncephalopathy,
-    HistoryCondition,
-    Intolerance,
-    LiverDirectedTreatment,
-    LiverLesion,
-    MutationStatus,
-    Patient,
-    PrimarySite,
-    PriorSystemicTreatment,
-    Sex,
-)
-from haictrial.clinical.units import _LOOKUP, CONVERSIONS, Analyte, normalise_unit
+from haictrial.clinical.limits import LAB_LIMITS_SI, LIMITS, Limit
+from haictrial.clinical.patient import LiverLesion, Patient
 from haictrial.errors import InputError
 from haictrial.interop.prescreen.layout import (
     CODE_LISTS,
@@ -63,6 +52,20 @@ from haictrial.interop.prescreen.layout import (
     layout_of,
 )
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.base import EARLIEST_DATE
+from haictrial.vocabulary.enums import (
+    Ascites,
+    Drug,
+    HepaticEncephalopathy,
+    HistoryCondition,
+    Intolerance,
+    LiverDirectedTreatment,
+    MutationStatus,
+    PrimarySite,
+    PriorSystemicTreatment,
+    Sex,
+)
+from haictrial.vocabulary.units import _LOOKUP, CONVERSIONS, Analyte, normalise_unit
 
 PASS, UNKNOWN, FAIL = 0, 1, 2
 CRITERION_IDS = [c.id for c in CRITERIA]
@@ -127,7 +130,7 @@ def _true(expr: ir.BooleanValue) -> ir.BooleanValue:
 
 
 def same_value(a: ir.FloatingValue, b: float) -> ir.BooleanValue:
-    """:func:`haictrial.clinical.units.same_value` as a column expression."""
+    """:func:`haictrial.vocabulary.units.same_value` as a column expression."""
     return (a - b).abs() <= ibis.greatest(REL_TOL * ibis.greatest(a.abs(), abs(b)), ABS_TOL)
 
 
@@ -151,7 +154,7 @@ def combine(parts: Sequence[ir.IntegerValue]) -> ir.IntegerValue:
 
 def unit_factors(table: ir.Table) -> dict[Analyte, dict[str, float]]:
     """Each analyte's unit spellings found in ``table`` -> factor to SI, normalised by the engine's own
-    :func:`~haictrial.clinical.units.normalise_unit` (a spelling it does not know is left out: suspect).
+    :func:`~haictrial.vocabulary.units.normalise_unit` (a spelling it does not know is left out: suspect).
 
     A population holds a handful of spellings; looking them up once keeps the string folding out of the
     per-row query and makes it exactly the engine's.
@@ -167,7 +170,7 @@ def unit_factors(table: ir.Table) -> dict[Analyte, dict[str, float]]:
 
 
 def lab_si(t: ir.Table, analyte: Analyte, factors: dict[str, float]) -> ir.FloatingValue:
-    """The value in the analyte's SI unit (:func:`~haictrial.clinical.units.to_si`); null for an unknown unit."""
+    """The value in the analyte's SI unit (:func:`~haictrial.vocabulary.units.to_si`); null for an unknown unit."""
     unit = t[f"labs_{analyte.value}_unit"]
     value = t[f"labs_{analyte.value}_value"]
     if not factors:
@@ -223,8 +226,34 @@ _LIST_CODES: dict[str, type[StrEnum]] = {
 }
 
 
-def suspect(t: ir.Table, layout: Layout, factors: dict[Analyte, dict[str, float]]) -> ir.BooleanValue:
-    """True for a row the engine might refuse; such rows are decided by the engine itself."""
+def _limit_name(field: Any) -> str | None:
+    """The :data:`~haictrial.clinical.limits.LIMITS` name of a pydantic field annotated ``within(name)``
+    (``Annotated[JsonNumber, within(name)] | None``)."""
+    pending, found = [field.annotation, *field.metadata], []
+    while pending:
+        item = pending.pop()
+        pending.extend(getattr(item, "__metadata__", ()))
+        pending.extend(a for a in typing.get_args(item) if not isinstance(a, str | int | float))
+        found.append(getattr(getattr(item, "func", None), "__name__", ""))
+    names = [n.removeprefix("within_") for n in found if n.startswith("within_")]
+    return names[0] if names else None
+
+
+def _outside_limit(x: ir.FloatingValue, limit: Limit) -> ir.BooleanValue:
+    """Not strictly inside ``limit``: a superset of the engine's refusals (a value on a limit, equal after
+    rounding, is left to the engine's :meth:`~haictrial.clinical.limits.Limit.contains`)."""
+    return x.notnull() & ~((x > limit.low) & (x < limit.high))
+
+
+def suspect(
+    t: ir.Table, layout: Layout, factors: dict[Analyte, dict[str, float]], today: dt.date | None = None
+) -> ir.BooleanValue:
+    """True for a row the engine might refuse; such rows are decided by the engine itself.
+
+    A superset of the engine's refusals is enough (a flagged row the engine accepts gets its verdict from
+    the engine). ``today``: the site's date of an entry (``haictrial screen``): dates after it and values
+    outside the plausibility limits of :mod:`haictrial.clinical.limits` are refused too.
+    """
     bad: list[ir.BooleanValue] = []
     for name in ("age_years", "ecog"):
         bad.append(_not_whole(t[name]))
@@ -232,6 +261,9 @@ def suspect(t: ir.Table, layout: Layout, factors: dict[Analyte, dict[str, float]
         bounds = _bounds(field.metadata)
         if bounds and name in t.columns:
             bad.append(_not_finite(t[name]) | _outside(t[name], bounds))
+        limit_name = _limit_name(field)
+        if today is not None and limit_name is not None and name in t.columns:
+            bad.append(_outside_limit(t[name], LIMITS[limit_name]))
     for name, enum in _SCALAR_CODES.items():
         bad.append(_not_code(t[name], enum))
     for analyte in Analyte:
@@ -240,16 +272,37 @@ def suspect(t: ir.Table, layout: Layout, factors: dict[Analyte, dict[str, float]
         known = list(factors[analyte])
         bad.append(unit.notnull() & (~unit.isin(known) if known else ibis.literal(True)))
         bad.append(_not_finite(value) | (value < 0))
+        if today is not None:
+            si = f"_si_{analyte.value}"
+            value_si = t[si] if si in t.columns else lab_si(t, analyte, factors[analyte])
+            bad.append(_outside_limit(value_si, LAB_LIMITS_SI[analyte]))
     bad.append(t.birth_date > t.screening_date)
+    # Patient: age_years must agree with the two dates (within a year).
+    bad.append(
+        t.age_years.notnull()
+        & t.birth_date.notnull()
+        & t.screening_date.notnull()
+        & ((t.age_years - t._age).abs() >= 1)
+    )
+    dates = [t.birth_date, t.screening_date]
+    dates += [t[item_column("medical_history", i, "date")] for i in range(layout.entries.get("medical_history", 0))]
+    for date in dates:
+        bad.append(date < EARLIEST_DATE)
+        if today is not None:
+            bad.append(date > today)
     for name in (*CODE_LISTS, "liver_lesions", "medical_history"):
         count = t[count_column(name)]
         bad.append(_not_whole(count) | (count < 0) | (count > layout.entries.get(name, 0)))
-    size_bounds = _bounds(LiverLesion.model_fields["longest_diameter_mm"].metadata)
+    lesion_field = LiverLesion.model_fields["longest_diameter_mm"]
+    size_bounds = _bounds(lesion_field.metadata)
+    size_limit = _limit_name(lesion_field)
     for i in range(layout.entries.get("liver_lesions", 0)):
         inside = t.liver_lesions_count > i
         size = t[item_column("liver_lesions", i, "longest_diameter_mm")]
         bad.append(inside & t[item_column("liver_lesions", i, "id")].isnull())
         bad.append(inside & (_not_finite(size) | _outside(size, size_bounds)))
+        if today is not None and size_limit is not None:
+            bad.append(inside & _outside_limit(size, LIMITS[size_limit]))
     for i in range(layout.entries.get("medical_history", 0)):
         inside = t.medical_history_count > i
         condition = t[item_column("medical_history", i, "condition")]
@@ -295,14 +348,21 @@ def _combined(parts: list[tuple[ir.IntegerValue, str, ir.BooleanValue]]) -> Comp
     return Compiled(combine([p[0] for p in parts]), [(path, unknown) for _, path, unknown in parts])
 
 
-def _i1(t: ir.Table, p: Protocol) -> Compiled:
-    limits = p.eligibility.thresholds.I1_age
+def _age(t: ir.Table) -> ir.FloatingValue:
+    """Age in whole years at screening from the two dates (the engine's ``Patient.age_at_screening``),
+    else the reported ``age_years``; computed once, in :func:`derived`."""
     b, s = t.birth_date, t.screening_date
     both = b.notnull() & s.notnull()
     before_birthday = (s.month() < b.month()) | ((s.month() == b.month()) & (s.day() < b.day()))
     computed = s.year() - b.year() - ibis.ifelse(before_birthday, 1, 0)
-    age = ibis.ifelse(both, computed.cast("float64"), t.age_years)
-    unknown = ~both & t.age_years.isnull()
+    return ibis.ifelse(both, computed.cast("float64"), t.age_years)
+
+
+def _i1(t: ir.Table, p: Protocol) -> Compiled:
+    limits = p.eligibility.thresholds.I1_age
+    b, s = t.birth_date, t.screening_date
+    age = t._age
+    unknown = (b.isnull() | s.isnull()) & t.age_years.isnull()
     fail = ~unknown & ((age < limits.min_years) | (age > limits.max_years))
     missing = [
         ("screening_date or age_years", unknown & b.notnull()),
@@ -320,20 +380,31 @@ def _i3(t: ir.Table, p: Protocol) -> Compiled:
     )
 
 
-def _i5(t: ir.Table, p: Protocol) -> Compiled:
+def _i5_parts(t: ir.Table, p: Protocol) -> tuple[ir.BooleanValue, ir.BooleanValue]:
+    """Whether a listed lesion is measurable, and whether a listed lesion is unsized (computed once, in
+    :func:`derived`)."""
     min_mm = p.eligibility.thresholds.I5_measurable_min_mm
     count = t.liver_lesions_count
-    n = layout_entries(t, "liver_lesions")
-    measurable = ibis.literal(False)
-    unsized: list[tuple[str, ir.BooleanValue]] = []
-    for i in range(n):
+    measurable: ir.BooleanValue = ibis.literal(False)
+    any_unsized: ir.BooleanValue = ibis.literal(False)
+    for i in range(layout_entries(t, "liver_lesions")):
         size = t[item_column("liver_lesions", i, "longest_diameter_mm")]
         inside = _true(count > i)
         measurable = measurable | (inside & size.notnull() & at_least(size, min_mm))
-        unsized.append((f"liver_lesions[{i}].longest_diameter_mm", inside & size.isnull()))
-    any_unsized = ibis.literal(False)
-    for _, cond in unsized:
-        any_unsized = any_unsized | cond
+        any_unsized = any_unsized | (inside & size.isnull())
+    return measurable, any_unsized
+
+
+def _i5(t: ir.Table, p: Protocol) -> Compiled:
+    count = t.liver_lesions_count
+    measurable, any_unsized = t._i5_measurable, t._i5_any_unsized
+    unsized = [
+        (
+            f"liver_lesions[{i}].longest_diameter_mm",
+            _true(count > i) & t[item_column("liver_lesions", i, "longest_diameter_mm")].isnull(),
+        )
+        for i in range(layout_entries(t, "liver_lesions"))
+    ]
     listed = count.notnull()
     unknown = ~listed | (~measurable & any_unsized)
     fail = listed & ~measurable & ~any_unsized
@@ -437,12 +508,31 @@ def _e5(t: ir.Table, p: Protocol) -> Compiled:
     return Compiled(result, missing)
 
 
+def barrier(t: ir.Table, stage: int) -> ir.Table:
+    """``t`` kept as its own projection in the SQL.
+
+    ibis merges a projection into the next one by inlining each column's expression into every use
+    (``merge_select_select``), so a shared value (an SI conversion, a status) would be recomputed at each
+    use: the query grows with every reference. A per-row impure value (``random()``) is what that rewrite
+    never merges across; the column is dropped by the final selection and by the engines' planners.
+    """
+    return t.mutate(**{f"_stage{stage}": ibis.random()})
+
+
 def derived(t: ir.Table, protocol: Protocol, factors: dict[Analyte, dict[str, float]]) -> ir.Table:
-    """A standardised table with the values the criteria share: SI values, the E5 cut-off."""
+    """A standardised table with the values the criteria share, each computed once: SI values, the age,
+    the E5 cut-off, the I5 lesion flags."""
     months = protocol.eligibility.thresholds.E5_recent_event_months
-    return t.mutate(
-        **{f"_si_{a.value}": lab_si(t, a, factors[a]) for a in CONVERSIONS},
-        _e5_cutoff=t.screening_date - ibis.interval(months=months),
+    measurable, any_unsized = _i5_parts(t, protocol)
+    return barrier(
+        t.mutate(
+            **{f"_si_{a.value}": lab_si(t, a, factors[a]) for a in CONVERSIONS},
+            _e5_cutoff=t.screening_date - ibis.interval(months=months),
+            _age=_age(t),
+            _i5_measurable=measurable,
+            _i5_any_unsized=any_unsized,
+        ),
+        1,
     )
 
 
@@ -487,35 +577,47 @@ def missing_expression(compiled: dict[str, Compiled]) -> ir.ArrayValue:
 
 
 def compile_prescreen(
-    table: ir.Table, protocol: Protocol, factors: dict[Analyte, dict[str, float]] | None = None
+    table: ir.Table,
+    protocol: Protocol,
+    factors: dict[Analyte, dict[str, float]] | None = None,
+    today: dt.date | None = None,
 ) -> ir.Table:
     """The compiled pre-screen of a flat table: one row per patient with ``_row``, ``person_id``,
     ``suspect``, the sixteen statuses (``pass``/``fail``/``unknown``), ``eligible``, ``missing``,
-    ``n_unknown`` and ``n_fail``."""
+    ``n_unknown`` and ``n_fail``.
+
+    Four projections, each value computed once: the shared values (:func:`derived`), the statuses, their
+    counts, the output. ``missing`` is built only for a row with an unknown criterion (a CASE evaluates
+    its branch for those rows alone).
+    """
     std, layout = standardise(table)
     factors = unit_factors(std) if factors is None else factors
     t = derived(std, protocol, factors)
     compiled = criteria_expressions(t, protocol)
-    t = t.mutate(suspect=suspect(t, layout, factors), **{cid: c.status for cid, c in compiled.items()})
-    # The missing fields read the status columns (not their expressions again): a small query.
+    t = barrier(
+        t.mutate(suspect=suspect(t, layout, factors, today), **{cid: c.status for cid, c in compiled.items()}), 2
+    )
+    # The missing fields read the status columns (not their expressions again).
     for cid, c in compiled.items():
         c.status = t[cid]
-    stage = t.select(ROW, "person_id", "suspect", *CRITERION_IDS, _missing=missing_expression(compiled))
-    n_fail = sum(ibis.ifelse(stage[cid] == FAIL, 1, 0) for cid in CRITERION_IDS)
-    n_unknown = sum(ibis.ifelse(stage[cid] == UNKNOWN, 1, 0) for cid in CRITERION_IDS)
+    n_fail = sum(ibis.ifelse(t[cid] == FAIL, 1, 0) for cid in CRITERION_IDS)
+    n_unknown = sum(ibis.ifelse(t[cid] == UNKNOWN, 1, 0) for cid in CRITERION_IDS)
+    t = barrier(t.mutate(n_fail=n_fail.cast("int32"), n_unknown=n_unknown.cast("int32")), 3)
+    for cid, c in compiled.items():
+        c.status = t[cid]
+    none: ir.ArrayValue = ibis.literal([], type="array<string>")
     texts = {
-        cid: ibis.cases((stage[cid] == PASS, "pass"), (stage[cid] == FAIL, "fail"), else_="unknown")
-        for cid in CRITERION_IDS
+        cid: ibis.cases((t[cid] == PASS, "pass"), (t[cid] == FAIL, "fail"), else_="unknown") for cid in CRITERION_IDS
     }
-    return stage.select(
+    return t.select(
         ROW,
         "person_id",
         "suspect",
-        eligible=ibis.cases((n_fail > 0, False), (n_unknown > 0, ibis.null("boolean")), else_=True),
+        eligible=ibis.cases((t.n_fail > 0, False), (t.n_unknown > 0, ibis.null("boolean")), else_=True),
         **texts,
-        missing=stage._missing,
-        n_unknown=n_unknown.cast("int32"),
-        n_fail=n_fail.cast("int32"),
+        missing=ibis.ifelse(t.n_unknown > 0, missing_expression(compiled), none),
+        n_unknown=t.n_unknown,
+        n_fail=t.n_fail,
     )
 
 

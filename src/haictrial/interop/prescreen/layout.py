@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from haictrial.clinical.units import Analyte
 from haictrial.errors import InputError
+from haictrial.vocabulary.units import Analyte
 
 #: Scalar fields of screen.md: (dotted path, kind). Kinds: string, date, int, float, bool.
 SCALARS: tuple[tuple[str, str], ...] = (

@@ -16,12 +16,12 @@ from typing import Any
 
 from haictrial.clinical.crf_outcome import evaluate_response
 from haictrial.clinical.ctcae import GRADED_TESTS, CtcaeInput, grade_labs
-from haictrial.clinical.units import Analyte
 from haictrial.errors import DomainError
 from haictrial.interop.sdtm import terms as T
 from haictrial.interop.sdtm.events import Row, Visits, _base, iso, study_day
 from haictrial.interop.sdtm.source import SubjectSource
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.units import Analyte
 
 
 def _panels(source: SubjectSource) -> list[tuple[float, str, dt.date, Any]]:

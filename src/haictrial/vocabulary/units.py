@@ -25,8 +25,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from haictrial.clinical.base import JsonNumber, StrictModel
 from haictrial.errors import UnitError
+from haictrial.vocabulary.base import JsonNumber, StrictModel
 
 
 class Analyte(StrEnum):

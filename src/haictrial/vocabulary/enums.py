@@ -1,0 +1,96 @@
+"""The coded values every layer shares: sex, primary tumour site, mutation status, Child-Pugh categories,
+history conditions, the regimen's drugs and the registered exclusions' categories (NCT06988852).
+
+They sit below the protocol (which names drugs, sites and sexes in its rules) and the clinical engines.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Sex(StrEnum):
+    male = "male"
+    female = "female"
+
+
+class PriorSystemicTreatment(StrEnum):
+    """Registered inclusion I3: refused or progressed on prior systemic treatment."""
+
+    progressed = "progressed"
+    refused = "refused"
+    none = "none"
+    ongoing_response = "ongoing_response"
+
+
+class PrimarySite(StrEnum):
+    """Primary tumour location, caecum to rectum (contracts/screen.md)."""
+
+    cecum = "cecum"
+    ascending_colon = "ascending_colon"
+    hepatic_flexure = "hepatic_flexure"
+    transverse_colon = "transverse_colon"
+    splenic_flexure = "splenic_flexure"
+    descending_colon = "descending_colon"
+    sigmoid_colon = "sigmoid_colon"
+    rectosigmoid = "rectosigmoid"
+    rectum = "rectum"
+
+
+class MutationStatus(StrEnum):
+    wild_type = "wild_type"
+    mutant = "mutant"
+    unknown = "unknown"
+
+
+class Ascites(StrEnum):
+    """Child-Pugh ascites categories (Pugh et al., Br J Surg 1973)."""
+
+    none = "none"
+    mild = "mild"
+    moderate_severe = "moderate_severe"
+
+
+class HepaticEncephalopathy(StrEnum):
+    """Child-Pugh encephalopathy categories (West Haven grades)."""
+
+    none = "none"
+    grade_1_2 = "grade_1_2"
+    grade_3_4 = "grade_3_4"
+
+
+class HistoryCondition(StrEnum):
+    """Conditions named by exclusion E5 of the registered record."""
+
+    cerebral_infarction = "cerebral_infarction"
+    cerebral_hemorrhage = "cerebral_hemorrhage"
+    gastrointestinal_hemorrhage = "gastrointestinal_hemorrhage"
+    gastrointestinal_perforation = "gastrointestinal_perforation"
+    coagulation_disorder = "coagulation_disorder"
+    gastrointestinal_ulcer = "gastrointestinal_ulcer"
+
+
+class Drug(StrEnum):
+    """The drugs of the CHALLENGE-A1 regimen (registered interventions)."""
+
+    oxaliplatin = "oxaliplatin"
+    leucovorin = "leucovorin"
+    fluorouracil = "fluorouracil"
+    bevacizumab = "bevacizumab"
+    cetuximab = "cetuximab"
+
+
+class Intolerance(StrEnum):
+    """Exclusion E2: unable to tolerate chemotherapy, anaesthesia or surgery."""
+
+    chemotherapy = "chemotherapy"
+    anesthesia = "anesthesia"
+    surgery = "surgery"
+
+
+class LiverDirectedTreatment(StrEnum):
+    """Exclusion E7: prior resection, ablation or radiation of CRLM."""
+
+    resection = "resection"
+    ablation = "ablation"
+    radiation = "radiation"
