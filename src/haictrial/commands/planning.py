@@ -15,7 +15,7 @@ from haictrial.clinical.dosing import CyclePlan, plan_cycle
 from haictrial.clinical.patient import Patient
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.clinical.schedule import to_icalendar, visit_calendar
-from haictrial.commands.entry import parse_entry
+from haictrial.entry_date import parse_entry
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import parse_model, read_json
 from haictrial.errors import InputError

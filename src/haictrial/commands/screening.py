@@ -9,7 +9,7 @@ from rich.markup import escape
 
 from haictrial.clinical.eligibility import CriterionStatus, ScreeningResult, screen
 from haictrial.clinical.patient import Patient
-from haictrial.commands.entry import parse_entry
+from haictrial.entry_date import parse_entry
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import read_json
 from haictrial.i18n import _, render_reason

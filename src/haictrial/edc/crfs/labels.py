@@ -14,6 +14,23 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from haictrial.vocabulary.units import Analyte
+
+#: The screening panel's laboratory tests as the forms label them.
+LAB_LABELS = {
+    Analyte.wbc: _("White blood cells"),
+    Analyte.neutrophils: _("Neutrophils"),
+    Analyte.platelets: _("Platelets"),
+    Analyte.hemoglobin: _("Haemoglobin"),
+    Analyte.total_bilirubin: _("Total bilirubin"),
+    Analyte.albumin: _("Albumin"),
+    Analyte.inr: _("INR"),
+    Analyte.alt: _("ALT"),
+    Analyte.ast: _("AST"),
+    Analyte.creatinine: _("Creatinine"),
+}
+
+
 #: code -> label. Drug names are the INN (WHO International Nonproprietary Names); RECIST responses as
 #: Eisenhauer et al., Eur J Cancer 2009;45:228 (RECIST 1.1), section 4.3; seriousness criteria as ICH E2A
 #: section II.B; the MDT criteria ids as haictrial.clinical.resectability.
@@ -310,10 +327,7 @@ def with_field_labels(text: Any, labels: dict[str, Any]) -> Any:
 
 
 def _lab_labels() -> None:
-    """The laboratory tests (``total_bilirubin``) read as on the screening form (haictrial.edc.web.forms)."""
-    from haictrial.edc.web.forms import LAB_LABELS
-    from haictrial.vocabulary.units import Analyte
-
+    """The laboratory tests (``total_bilirubin``) read as on the screening form."""
     for analyte in Analyte:
         CODE_LABELS.setdefault(analyte.value, LAB_LABELS[analyte])
 

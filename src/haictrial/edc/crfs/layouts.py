@@ -45,8 +45,7 @@ from haictrial.clinical.follow_up import (
 from haictrial.clinical.recist_models import NonTargetState, Response
 from haictrial.clinical.resectability import MdtDecision
 from haictrial.clinical.surgery import AblationModality, ClavienDindoGrade, SurgicalApproach
-from haictrial.edc.crfs.labels import code_label
-from haictrial.edc.web.forms import LAB_LABELS
+from haictrial.edc.crfs.labels import LAB_LABELS, code_label
 from haictrial.vocabulary.enums import Drug, MutationStatus, PrimarySite, Sex
 from haictrial.vocabulary.units import Analyte, accepted_units, canonical_unit
 

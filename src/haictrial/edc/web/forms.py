@@ -11,6 +11,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from django_otp import match_token, user_has_device
 
+from haictrial.edc.crfs.labels import LAB_LABELS
 from haictrial.edc.subjects.models import SubjectStatus
 from haictrial.vocabulary.enums import (
     Ascites,
@@ -28,18 +29,6 @@ from haictrial.vocabulary.units import Analyte, accepted_units, canonical_unit
 
 LESION_ROWS = 5
 UNKNOWN = [("", _("not reported"))]
-LAB_LABELS = {
-    Analyte.wbc: _("White blood cells"),
-    Analyte.neutrophils: _("Neutrophils"),
-    Analyte.platelets: _("Platelets"),
-    Analyte.hemoglobin: _("Haemoglobin"),
-    Analyte.total_bilirubin: _("Total bilirubin"),
-    Analyte.albumin: _("Albumin"),
-    Analyte.inr: _("INR"),
-    Analyte.alt: _("ALT"),
-    Analyte.ast: _("AST"),
-    Analyte.creatinine: _("Creatinine"),
-}
 HISTORY_LABELS = {
     HistoryCondition.cerebral_infarction: _("Cerebral infarction"),
     HistoryCondition.cerebral_hemorrhage: _("Cerebral haemorrhage"),

@@ -9,6 +9,7 @@ and it never gets a verdict.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 
 from haictrial.clinical.eligibility import screen
 from haictrial.clinical.patient import Patient
+from haictrial.entry_date import site_zone
 from haictrial.documents import parse_model
 from haictrial.errors import DomainError, InputError
 from haictrial.interop.prescreen.compiler import (
@@ -51,13 +53,25 @@ def _protocol(protocol: Protocol | str | Path | None) -> Protocol:
     return protocol if isinstance(protocol, Protocol) else load_protocol(protocol)
 
 
-def screen_document(doc: dict[str, Any], protocol: Protocol | str | Path | None = None) -> dict[str, Any]:
+def site_today(protocol: Protocol) -> dt.date:
+    """Today at the protocol's site (``settings.site_time_zone``): the date ``haictrial screen`` enters on."""
+    return dt.datetime.now(site_zone(protocol)).date()
+
+
+def screen_document(
+    doc: dict[str, Any], protocol: Protocol | str | Path | None = None, *, today: dt.date | None = None
+) -> dict[str, Any]:
     """Exactly the ``haictrial screen --format json`` document for one patient (contracts/screen.md).
 
-    Raises :class:`~haictrial.errors.DomainError` (one line naming the field) for a document the engine refuses.
+    The document is entered on ``today`` (default: today at the protocol's site), as ``haictrial screen``
+    does: dates after it and values outside the plausibility limits (:mod:`haictrial.clinical.limits`) are
+    refused. Raises :class:`~haictrial.errors.DomainError` (one line naming the field) for a document the
+    engine refuses.
     """
-    patient = parse_model(Patient, doc)
-    return screen(patient, _protocol(protocol)).as_contract()
+    proto = _protocol(protocol)
+    zone = site_zone(proto)
+    patient = parse_model(Patient, doc, today=today or site_today(proto), zone=zone)
+    return screen(patient, proto).as_contract()
 
 
 def as_ibis(table: Any) -> ir.Table:
@@ -79,12 +93,12 @@ def as_ibis(table: Any) -> ir.Table:
     return ibis.memtable(arrow)
 
 
-def _engine_row(row: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
+def _engine_row(row: dict[str, Any], protocol: Protocol, today: dt.date) -> dict[str, Any]:
     """The ``--out`` row the per-patient engine gives for one flat row."""
     out: dict[str, Any] = {name: None for name in OUT_SCHEMA.names}
     out["person_id"] = row.get("person_id")
     try:
-        result = screen_document(unflatten(row), protocol)
+        result = screen_document(unflatten(row), protocol, today=today)
     except DomainError as exc:
         out["error"] = str(exc)
         return out
@@ -97,19 +111,21 @@ def _engine_row(row: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
     return out
 
 
-def engine_rows(table: ir.Table, protocol: Protocol) -> pa.Table:
+def engine_rows(table: ir.Table, protocol: Protocol, today: dt.date) -> pa.Table:
     """The rows the compiled query leaves to the engine, decided by it (with ``_row``)."""
     std, layout = standardise(table)
     factors = unit_factors(std)
     flagged = derived(std, protocol, factors)
-    flagged = flagged.filter(suspect(flagged, layout, factors)).select(*std.columns)
+    flagged = flagged.filter(suspect(flagged, layout, factors, today)).select(*std.columns)
     picked = flagged.to_pyarrow()
-    rows = [_engine_row(row, protocol) for row in picked.to_pylist()]
+    rows = [_engine_row(row, protocol, today) for row in picked.to_pylist()]
     decided = pa.Table.from_pylist(rows, schema=OUT_SCHEMA)
     return decided.append_column(ROW, picked[ROW])
 
 
-def prescreen_table(table: Any, protocol: Protocol | str | Path | None = None) -> pa.Table:
+def prescreen_table(
+    table: Any, protocol: Protocol | str | Path | None = None, *, today: dt.date | None = None
+) -> pa.Table:
     """The pre-screen of a flat table (docs/prescreen-columns.md): the ``--out`` table of contracts/prescreen.md.
 
     One row per input row, in input order: ``person_id``, ``eligible`` (true/false/null), ``I1``...``E8``
@@ -117,13 +133,14 @@ def prescreen_table(table: Any, protocol: Protocol | str | Path | None = None) -
     one-line message ``haictrial screen`` gives for that row; such a row has no verdict).
     """
     proto = _protocol(protocol)
+    today = today or site_today(proto)
     source = as_ibis(table)
-    result = compile_prescreen(source, proto).to_pyarrow()
+    result = compile_prescreen(source, proto, today=today).to_pyarrow()
     result = result.append_column("error", pa.nulls(result.num_rows, pa.string()))
     flagged = pc.fill_null(result["suspect"], False)
     if pc.any(flagged).as_py():
         clean = result.filter(pc.invert(flagged))
-        decided = engine_rows(source, proto)
+        decided = engine_rows(source, proto, today)
         clean = clean.select([*OUT_SCHEMA.names, ROW]).cast(decided.schema)
         result = pa.concat_tables([clean, decided])
     result = result.sort_by(ROW) if result.num_rows else result
