@@ -9,8 +9,10 @@ admin.site.site_header = "haictrial EDC administration"
 
 urlpatterns = [
     path("api/", api.urls),
+    path("redcap/", include("haictrial.edc.redcap.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("haictrial.edc.crfs.urls")),
+    path("", include("haictrial.edc.web.crf_urls")),
+    path("", include("haictrial.edc.operations.urls")),
     path("", include("haictrial.edc.web.urls")),
 ]
