@@ -49,3 +49,10 @@ class ConflictError(DomainError):
     """A request that conflicts with the current state (stale edit, ineligible enrolment)."""
 
     code = "conflict"
+
+
+class UnprocessableError(InputError):
+    """Well-formed input that a rule refuses (a consent signed after the enrolment, a dose given while the
+    plan holds it): the field is named; the API answers 422."""
+
+    code = "unprocessable"

@@ -7,6 +7,7 @@ criteria (NCT06988852 I1-I8, E1-E8) and their reasons, enrols the patient and op
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import signal
 import socket
@@ -165,6 +166,9 @@ def test_sign_in_screen_enrol_and_open_the_plan(server, page):
     assert page.locator("#criteria td.fail").count() == 0
     assert "eligible" in page.locator("#verdict").inner_text()
 
+    # The enrolment step records the informed consent (contracts/server.md; ICH E6(R2) 4.8.8).
+    page.fill("#id_signed_on", dt.datetime.now(dt.UTC).date().isoformat())  # UTC today <= the site's today
+    page.fill("#id_obtained_by", "Dr Li Wei")
     page.click("#enroll")
     page.wait_for_url("**/subjects/CHA-001-0001/")
     assert page.locator("#subject-id").inner_text() == "CHA-001-0001"

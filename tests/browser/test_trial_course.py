@@ -156,6 +156,9 @@ def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):  #
 
     # Enrolment.
     page.goto(f"{server}/screenings/{screening['screening_id']}/")
+    # The enrolment step records the informed consent (contracts/server.md; ICH E6(R2) 4.8.8).
+    page.fill("#id_signed_on", dt.datetime.now(dt.UTC).date().isoformat())  # UTC today <= the site's today
+    page.fill("#id_obtained_by", "Dr Li Wei")
     page.click("#enroll")
     page.wait_for_url("**/subjects/CHA-001-*/")
     subject_id = page.locator("#subject-id").inner_text()

@@ -14,6 +14,8 @@ from django.test import Client
 
 from haictrial.edc.accounts.services import create_site, create_user, issue_token
 
+from .enrolment import consent_body
+
 EXAMPLE = Path(__file__).parents[2] / "src" / "haictrial" / "protocols" / "examples" / "patient.example.json"
 PASSWORD = "Corr3ct-horse-battery-staple"
 USERS = {
@@ -81,6 +83,6 @@ def enrolled(api, patient) -> dict[str, Any]:
     """alice screens and enrols the example patient at site 001; returns the enrolment response body."""
     screening = api["alice"].post("/api/screenings", patient)
     assert screening.status_code == 201, screening.content
-    response = api["alice"].post(f"/api/screenings/{screening.json()['screening_id']}/enroll")
+    response = api["alice"].post(f"/api/screenings/{screening.json()['screening_id']}/enroll", consent_body())
     assert response.status_code == 201, response.content
     return response.json()

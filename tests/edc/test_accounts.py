@@ -20,6 +20,7 @@ from haictrial.errors import ConflictError, InputError
 
 from .cli import cli_env, run_cli
 from .conftest import PASSWORD
+from .enrolment import consent_body
 
 
 @pytest.mark.parametrize("code", ["1", "0001", "ab1", "", "01a"])
@@ -90,8 +91,9 @@ def test_role_capabilities(users, name, capabilities):
 
 def test_the_scoped_querysets_are_the_one_isolation_layer(users, api, enrolled, patient):
     patient["site"] = "002"
+    patient["identifiers"] = {"full_name": "Chen Liu", "hospital_number": "B-0001"}  # another person
     body = api["bob"].post("/api/screenings", patient).json()
-    api["bob"].post(f"/api/screenings/{body['screening_id']}/enroll")
+    api["bob"].post(f"/api/screenings/{body['screening_id']}/enroll", consent_body())
     assert [s.subject_id for s in Subject.objects.visible_to(users["alice"])] == ["CHA-001-0001"]
     assert [s.subject_id for s in Subject.objects.visible_to(users["bob"])] == ["CHA-002-0001"]
     assert Subject.objects.visible_to(users["stan"]).count() == 2

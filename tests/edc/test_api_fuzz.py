@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from haictrial.clinical.patient import Patient
 
+from .enrolment import consent_body
+
 FIELDS = sorted(Patient.model_fields) + ["site", "identifiers", "unexpected"]
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -74,7 +76,7 @@ def test_a_nul_character_is_an_input_error_naming_the_field(api, patient, change
 def test_values_a_database_cannot_store_are_client_errors(api, enrolled):
     huge = str(2**70)
     assert api["alice"].get(f"/api/screenings/{huge}").status_code in (404, 422)
-    assert api["alice"].post(f"/api/screenings/{huge}/enroll").status_code in (404, 422)
+    assert api["alice"].post(f"/api/screenings/{huge}/enroll", consent_body()).status_code in (404, 422)
     assert api["alice"].get("/api/subjects/CHA-001-0001/plan", cycle=huge).status_code == 422
     assert api["alice"].get("/api/subjects", q="CHA\x00").json() == []
     assert api["alice"].get("/api/subjects", status="cured").json() == []

@@ -15,6 +15,7 @@ from haictrial.edc.audit.models import AuditEntry
 from haictrial.edc.subjects.models import Subject
 
 from .conftest import ApiClient
+from .enrolment import consent_body
 
 
 def test_the_database_is_the_one_the_suite_was_asked_for(db):
@@ -77,8 +78,13 @@ def _in_threads(count: int, work) -> list:
 def test_racing_enrolments_get_unique_consecutive_subject_ids(users, patient):
     token = issue_token(users["alice"])
     client = ApiClient(token)
-    screenings = [client.post("/api/screenings", patient).json()["screening_id"] for _ in range(6)]
-    responses = _in_threads(6, lambda i: ApiClient(token).post(f"/api/screenings/{screenings[i]}/enroll"))
+    screenings = []
+    for n in range(6):  # six persons
+        patient["identifiers"] = {"full_name": f"Patient {n}", "hospital_number": f"H-{n}"}
+        screenings.append(client.post("/api/screenings", patient).json()["screening_id"])
+    responses = _in_threads(
+        6, lambda i: ApiClient(token).post(f"/api/screenings/{screenings[i]}/enroll", consent_body())
+    )
     assert [r.status_code for r in responses] == [201] * 6, [r.content for r in responses]
     ids = sorted(r.json()["subject_id"] for r in responses)
     assert ids == [f"CHA-001-{n:04d}" for n in range(1, 7)]
@@ -86,10 +92,24 @@ def test_racing_enrolments_get_unique_consecutive_subject_ids(users, patient):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_racing_enrolments_of_one_person_make_one_subject(users, patient):
+    """One person, one subject (contracts/server.md): two screenings of the same hospital number enrolled at once."""
+    token = issue_token(users["alice"])
+    client = ApiClient(token)
+    screenings = [client.post("/api/screenings", patient).json()["screening_id"] for _ in range(2)]
+    responses = _in_threads(
+        2, lambda i: ApiClient(token).post(f"/api/screenings/{screenings[i]}/enroll", consent_body())
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409], [r.content for r in responses]
+    assert Subject.objects.count() == 1
+    assert "CHA-001-0001" in next(r for r in responses if r.status_code == 409).json()["detail"]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_racing_edits_of_one_version_let_exactly_one_win(users, patient):
     client = ApiClient(issue_token(users["alice"]))
     screening = client.post("/api/screenings", patient).json()["screening_id"]
-    client.post(f"/api/screenings/{screening}/enroll")
+    client.post(f"/api/screenings/{screening}/enroll", consent_body())
     tokens = [issue_token(users[name]) for name in ("alice", "carol")] * 2
     responses = _in_threads(
         4,

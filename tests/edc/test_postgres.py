@@ -23,11 +23,16 @@ MULTISITE_SUITE = [
     "test_audit.py",
     "test_concurrency.py",
     "test_web.py",
+    # consent, one person one subject, amendments; body checks and JSON errors on every endpoint
+    "test_enrolment.py",
+    "test_api_robustness.py",
+    "test_web_enrolment.py",
     # the trial-course eCRFs: forms, edit-check queries, SDV, e-signature and locking, site isolation
     "crfs/test_api_forms.py",
     "crfs/test_data_management.py",
     "crfs/test_edit_check_queries.py",
     "crfs/test_pages.py",
+    "crfs/test_safety_stops.py",
 ]
 
 pytestmark = [

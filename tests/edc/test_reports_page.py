@@ -20,6 +20,7 @@ from haictrial.edc.subjects.models import Subject
 from haictrial.reports.efficacy import format_rate
 
 from .crfs.conftest import course_document, payloads
+from .enrolment import consent_body
 
 #: Direct identifiers sent with the screenings below (Identifiers model: name, hospital number, birth date).
 IDENTIFIERS = ["Zhang San", "H-0042", "1961-04-03", "Wang Wu", "H-9001", "1958-02-17", "Liu Liu", "H-5555"]
@@ -27,9 +28,13 @@ FILES = ("report.html", "report.pdf", "results.json")
 CTRR_FORMS = ("baseline", "haic_cycle", "adverse_events", "imaging", "mdt_review", "resection", "follow_up")
 
 
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(autouse=True)
 def _data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path  # each test's builds in its own directory
+    settings.TASKS = IMMEDIATE  # the build task runs inside the request; test_build_queue drains a real queue
 
 
 @pytest.fixture
@@ -38,7 +43,9 @@ def trial(api, patient, users):
     and one not eligible (ECOG 3, protocol criterion I3)."""
     course = course_document()
     first = api["alice"].post("/api/screenings", patient).json()
-    subject_id = api["alice"].post(f"/api/screenings/{first['screening_id']}/enroll").json()["subject_id"]
+    subject_id = (
+        api["alice"].post(f"/api/screenings/{first['screening_id']}/enroll", consent_body()).json()["subject_id"]
+    )
     enrolment = timezone.make_aware(dt.datetime.combine(dt.date.fromisoformat(course["enrolment_date"]), dt.time(9)))
     Subject.objects.filter(subject_id=subject_id).update(enrolled_at=enrolment)
     for form in CTRR_FORMS:
@@ -47,7 +54,7 @@ def trial(api, patient, users):
     second = dict(copy.deepcopy(patient), site="002", birth_date="1958-02-17")
     second["identifiers"] = {"full_name": "Wang Wu", "hospital_number": "H-9001"}
     screening = api["bob"].post("/api/screenings", second).json()
-    assert api["bob"].post(f"/api/screenings/{screening['screening_id']}/enroll").status_code == 201
+    assert api["bob"].post(f"/api/screenings/{screening['screening_id']}/enroll", consent_body()).status_code == 201
     third = dict(copy.deepcopy(patient), ecog=3, identifiers={"full_name": "Liu Liu", "hospital_number": "H-5555"})
     assert api["carol"].post("/api/screenings", third).json()["eligible"] is False
     return subject_id
@@ -196,10 +203,12 @@ def test_the_page_and_the_report_follow_the_users_language(client, users):
 def test_the_api_builds_and_returns_the_latest_report(api, trial):
     assert api["stan"].get("/api/reports/latest").status_code == 404
     response = api["stan"].post("/api/reports", {"pdf": False})
-    assert response.status_code == 201, response.content
-    body = response.json()
+    assert response.status_code == 202, response.content
+    body = api["stan"].get(f"/api/reports/{response.json()['build_id']}").json()
+    assert (body["status"], body["progress"], body["step"], body["error"]) == ("done", 100, "done", None)
     assert (body["ctrr"]["x"], body["ctrr"]["n"], body["enrolled"]) == (1, 2, 2)
-    assert body["ctrr_text"] == format_rate(body["ctrr"]) and body["files"] == ["report.html", "results.json"]
+    assert body["ctrr_text"] == format_rate(body["ctrr"])
+    assert body["files"] == ["report.html", "results.json", "report.zip"]
     assert body["built_by"] == "stan" and body["protocol_id"] == "CHALLENGE-A1"
     # the statistician's all-site build is not the admin's (site 001 only): server contract, site isolation
     assert api["adam"].get("/api/reports/latest").status_code == 404
@@ -222,3 +231,69 @@ def test_the_api_refuses_other_roles_and_bad_cutoffs(api, users):
     future = api["stan"].post("/api/reports", {"cutoff": "2999-01-01"})
     assert future.status_code == 400 and future.json()["field"] == "cutoff"
     assert ReportBuild.objects.count() == 1
+
+
+def test_the_ecrfs_have_one_derivation_the_reports_one(users, trial):
+    # The EDC's own copy (crfs.services.analysis_records) is gone: the page, the API, the CLI and the worker all
+    # read the eCRFs through haictrial.reports.from_database -> from_forms.subject_rows.
+    from haictrial.edc.subjects.services import protocol
+    from haictrial.reports.datasets import prepare
+    from haictrial.reports.from_database import from_database
+
+    assert not hasattr(crfs, "analysis_records") and not hasattr(crfs, "_subject_analysis")
+    ds = prepare(from_database(protocol(), users["stan"]), protocol())
+    adsl = ds.adsl.set_index("subject_id")
+    row = adsl.loc[trial]
+    course = course_document()
+    assert row["best_overall_response"] == "SD"  # the PR is not confirmed (RECIST 1.1 section 4.4)
+    assert row["resection_margin"] == "R0" and row["converted"]
+    assert row["resection_date"].date().isoformat() == course["resections"][0]["date"]
+    assert row["cea_ng_ml"] == 45.2
+    assert ds.adae.loc[ds.adae["subject_id"] == trial, "attribution"].tolist() == ["possible"]
+    assert ds.adex.loc[ds.adex["subject_id"] == trial, "cycle"].tolist() == [1, 2]
+    assert ds.data_issues == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_answers_202_queued_and_the_worker_runs_the_build_with_progress(api, trial, settings):
+    # server contract "Reports as background jobs": 202 {"build_id", "status": "queued"} at once, then the
+    # worker (django-tasks' database backend, as `haictrial serve` runs it) builds; GET follows it
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    response = api["stan"].post("/api/reports", {"pdf": False})
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued" and isinstance(body["build_id"], int)
+    queued = api["stan"].get(f"/api/reports/{body['build_id']}").json()
+    assert (queued["status"], queued["progress"], queued["files"]) == ("queued", 0, [])
+    assert api["stan"].get(f"/api/reports/{body['build_id']}/files/report.zip").status_code == 404
+    call_command("db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0)
+    done = api["stan"].get(f"/api/reports/{body['build_id']}").json()
+    assert (done["status"], done["progress"]) == ("done", 100) and "report.zip" in done["files"]
+    archive = api["stan"].get(f"/api/reports/{body['build_id']}/files/report.zip")
+    assert archive.status_code == 200 and archive["Content-Type"] == "application/zip"
+    import io
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(archive.getvalue())).namelist()
+    assert {"report.html", "results.json", "datasets/adsl.csv", "datasets/data_dictionary.csv"} <= set(names)
+    assert any(n.startswith("tables/") for n in names) and any(n.startswith("figures/") for n in names)
+
+
+def test_a_failed_build_carries_its_reason_never_a_500(api, client, users, monkeypatch):
+    import haictrial.reports.build as build_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(build_module, "build_report", broken)
+    response = api["stan"].post("/api/reports", {"pdf": False})
+    assert response.status_code == 202
+    body = api["stan"].get(f"/api/reports/{response.json()['build_id']}")
+    assert body.status_code == 200
+    assert body.json()["status"] == "failed" and "the disk is full" in body.json()["error"]
+    assert body.json()["files"] == []
+    client.force_login(users["stan"])
+    page = client.get("/reports/").content.decode()
+    assert 'data-status="failed"' in page and "The build failed:" in page and "the disk is full" in page

@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from haictrial.edc.subjects.models import Screening, Subject
 
 from .conftest import PASSWORD
+from .enrolment import consent_record
 
 FORM = {
     "site": "001",
@@ -116,10 +117,11 @@ def test_the_form_names_the_field_the_engine_rejects(client, users):
 def test_it_enrols_and_opens_the_subject_and_its_plan(client, users):
     client.force_login(users["alice"])
     screening_url = client.post("/screenings/new/", FORM).url
-    response = client.post(screening_url + "enroll/")
+    response = client.post(screening_url + "enroll/", consent_record())
     assert response.url == "/subjects/CHA-001-0001/"
     page = client.get(response.url).content.decode()
     assert "CHA-001-0001" in page and "Li Si" in page and "cetuximab" in page
+    assert "ICF version 1.0" in page and "Dr Li Wei" in page  # the consent record on the subject page
     assert 'id="calendar"' in page and 'id="audit"' in page
     plan = client.get("/subjects/CHA-001-0001/plan/?cycle=1").content.decode()
     assert "1.62" in plan and "oxaliplatin" in plan and "210.9" in plan  # contracts/plan.md example doses

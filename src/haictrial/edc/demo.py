@@ -195,7 +195,14 @@ def load_demo(subjects: int = 300, seed: int = 1, today: dt.date | None = None) 
                 continue
             enrolled_on = _date(course.get("enrolment_date")) or screening.screening_date or today
             enrolled_at = dt.datetime.combine(enrolled_on, dt.time(9, 0), tzinfo=timezone.get_current_timezone())
-            subject = services.enroll(staff[code], screening.pk, enrolled_at=enrolled_at)
+            # Consent is signed on the screening day, before any trial procedure (ICH E6(R2) 4.8.8).
+            signed_on = min(screening.screening_date or enrolled_on, enrolled_on)
+            consent = {
+                "signed_on": signed_on.isoformat(),
+                "icf_version": services.protocol().settings.consent.icf_versions.value[0],
+                "obtained_by": staff[code].get_username(),
+            }
+            subject = services.enroll(staff[code], screening.pk, consent, enrolled_at=enrolled_at)
             summary.enrolled += 1
             # The course is entered as eCRFs up to today; the status follows from the forms (issue 7).
             load_course(subject, staff[code], cohort.course(synthetic_id), today, seed)

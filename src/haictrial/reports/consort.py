@@ -52,6 +52,8 @@ def consort_counts(ds: AnalysisDatasets) -> dict[str, Any]:
     out["lost"] = out["status"]["lost_to_follow_up"]
     out["died"] = out["status"]["died"]
     if len(log):
+        out["screenings"] = int(len(log))
+        log = one_row_per_person(log)
         failed = log.loc[~log["eligible"], "failed_criteria"].fillna("").str.split(";").explode().str.strip()
         failed = failed[failed != ""]
         counts = failed.value_counts()
@@ -60,6 +62,28 @@ def consort_counts(ds: AnalysisDatasets) -> dict[str, Any]:
         out["excluded_by_criterion"] = {k: int(counts[k]) for k in sorted(counts.index, key=_criterion_order)}
         out["eligible_not_enrolled"] = int((log["eligible"] & log["subject_id"].isna()).sum())
     return out
+
+
+def one_row_per_person(log: pd.DataFrame) -> pd.DataFrame:
+    """The screening log with one row per person: the enrolled screening, else the latest one.
+
+    CONSORT 2010 (Schulz et al., BMJ 2010;340:c332, item 13a and the flow diagram) counts participants
+    "assessed for eligibility", so a person screened again or whose screening was corrected counts once.
+    Rows without ``person_id`` are persons of their own.
+    """
+    if "person_id" not in log.columns or log["person_id"].isna().all():
+        return log
+    ranked = log.assign(
+        _person=log["person_id"].fillna(log["screening_id"]),
+        _enrolled=log["subject_id"].notna(),
+        _order=range(len(log)),
+    ).sort_values(["_person", "_enrolled", "screening_date", "_order"])
+    return (
+        ranked.groupby("_person", sort=False)
+        .tail(1)
+        .sort_values("_order")
+        .drop(columns=["_person", "_enrolled", "_order"])
+    )
 
 
 def _criterion_order(criterion_id: str) -> tuple[int, int, str]:

@@ -356,6 +356,14 @@ SCREENING = DatasetSpec(
             "EDC enrolment",
             nullable=True,
         ),
+        _c(
+            "person_id",
+            "string",
+            "The same for every screening of one person (same site and hospital number, or same name and birth "
+            "date): CONSORT counts persons assessed for eligibility, not screening rows; null if unknown.",
+            "EDC identifiers",
+            nullable=True,
+        ),
     ),
 )
 

@@ -5,7 +5,8 @@ the baseline columns known at screening; each enrolled subject's eCRF records, r
 :class:`~haictrial.clinical.crf_models.SubjectForms` by the EDC's own service, give the rest through
 :func:`haictrial.reports.from_forms.subject_rows` (baseline eCRF values such as CEA replace the
 screening ones; treatment, imaging, adverse events, MDT, resection, follow-up, end of study).
-A subject whose stored forms no longer parse keeps its screening baseline and is named in the notes.
+A subject whose stored forms no longer parse keeps its screening baseline and is named in ``data_issues``
+(:mod:`haictrial.reports.data_issues`), as is every eCRF record :func:`subject_rows` cannot use.
 
 Enrolment dates are taken in the site's time zone (protocol setting ``site_time_zone``; stored times
 are UTC).
@@ -23,7 +24,7 @@ from haictrial.errors import DomainError, InputError
 from haictrial.protocol.schema import Protocol
 from haictrial.reports.datasets import AnalysisDatasets, empty
 from haictrial.reports.dictionary import ADAE, ADEX, ADRS
-from haictrial.reports.from_forms import subject_rows
+from haictrial.reports.from_forms import stored_forms_issue, subject_rows
 from haictrial.reports.patient_columns import baseline_columns, failed_criteria
 
 
@@ -55,6 +56,7 @@ def _read(protocol: Protocol, user: Any) -> AnalysisDatasets:
     from django.db import connection
 
     from haictrial.edc.subjects.models import Screening, Subject, SubjectStatus
+    from haictrial.edc.subjects.persons import person_ids
 
     zone = ZoneInfo(protocol.settings.site_time_zone.value)
     screenings = Screening.objects.select_related("site")
@@ -62,19 +64,22 @@ def _read(protocol: Protocol, user: Any) -> AnalysisDatasets:
     if user is not None:
         screenings, subjects = screenings.visible_to(user), subjects.visible_to(user)
     enrolled = {s.screening_id: s.subject_id for s in subjects}
+    screening_rows = list(screenings.order_by("id"))
+    persons = person_ids([s.pk for s in screening_rows])  # CONSORT counts persons, not screening rows
     log = pd.DataFrame(
         [
             {
                 "screening_id": f"SCR-{s.pk}",
+                "person_id": f"SCR-{persons[s.pk]}",
                 "site": s.site.code,
                 "screening_date": s.screening_date or _local_date(s.created_at, zone),
                 "eligible": s.eligible is True,
                 "failed_criteria": failed_criteria(s.result or {}),
                 "subject_id": enrolled.get(s.pk),
             }
-            for s in screenings.order_by("id")
+            for s in screening_rows
         ],
-        columns=["screening_id", "site", "screening_date", "eligible", "failed_criteria", "subject_id"],
+        columns=["screening_id", "person_id", "site", "screening_date", "eligible", "failed_criteria", "subject_id"],
     )
     subject_list = list(subjects.order_by("subject_id"))
     baseline = baseline_columns([s.screening.patient or {} for s in subject_list], protocol)
@@ -93,7 +98,7 @@ def _read(protocol: Protocol, user: Any) -> AnalysisDatasets:
             }
         )
     adsl = pd.concat([pd.DataFrame(rows, columns=list(rows[0]) if rows else None), baseline], axis=1)
-    adrs, adae, adex, notes = _forms(subject_list, adsl, protocol)
+    adrs, adae, adex, issues = _forms(subject_list, adsl, protocol)
     return AnalysisDatasets(
         adsl=adsl,
         adrs=adrs if len(adrs) else empty(ADRS),
@@ -101,24 +106,38 @@ def _read(protocol: Protocol, user: Any) -> AnalysisDatasets:
         adex=adex if len(adex) else empty(ADEX),
         screening_log=log,
         source=f"EDC database ({connection.vendor})",
-        notes=notes,
+        data_issues=issues,
+        deviations=_deviations(subjects),
     )
+
+
+def _deviations(subjects: Any) -> dict[str, int]:
+    """Protocol deviations of the subjects read, per kind (every one found, reviewed or not, also those a
+    later correction no longer shows: a deviation that happened is reported; ICH E3 10.2)."""
+    from django.db.models import Count
+
+    from haictrial.edc.operations.models import Deviation
+
+    rows = Deviation.objects.filter(subject__in=subjects).values("kind").annotate(n=Count("id")).order_by("kind")
+    return {row["kind"]: row["n"] for row in rows}
 
 
 def _forms(
     subject_list: list[Any], adsl: pd.DataFrame, protocol: Protocol
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
-    """Fill ``adsl`` from each subject's eCRFs; the ADRS, ADAE and ADEX rows and the notes."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
+    """Fill ``adsl`` from each subject's eCRFs; the ADRS, ADAE and ADEX rows and the data issues."""
     from haictrial.edc.crfs.models import FormRecord
     from haictrial.edc.crfs.services import subject_forms
 
     records: dict[int, list[Any]] = {}
-    for record in FormRecord.objects.filter(subject__in=[s.pk for s in subject_list]):
+    # ``derived`` (the engines' stored results, the largest JSON) is not read: the report derives afresh
+    for record in FormRecord.objects.filter(subject__in=[s.pk for s in subject_list]).defer("derived"):
         records.setdefault(record.subject_id, []).append(record)
     adrs: list[dict[str, Any]] = []
     adae: list[dict[str, Any]] = []
     adex: list[dict[str, Any]] = []
-    problems: list[str] = []
+    issues: list[dict[str, Any]] = []
+    updates: dict[int, dict[str, Any]] = {}
     for index, subject in enumerate(subject_list):
         mine = records.get(subject.pk, [])
         if not mine:
@@ -126,20 +145,25 @@ def _forms(
         try:
             forms, _keys = subject_forms(subject, mine)
         except DomainError as exc:
-            problems.append(f"{subject.subject_id}: {exc}")
+            issues.append(stored_forms_issue(subject.subject_id, exc))
             continue
         found = subject_rows(forms, protocol)
-        for column, value in found.adsl.items():
-            if column != "subject_id" and (value is not None or column not in _KEEP_UNLESS_ENTERED):
-                adsl.at[index, column] = value
+        updates[index] = {
+            column: value
+            for column, value in found.adsl.items()
+            if column != "subject_id" and (value is not None or column not in _KEEP_UNLESS_ENTERED)
+        }
         adrs += found.adrs
         adae += found.adae
         adex += found.adex
-        problems += found.problems
-    notes = []
-    if problems:
-        notes.append(f"{len(problems)} eCRF problems kept data out of the analysis (first: {problems[0]}).")
-    return pd.DataFrame(adrs), pd.DataFrame(adae), pd.DataFrame(adex), notes
+        issues += found.issues
+    for column in {c for values in updates.values() for c in values}:
+        rows = [i for i, values in updates.items() if column in values]
+        if column not in adsl.columns:
+            adsl[column] = None
+        adsl[column] = adsl[column].astype("object")
+        adsl.loc[rows, column] = pd.Series([updates[i][column] for i in rows], index=rows, dtype="object")
+    return pd.DataFrame(adrs), pd.DataFrame(adae), pd.DataFrame(adex), issues
 
 
 #: Columns known before the eCRFs (screening, subject status): an eCRF value replaces them only when entered.

@@ -1,5 +1,5 @@
-"""Analysis-ready records for the report (haictrial.reports.from_database) and the demo's courses entered
-as eCRFs from the synthetic cohort (haictrial.synth)."""
+"""The demo's courses entered as eCRFs from the synthetic cohort (haictrial.synth). The analysis rows of the
+eCRFs have one derivation, haictrial.reports.from_forms: tests/edc/test_reports_page.py."""
 
 from __future__ import annotations
 
@@ -7,44 +7,11 @@ import datetime as dt
 
 from django.utils import timezone
 
-from haictrial.edc.crfs import services
 from haictrial.edc.crfs.demo import load_course
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
 from haictrial.synth.cohort import generate_cohort
-
-from .conftest import payloads
-
-
-def test_analysis_records_of_the_complete_course(users, subject_id, course):
-    alice = users["alice"]
-    for form in ("baseline", "haic_cycle", "adverse_events", "imaging", "mdt_review", "resection", "follow_up"):
-        for payload in payloads(course, form):
-            services.save_form(alice, subject_id, form, payload)
-    records = services.analysis_records(alice)
-    [adsl] = records["adsl"]
-    assert adsl["subject_id"] == subject_id
-    assert adsl["best_overall_response"] == "SD"  # the PR is not confirmed (RECIST 1.1 section 4.4)
-    assert adsl["response_confirmed"] is False
-    assert adsl["best_percent_change"] == -36.7
-    assert adsl["mdt_decision"] == "resect"
-    assert adsl["resection_margin"] == "R0"
-    assert adsl["resection_date"].isoformat() == course["resections"][0]["date"]
-    assert adsl["cea_ng_ml"] == 45.2
-    assert adsl["death_date"] is None and adsl["off_study_reason"] is None
-    assert adsl["last_contact_date"].isoformat() == course["follow_up"][0]["date"]
-    assert [(r["baseline"], r["sum_mm"], r["overall_response"]) for r in records["adrs"]] == [
-        (True, 79, None),
-        (False, 50, "PR"),
-    ]
-    assert [(r["term"], r["grade"], r["attribution"]) for r in records["adae"]] == [("Nausea", 1, "possible")]
-    assert [(r["cycle"], r["delay_days"], r["dose_modified"]) for r in records["adex"]] == [
-        (1, 0, False),
-        (2, 0, False),
-    ]
-    assert services.analysis_records(users["bob"]) == {"adsl": [], "adrs": [], "adae": [], "adex": []}
-    assert len(services.analysis_records()["adsl"]) == 1
 
 
 def test_the_demo_enters_synthetic_courses_as_ecrfs(users):
@@ -62,7 +29,8 @@ def test_the_demo_enters_synthetic_courses_as_ecrfs(users):
         enrolled = dt.datetime.combine(
             course["subjects"][0]["enrolment_date"], dt.time(9), tzinfo=timezone.get_current_timezone()
         )
-        subject = subjects.enroll(carol, screening.pk, enrolled_at=enrolled)
+        consent = {"signed_on": enrolled.date().isoformat(), "icf_version": "1.0", "obtained_by": "carol"}
+        subject = subjects.enroll(carol, screening.pk, consent, enrolled_at=enrolled)
         made = load_course(subject, carol, course, today)
         loaded.append((subject.subject_id, made, course))
         if len(loaded) == 4:

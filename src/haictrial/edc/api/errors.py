@@ -13,7 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import ValidationError as PydanticValidationError
 
 from haictrial.documents import clean_message, error_path, first_error
-from haictrial.errors import ConflictError, DomainError
+from haictrial.errors import ConflictError, DomainError, UnprocessableError
 
 logger = logging.getLogger("haictrial.api")
 
@@ -49,7 +49,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(DomainError)
     def domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return reply(request, 409 if isinstance(exc, ConflictError) else 400, exc.message, exc.field)
+        status = 409 if isinstance(exc, ConflictError) else 422 if isinstance(exc, UnprocessableError) else 400
+        return reply(request, status, exc.message, exc.field)
 
     @api.exception_handler(AuthenticationError)
     def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from haictrial.clinical.patient import Patient
+from haictrial.edc.subjects.consent import ConsentIn
 from haictrial.edc.subjects.services import IdentifiersIn
 from haictrial.edc.validation import no_nul
 
@@ -22,10 +23,29 @@ class ErrorOut(Schema):
 class TokenIn(Schema):
     username: Annotated[str, AfterValidator(no_nul)] = Field(max_length=150)
     password: Annotated[str, AfterValidator(no_nul)] = Field(max_length=4096)
+    format: Literal["bearer", "redcap"] = Field(
+        "bearer", description="redcap: a REDCap-format token, valid only for the read-only REDCap API /redcap/api/"
+    )
 
 
 class TokenOut(Schema):
     token: str
+
+
+class EnrolmentIn(Schema):
+    """An enrolment: the informed consent record (required; contracts/server.md)."""
+
+    consent: ConsentIn | None = Field(None, description="{signed_on, icf_version, obtained_by}; required.")
+
+
+class ScreeningAmendmentIn(Schema):
+    """An amendment of a screening: a JSON Merge Patch (RFC 7396) of the patient document, and why."""
+
+    changes: dict[str, Any] = Field(description="Part of a patient document; null removes a key, lists replace.")
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(no_nul)
+    ]
+    version: int | None = Field(None, ge=1, description="The screening version you read (409 if it moved on).")
 
 
 class ScreeningIn(Patient):
@@ -60,6 +80,7 @@ class ScreenOut(_Open):
     criteria: list[CriterionOut]
     child_pugh: dict[str, Any] | None
     missing: list[str]
+    possible_duplicates: list[dict[str, Any]] = []
 
 
 class ScreeningLogOut(_Open):
@@ -113,7 +134,15 @@ class AuditEntryOut(_Open):
 
 
 #: Error responses declared on every operation (so OpenAPI documents them, 422 included).
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+}
 
 
 def responses(ok: Any, status: int = 200) -> dict[int, Any]:

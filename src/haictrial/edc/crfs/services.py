@@ -30,11 +30,13 @@ from haictrial.documents import parse_model
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
 from haictrial.edc.audit.records import create_record, update_record
+from haictrial.edc.crfs import safety
 from haictrial.edc.crfs.catalogue import FORMS, FormSpec, form_spec
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
 from haictrial.edc.subjects.status import TRANSITIONS
+from haictrial.edc.validation import reject_nul
 from haictrial.errors import ConflictError, InputError
 
 ENGINE_VERSION = __version__
@@ -165,11 +167,13 @@ def parse_payload(spec: FormSpec, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise InputError(_("expected a JSON object"), field="payload")
     body = {k: v for k, v in data.items() if k not in _EDC_KEYS}
+    reject_nul(body)  # PostgreSQL text and JSON cannot hold a NUL: refused on every database, naming the field
     try:
         json.dumps(body, allow_nan=False)
     except ValueError:
         raise InputError(_("NaN and Infinity are not numbers in JSON"), field="payload") from None
-    model = parse_model(spec.model, body)
+    # Entry: dates after today (site time zone) and values outside clinical.limits are refused.
+    model = parse_model(spec.model, body, today=timezone.localdate(), zone=timezone.get_current_timezone())
     exclude = {"record_id"} if spec.has_record_id else {"subject_id"}
     return model.model_dump(mode="json", exclude=exclude)
 
@@ -224,6 +228,10 @@ def save_form(
     payload = parse_payload(spec, data)
     cycle, event_date = _indexed(spec, payload)
     proto = subjects.protocol()
+    if reason is not None and "\x00" in reason:
+        raise InputError(_("contains a NUL character"), field="reason")
+    safety.check_consent_not_withdrawn(subject, spec)
+    safety.check_safety_stops(user, subject, spec, payload, cycle, record_id)
     with transaction.atomic():
         if record_id is None:
             _check_unique(subject, spec, cycle, None)
@@ -259,9 +267,24 @@ def save_form(
             record.protocol_version, record.engine_version = proto.version, ENGINE_VERSION
             record = update_record(record, user=user, reason=reason, expected_version=version)
         if refresh:
-            refresh_subject(subject, user, today=today, checks=checks, trigger=spec.name)
+            refresh_subject(subject, user, today=today, checks=checks, trigger=spec.name, saved=record)
     record.refresh_from_db()
     return record
+
+
+#: The columns of a record that deriving, the edit checks, the schedule and the syncs read.
+_REFRESH_FIELDS = (
+    "id",
+    "subject_id",
+    "form",
+    "payload",
+    "cycle",
+    "event_date",
+    "derived",
+    "outcome_code",
+    "protocol_version",
+    "engine_version",
+)
 
 
 def refresh_subject(
@@ -271,27 +294,73 @@ def refresh_subject(
     today: dt.date | None = None,
     checks: bool = True,
     trigger: FormName | None = None,
+    saved: FormRecord | None = None,
 ) -> list[EditCheckFinding]:
     """Recompute the derived values of every record of ``subject``, sync the edit-check queries and
-    apply the status transition the saved form brings. Returns the edit-check findings."""
+    apply the status transition the saved form brings. Returns the edit-check findings.
+
+    ``saved``: the record this save changed. The record-local edit checks (one record each: required fields,
+    ranges, laboratory plausibility, dates not in the future) then run on it and on the records with an
+    unresolved query of such a check only; every other record is unchanged since the save that checked it,
+    so its findings are too (a date not after today stays so as days pass). Every cross-form check runs.
+    Without ``saved``, with an explicit ``today``, or when a record was stored under another protocol or
+    engine version, every check runs on every record."""
     from haictrial.edc.dm import services as dm
 
     proto = subjects.protocol()
-    records = list(FormRecord.objects.filter(subject=subject))
+    # The subject's records are read once per save (only the columns the core and the syncs read) and passed,
+    # with their typed forms, to the query sync, the visit schedule and the deviation detection.
+    records = list(FormRecord.objects.filter(subject=subject).only(*_REFRESH_FIELDS))
     forms, keys = subject_forms(subject, records)
     derived = course.derive(forms, proto, timezone.now(), subjects.subject_patient(subject))
+    changed = []
     for key, record in keys.items():
         values = derived.records.get(key, {})
         code = derived.codes.get(key, "")
         if record.derived != values or record.outcome_code != code:
-            FormRecord.objects.filter(pk=record.pk).update(derived=values, outcome_code=code)
+            record.derived, record.outcome_code = values, code
+            changed.append(record)
+    if changed:  # one statement, however many records the save changed
+        FormRecord.objects.bulk_update(changed, ["derived", "outcome_code"])
     findings: list[EditCheckFinding] = []
     if checks:
-        findings = run_edit_checks(forms, proto, today=today)
-        dm.sync_queries(subject, findings, keys, user)
+        existing = dm.unresolved_check_queries(subject)
+        evaluated = _records_to_check(saved, records, existing, proto.version, today)
+        scope = None
+        if evaluated is not None:
+            where = {record.pk: key for key, record in keys.items()}
+            by_form: dict[FormName, set[int | None]] = {}
+            for pk in evaluated:
+                if pk in where:
+                    by_form.setdefault(where[pk][0], set()).add(where[pk][1])
+            scope = {form: frozenset(indexes) for form, indexes in by_form.items()}
+        findings = run_edit_checks(forms, proto, today=today, records=scope)
+        dm.sync_queries(subject, findings, keys, user, existing=existing, evaluated=evaluated)
     if trigger is not None:
         advance_status(subject, forms, user, trigger)
+    from haictrial.edc.operations.services import subject_saved
+
+    subject_saved(subject, user, forms, records)  # protocol deviations found; a new SAE e-mailed after commit
     return findings
+
+
+def _records_to_check(
+    saved: FormRecord | None, records: list[FormRecord], existing: list[Any], protocol_version: str, today: Any
+) -> set[int] | None:
+    """The records the record-local checks must see (see :func:`refresh_subject`), or None for all."""
+    from haictrial.edc.dm.services import _record_local
+
+    if saved is None or today is not None:
+        return None
+    if any(r.engine_version != ENGINE_VERSION or r.protocol_version != protocol_version for r in records):
+        return None
+    evaluated = {saved.pk}
+    for query in existing:
+        if _record_local(query.check_id):
+            if query.record_id is None:
+                return None
+            evaluated.add(query.record_id)
+    return evaluated
 
 
 #: The status a saved form moves the subject to, and from which statuses (issue 7).
@@ -354,152 +423,3 @@ def edit_check_findings(user: Any, subject_id: str, today: dt.date | None = None
     subject = subjects.subject_for(user, subject_id)
     forms, _keys = subject_forms(subject, list(records_of(subject)))
     return [f.as_dict() for f in run_edit_checks(forms, subjects.protocol(), today=today)]
-
-
-# --- analysis-ready records (for haictrial.reports.from_database) ------------------------------------
-
-_ATTRIBUTION_ORDER = ("unrelated", "unlikely", "possible", "probable", "definite")
-
-
-def _strongest_attribution(event: Any) -> str | None:
-    values = [v for v in event.attribution.model_dump(mode="json").values() if v]
-    return max(values, key=_ATTRIBUTION_ORDER.index) if values else None
-
-
-def _subject_analysis(
-    subject: Subject, forms: SubjectForms, keys: dict[course.RecordKey, FormRecord]
-) -> dict[str, Any]:
-    """ADSL outcome columns, ADRS, ADAE and ADEX rows of one subject (see :func:`analysis_records`)."""
-    from haictrial.clinical.crf_outcome import evaluate_response
-
-    proto = subjects.protocol()
-    resection_dates = sorted(r.date for r in forms.resections if r.date)
-    first_resection = resection_dates[0] if resection_dates else None
-    # Best overall response up to the first resection (reports.dictionary ADSL.best_overall_response).
-    before = [i for i in forms.imaging if i.date and (first_resection is None or i.date < first_resection)]
-    recist: dict[str, Any] | None = None
-    if forms.baseline is not None and forms.baseline.baseline_imaging_date and before:
-        try:
-            recist = evaluate_response(forms.subject_id, forms.baseline, before, proto).as_contract()
-        except InputError:
-            recist = None
-    margin = None
-    for index, resection in enumerate(forms.resections):
-        code = keys[(FormName.resection, index)].outcome_code
-        if resection.date == first_resection and code:
-            margin = code
-    events = [v for v in forms.follow_up if v.disease_event is not None and v.event_date is not None]
-    progression = [v.event_date for v in events if v.disease_event == "progression" and v.event_date]
-    if recist and recist.get("progression_date"):
-        progression.append(dt.date.fromisoformat(recist["progression_date"]))
-    recurrence = [v.event_date for v in events if v.disease_event == "recurrence" and v.event_date]
-    record_dates = [r.event_date for r in keys.values() if r.event_date]
-    death = forms.death_date
-    adsl = {
-        "subject_id": subject.subject_id,
-        "cea_ng_ml": forms.baseline.tumour_markers.cea_ng_per_ml if forms.baseline else None,
-        "best_overall_response": recist["best_overall_response"] if recist else None,
-        "best_percent_change": recist["best_percent_change"] if recist else None,
-        "response_confirmed": recist["confirmed"] if recist else None,
-        "morphologic_response": recist.get("morphologic_response") if recist else None,
-        "mdt_decision": next(
-            (
-                r.decision.value
-                for r in sorted(forms.mdt_reviews, key=lambda r: r.date or dt.date.min, reverse=True)
-                if r.decision
-            ),
-            None,
-        ),
-        "resection_date": first_resection,
-        "resection_margin": margin,
-        "progression_date": min(progression) if progression else None,
-        "recurrence_date": min(recurrence) if recurrence else None,
-        "death_date": death,
-        "last_contact_date": death or max([timezone.localdate(subject.enrolled_at), *record_dates]),
-        "off_study_reason": forms.end_of_study.reason.value
-        if forms.end_of_study and forms.end_of_study.reason
-        else None,
-    }
-    adrs = []
-    if forms.baseline is not None and forms.baseline.baseline_imaging_date and recist:
-        adrs.append(
-            {
-                "subject_id": subject.subject_id,
-                "assessment_date": dt.date.fromisoformat(recist["baseline_date"]),
-                "baseline": True,
-                "sum_mm": recist["baseline_sum_mm"],
-                "percent_change": 0.0 if recist["baseline_sum_mm"] is not None else None,
-                "overall_response": None,
-            }
-        )
-        for timepoint in recist["timepoints"]:
-            adrs.append(
-                {
-                    "subject_id": subject.subject_id,
-                    "assessment_date": dt.date.fromisoformat(timepoint["date"]),
-                    "baseline": False,
-                    "sum_mm": timepoint["sum_mm"],
-                    "percent_change": timepoint["change_from_baseline_pct"],
-                    "overall_response": timepoint["overall_response"],
-                }
-            )
-    adae = [
-        {
-            "subject_id": subject.subject_id,
-            "term": event.term,
-            "grade": event.grade,
-            "serious": event.is_serious,
-            "onset_date": event.onset_date,
-            "attribution": _strongest_attribution(event),
-        }
-        for event in forms.adverse_events
-    ]
-    length = dt.timedelta(days=proto.regimen.cycle_length_days)
-    cycles = sorted((c for c in forms.haic_cycles if c.admission_date), key=lambda c: c.cycle)
-    adex = []
-    for index, cycle in enumerate(cycles):
-        previous = cycles[index - 1].admission_date if index else None
-        delay = max(((cycle.admission_date - (previous + length)).days if previous else 0), 0)  # type: ignore[operator]
-        record = next(r for k, r in keys.items() if k[0] == FormName.haic_cycle and r.cycle == cycle.cycle)
-        levels = [i.planned_dose_level or 0 for i in cycle.infusions]
-        adex.append(
-            {
-                "subject_id": subject.subject_id,
-                "cycle": cycle.cycle,
-                "cycle_date": cycle.admission_date,
-                "delay_days": delay,
-                "dose_modified": bool(record.derived.get("dose_modified")) or any(level > 0 for level in levels),
-            }
-        )
-    return {"adsl": adsl, "adrs": adrs, "adae": adae, "adex": adex}
-
-
-def analysis_records(user: Any = None) -> dict[str, list[dict[str, Any]]]:
-    """Analysis-ready rows from the eCRFs of every subject (or those ``user`` may read), for
-    :mod:`haictrial.reports.from_database`:
-
-    - ``adsl``: per subject, the outcome columns of ``reports.dictionary.ADSL`` (cea_ng_ml,
-      best_overall_response, best_percent_change, response_confirmed, morphologic_response, mdt_decision,
-      resection_date, resection_margin, progression_date, recurrence_date, death_date, last_contact_date,
-      off_study_reason);
-    - ``adrs``: one row per imaging assessment, the baseline included (ADRS columns);
-    - ``adae``: one row per adverse event (term, grade, serious, onset_date, the strongest attribution);
-    - ``adex``: one row per HAIC cycle given (cycle, cycle_date, delay_days, dose_modified).
-
-    Responses come from the RECIST engine over the imaging up to the first resection; margins, grades
-    and dose modification from what the core derived on save. Dates are ``datetime.date``.
-    """
-    rows = Subject.objects.select_related("site", "screening").order_by("subject_id")
-    if user is not None:
-        rows = rows.visible_to(user)
-    by_subject: dict[int, list[FormRecord]] = {}
-    for record in FormRecord.objects.filter(subject__in=rows):
-        by_subject.setdefault(record.subject_id, []).append(record)
-    out: dict[str, list[dict[str, Any]]] = {"adsl": [], "adrs": [], "adae": [], "adex": []}
-    for subject in rows:
-        forms, keys = subject_forms(subject, by_subject.get(subject.pk, []))
-        parts = _subject_analysis(subject, forms, keys)
-        out["adsl"].append(parts["adsl"])
-        for name in ("adrs", "adae", "adex"):
-            out[name].extend(parts[name])
-    return out

@@ -114,6 +114,31 @@ class Subject(AuditedRecord):
         return AuditScope(subject_id=self.subject_id, screening_id=self.screening_id, site_code=self.site.code)
 
 
+class Consent(AuditedRecord):
+    """The subject's informed consent: signature date, the approved ICF version signed and who obtained it.
+
+    References: ICH E6(R2) 4.8.8 (the signed and dated consent form, before participation) and 4.8.1
+    (the ICF version approved by the ethics committee; protocol ``settings.consent.icf_versions``).
+    A withdrawal is recorded on the end-of-study form (reason ``withdrawal_of_consent``).
+    """
+
+    subject = models.OneToOneField(Subject, on_delete=models.PROTECT, related_name="consent")
+    signed_on = models.DateField(_("consent signed on"))
+    icf_version = models.CharField(_("ICF version"), max_length=20)
+    obtained_by = models.CharField(_("consent obtained by"), max_length=200)
+
+    history = HistoricalRecords()
+    objects = SiteScopedManager()
+    site_lookup = "subject__site"
+
+    class Meta:
+        verbose_name = _("informed consent")
+
+    def audit_scope(self) -> AuditScope:
+        subject = self.subject
+        return AuditScope(subject_id=subject.subject_id, screening_id=subject.screening_id, site_code=subject.site.code)
+
+
 class CyclePlan(models.Model):
     """A derived cycle plan, stored with the protocol and engine versions that produced it."""
 

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
 from haictrial.edc.audit import services as audit
+from haictrial.edc.crfs.safety import consent_withdrawn
 from haictrial.edc.subjects import services
-from haictrial.edc.subjects.models import SubjectStatus
+from haictrial.edc.subjects.models import Consent, SubjectStatus
 from haictrial.edc.web.forms import IdentifiersForm, SubjectForm
 from haictrial.errors import DomainError
 from haictrial.i18n import render_parts
@@ -123,6 +124,8 @@ def subject_detail(request: HttpRequest, subject_id: str) -> HttpResponse:
             "may_edit": may_edit,
             "subject_form": subject_form,
             "identifiers_form": identifiers_form,
+            "consent": Consent.objects.filter(subject=subject).first(),
+            "consent_withdrawn": consent_withdrawn(subject),
             "calendar": services.calendar(subject),
             "trail": audit.trail(
                 subject.subject_id, subject.screening_id, access.can_see_identifiers(request.user, subject.site_id)

@@ -1,0 +1,212 @@
+"""Trial operations in a real browser: ``haictrial serve`` with a small synthetic demo cohort, driven by Debian's
+chromium through Playwright (never ``playwright install``), in English and Simplified Chinese.
+
+A monitor opens the verification worklist, opens a form from it, verifies one field against the source
+(ICH E6(R2) 5.18.4 (m)) and raises a query on a field chosen by its label; a coordinator opens the SAE desk
+(the 24 h initial report clock of ICH E2A III.A / E6(R2) 4.11.1) and the record status grid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = ("en", "zh-hans")
+WORDS = {
+    "en": {"worklist": "Verification worklist", "sae": "SAE desk", "grid": "Record status", "verified": "verified"},
+    "zh-hans": {"worklist": "源数据核查工作列表", "sae": "严重不良事件工作台", "grid": None, "verified": "已核查"},
+}
+
+
+def _api(base: str, path: str, body: dict, token: str | None = None) -> dict:
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST")
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The demo cohort (3 subjects at 001, 1 at 002) and one serious adverse event entered by the coordinator."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
+    data = tmp_path_factory.mktemp("operations-data")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.update(
+        HAICTRIAL_DATA_DIR=str(data),
+        HAICTRIAL_SECRET_KEY="browser-test-secret-key-0123456789",
+        HAICTRIAL_AUDIT_KEY="browser-test-audit-key-0123456789abcdef",
+    )
+    env.pop("HAICTRIAL_DEBUG", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "haictrial.cli", "demo", "--subjects", "4", "--seed", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    logins = dict(re.findall(r"^\s+(demo-\S+)\s+(\S+)\s+\w+$", done.stdout, re.M))
+    port = _free_port()
+    log = (data / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "haictrial.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180  # 2 CPU cores shared: the server may take a while to start
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/login/", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail("haictrial serve exited: " + (data / "server.log").read_text())
+                time.sleep(0.1)
+        else:
+            pytest.fail("haictrial serve did not answer: " + (data / "server.log").read_text())
+        token = _api(url, "/api/auth/token", {"username": "demo-coordinator", "password": logins["demo-coordinator"]})
+        aware = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
+        event = {
+            "term": "Vomiting",
+            "grade": 3,
+            "onset_date": (aware.date() - dt.timedelta(days=1)).isoformat(),
+            "aware_at": aware.replace(microsecond=0).isoformat(),
+            "action_taken": "none",
+            "outcome": "recovering",
+            "seriousness": ["hospitalisation"],
+            "attribution": {"oxaliplatin": "possible"},
+        }
+        _api(url, "/api/subjects/CHA-001-0001/forms/adverse_events", {"payload": event}, token["token"])
+        yield url, logins
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def _signed_in(browser, base: str, logins: dict[str, str], username: str, language: str):
+    context = browser.new_context(
+        locale="en-GB" if language == "en" else "zh-CN", viewport={"width": 1280, "height": 900}
+    )
+    context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+    page = context.new_page()
+    page.set_default_timeout(30000)
+    page.goto(base + "/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", logins[username])
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    return context, page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_monitor_works_the_worklist_verifies_a_field_and_raises_a_query_by_label(server, browser, language):
+    base, logins = server
+    words = WORDS[language]
+    context, page = _signed_in(browser, base, logins, "demo-monitor", language)
+    try:
+        page.goto(base + "/data-management/")
+        page.click("#worklist-link")
+        page.wait_for_url("**/monitoring/worklist/")
+        assert page.locator("h1").inner_text() == words["worklist"]
+        page.select_option("select[name=site]", "001")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**/monitoring/worklist/?site=001")
+        rows = page.locator("#worklist tbody tr")
+        assert rows.count() >= 3
+        table = page.locator("#worklist").inner_text()
+        assert "CHA-002" not in table and "haic_cycle" not in table
+        link = page.locator("#worklist tbody tr a[href*='/forms/haic_cycle/']").first
+        link.click()
+        page.wait_for_url("**/forms/haic_cycle/*/")
+
+        # one field verified, chosen by its label in the user's language
+        picker = page.locator("#sdv-field")
+        groups = picker.locator("optgroup")
+        assert groups.count() >= 3
+        option = picker.locator("option[value='admission_date']")
+        label = option.inner_text()
+        assert label and label != "admission_date"
+        picker.select_option(label=label)
+        page.click("#verify-field")
+        page.wait_for_url("**/forms/haic_cycle/*/")
+        verified = page.locator("ul.field-sdv li.sdv-current")
+        assert verified.count() == 1 and label in verified.inner_text()
+
+        # a query raised on a field chosen by its label (never the internal path)
+        query_picker = page.locator("#query-field")
+        shown = [t.strip() for t in query_picker.locator("option").all_inner_texts()]
+        assert shown and not [t for t in shown if "[" in t and "]." in t]
+        dose = query_picker.locator("option[value='infusions[0].given_dose_mg']").inner_text()
+        query_picker.select_option(label=dose)
+        message = f"pump log differs ({language})"
+        page.fill("#query-message", message)
+        page.click("#query-form button[type=submit]")
+        page.wait_for_url("**/forms/haic_cycle/*/")
+        row = page.locator("#queries tr", has_text=message)
+        assert row.count() == 1 and dose.split(" (")[0] in row.inner_text()
+
+        page.goto(base + "/data-management/?status=open&site=001")
+        listed = page.locator("#dm-queries tr", has_text=message).inner_text()
+        assert "haic_cycle" not in listed and "infusions[0]" not in listed
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_coordinator_opens_the_sae_desk_and_the_status_grid(server, browser, language):
+    base, logins = server
+    words = WORDS[language]
+    context, page = _signed_in(browser, base, logins, "demo-coordinator", language)
+    try:
+        page.goto(base + "/safety/sae/")
+        assert page.locator("h1").inner_text() == words["sae"]
+        sae = page.locator("table.sae-desk tbody tr", has_text="CHA-001-0001")
+        assert sae.count() == 1 and "Vomiting" in sae.inner_text()
+        assert page.locator("table.sae-desk td.clock-overdue").count() == 1  # aware 30 h ago: past the 24 h
+
+        page.goto(base + "/status-grid/")
+        page.wait_for_load_state()
+        grid = page.locator("table.status-grid").inner_text()
+        assert "CHA-001-0001" in grid and "CHA-002-0001" not in grid  # the coordinator's own site only
+        if words["grid"]:
+            assert words["grid"] in page.locator("h1").inner_text()
+        else:
+            assert re.search(r"[\u4e00-\u9fff]", page.locator("h1").inner_text())
+        cell = page.locator("table.status-grid a.cell[href*='/forms/']").first
+        cell.click()
+        page.wait_for_url("**/forms/**")
+    finally:
+        context.close()
