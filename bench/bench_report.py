@@ -10,13 +10,22 @@ For each size a synthetic cohort is generated and written once (not timed). Then
 and prints both, their ratio and the goal (300: under 15 s; 30 000: under 2 min, on 2 cores).
 ``subjects`` is the generator's number of screened patients; the enrolled count is printed too.
 
-Run: ``.venv/bin/python bench/bench_report.py [--sizes 300 30000] [--seed 1]``.
+With ``--from-database`` the data come from the EDC instead: ``haictrial demo --subjects N`` fills a
+database in a temporary ``HAICTRIAL_DATA_DIR`` (not timed), then the script times loading alone
+(:func:`haictrial.reports.from_database.from_database`: the ORM reads and every subject's eCRFs through
+:mod:`haictrial.reports.from_forms`) against loading plus the report (goal for 300: under 15 s).
+
+Run: ``.venv/bin/python bench/bench_report.py [--sizes 300 30000] [--seed 1] [--from-database] [--no-pdf]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,16 +54,59 @@ def bench(subjects: int, seed: int, root: Path) -> tuple[float, float, int, dict
     return load_s, report_s, int(result.results["enrolled"]), result.timings
 
 
+def _time_database(out: Path, pdf: bool) -> None:
+    """In a process whose HAICTRIAL_DATA_DIR holds the demo: time loading alone, then loading plus the report."""
+    from haictrial.reports.from_database import from_database
+
+    protocol = load_protocol()
+    started = time.perf_counter()
+    datasets = from_database(protocol)
+    load_s = time.perf_counter() - started
+    started = time.perf_counter()
+    datasets = from_database(protocol)
+    result = build_report(datasets, out, protocol, pdf=pdf)
+    report_s = time.perf_counter() - started
+    print(json.dumps({"load_s": load_s, "report_s": report_s, "enrolled": int(result.results["enrolled"]),
+                      "issues": len(result.results["data_issues"]), "timings": result.timings}))  # fmt: skip
+
+
+def bench_database(subjects: int, seed: int, root: Path, pdf: bool) -> tuple[float, float, int, dict[str, float]]:
+    data_dir = root / f"edc-{subjects}"
+    data_dir.mkdir()
+    env = os.environ | {"HAICTRIAL_DATA_DIR": str(data_dir), "HAICTRIAL_DEBUG": "1"}
+    env.pop("DATABASE_URL", None)
+    cli = [sys.executable, "-m", "haictrial.cli"]
+    subprocess.run([*cli, "demo", "--subjects", str(subjects), "--seed", str(seed)], env=env, check=True,
+                   capture_output=True, timeout=3600)  # fmt: skip
+    args = [sys.executable, __file__, "--inner", str(root / f"report-db-{subjects}")] + ([] if pdf else ["--no-pdf"])
+    done = subprocess.run(args, env=env, check=True, capture_output=True, text=True, timeout=3600)
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    return found["load_s"], found["report_s"], found["enrolled"], found["timings"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[300, 30_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=None)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--from-database", action="store_true", help="a `haictrial demo` database, not synth")
+    parser.add_argument("--no-pdf", action="store_true", help="leave out report.pdf")
+    parser.add_argument("--inner", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.inner is not None:
+        _time_database(args.inner, pdf=not args.no_pdf)
+        return
+    if args.sizes is None:
+        args.sizes = [300] if args.from_database else [300, 30_000]
+    source = "database" if args.from_database else "synth"
+    print(f"source: {source}{' (no PDF)' if args.no_pdf else ''}")
     print(f"{'subjects':>9} {'enrolled':>9} {'load s':>8} {'report s':>9} {'ratio':>6} {'goal s':>7}  verdict")
     failed = False
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
         for size in args.sizes:
-            load_s, report_s, enrolled, timings = bench(size, args.seed, Path(tmp))
+            if args.from_database:
+                load_s, report_s, enrolled, timings = bench_database(size, args.seed, Path(tmp), not args.no_pdf)
+            else:
+                load_s, report_s, enrolled, timings = bench(size, args.seed, Path(tmp))
             goal = GOALS_S.get(size)
             verdict = "-" if goal is None else ("ok" if report_s < goal else "OVER GOAL")
             failed |= verdict == "OVER GOAL"

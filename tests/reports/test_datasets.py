@@ -75,33 +75,63 @@ def datasets(
     )
 
 
-# --- the dictionary is enforced, naming the column ------------------------------------------------------
+# --- a record that breaks the dictionary is a data issue, left out of that part only -----------------------
+
+
+def issue_of(ds: AnalysisDatasets, field: str) -> dict[str, object]:
+    found = [i for i in ds.data_issues if i["field"] == field]
+    assert found, f"no data issue on {field}: {ds.data_issues}"
+    return found[0]
 
 
 @pytest.mark.parametrize(
-    ("change", "field", "words"),
+    ("change", "field", "words", "form"),
     [
-        ({"sex": "unknown"}, "adsl.sex", "not one of male, female"),
-        ({"enrolment_date": "2024-13-01"}, "adsl.enrolment_date", "not an ISO date"),
-        ({"ecog": 1.5}, "adsl.ecog", "not a whole number"),
-        ({"ecog": 7}, "adsl.ecog", "ECOG must be 0-5"),
-        ({"targeted_agent": "panitumumab"}, "adsl.targeted_agent", "not one of"),
-        ({"resection_margin": "R0"}, "adsl.resection_margin", "set exactly when resection_date is set"),
-        ({"death_date": "2023-12-01"}, "adsl.death_date", "before enrolment_date"),
-        ({"last_contact_date": None}, "adsl.last_contact_date", "required value is missing"),
+        ({"sex": "unknown"}, "sex", "not one of male, female", "screening"),
+        ({"ecog": 1.5}, "ecog", "not a whole number", "screening"),
+        ({"ecog": 7}, "ecog", "ECOG must be 0-5", "screening"),  # Oken 1982: ECOG 0-5
+        ({"targeted_agent": "panitumumab"}, "targeted_agent", "not one of", "screening"),
+        ({"resection_margin": "R0"}, "resection_date", "without a resection date", "resection"),
+        ({"death_date": "2023-12-01"}, "death_date", "before the enrolment", "follow_up"),
+        ({"death_date": "3397-01-01"}, "death_date", "not a date between 1900-01-01 and today", "follow_up"),
+        ({"last_contact_date": None}, "last_contact_date", "required value is missing", "follow_up"),
         (
             {"resection_date": "2024-03-01", "resection_margin": "R0", "recurrence_date": "2024-02-01"},
-            "adsl.recurrence_date",
-            "before resection_date",
+            "recurrence_date",
+            "before the resection",
+            "follow_up",
         ),
     ],
 )
-def test_it_rejects_a_value_that_breaks_the_dictionary_naming_the_column(protocol, change, field, words):
-    with pytest.raises(InputError) as err:
-        prepare(datasets([subject("CHA-001-0001", **change)]), protocol)
-    assert err.value.field == field
-    assert words in err.value.message
-    assert "CHA-001-0001" in err.value.message
+def test_a_value_that_breaks_the_dictionary_is_a_named_data_issue(protocol, change, field, words, form):
+    good = subject("CHA-001-0002")
+    ds = prepare(datasets([subject("CHA-001-0001", **change), good]), protocol, dt.date(2025, 1, 1))
+    issue = issue_of(ds, field)
+    assert issue["subject_id"] == "CHA-001-0001" and issue["form"] == form
+    assert words in str(issue["problem"])
+    assert ds.adsl["subject_id"].tolist() == ["CHA-001-0001", "CHA-001-0002"]  # still enrolled, still counted
+
+
+def test_an_event_before_enrolment_leaves_the_subject_out_of_those_endpoints_only(protocol):
+    ds = prepare(datasets([subject("CHA-001-0001", death_date="2023-12-01"), subject("CHA-001-0002")]), protocol)
+    assert issue_of(ds, "death_date")["left_out"] == ["OS", "PFS", "RFS"]
+    os_ = ds.adtte[ds.adtte["endpoint"] == "OS"]
+    assert os_["subject_id"].tolist() == ["CHA-001-0002"]
+    ds = prepare(datasets([subject("CHA-001-0001", progression_date="2023-12-01"), subject("CHA-001-0002")]), protocol)
+    assert sorted(ds.adtte.loc[ds.adtte["endpoint"] == "OS", "subject_id"]) == ["CHA-001-0001", "CHA-001-0002"]
+    assert ds.adtte.loc[ds.adtte["endpoint"] == "PFS", "subject_id"].tolist() == ["CHA-001-0002"]
+
+
+def test_a_screening_dated_3397_is_left_out_of_the_screening_log_only(protocol):
+    ds = datasets([subject("CHA-001-0001")])
+    extra = {"screening_id": "S9", "site": "001", "screening_date": dt.date(3397, 1, 1), "eligible": False,
+             "failed_criteria": "I1", "subject_id": None}  # fmt: skip
+    ds.screening_log = pd.concat([ds.screening_log, pd.DataFrame([extra])], ignore_index=True)
+    out = prepare(ds, protocol)
+    issue = issue_of(out, "screening_date")
+    assert issue["subject_id"] == "S9" and issue["form"] == "screening" and "3397-01-01" in str(issue["problem"])
+    assert out.screening_log["screening_id"].tolist() == ["S0"]
+    assert out.cutoff == dt.date(2024, 6, 1)  # the default cut-off is not dragged to 3397
 
 
 def test_it_rejects_a_missing_required_column(protocol):
@@ -112,7 +142,7 @@ def test_it_rejects_a_missing_required_column(protocol):
     assert err.value.field == "adsl.site"
 
 
-def test_it_rejects_events_of_an_unknown_subject_and_grades_outside_ctcae(protocol):
+def test_events_of_an_unknown_subject_and_grades_outside_ctcae_are_left_out(protocol):
     ae = {
         "subject_id": "CHA-001-0099",
         "term": "Diarrhea",
@@ -121,20 +151,21 @@ def test_it_rejects_events_of_an_unknown_subject_and_grades_outside_ctcae(protoc
         "onset_date": "2024-02-01",
         "attribution": "possible",
     }
-    with pytest.raises(InputError) as err:
-        prepare(datasets([subject("CHA-001-0001")], events=[ae]), protocol)
-    assert err.value.field == "adae.subject_id"
-    with pytest.raises(InputError) as err:
-        prepare(datasets([subject("CHA-001-0001")], events=[ae | {"subject_id": "CHA-001-0001", "grade": 6}]), protocol)
-    assert err.value.field == "adae.grade"
+    ds = prepare(datasets([subject("CHA-001-0001")], events=[ae]), protocol)
+    assert issue_of(ds, "subject_id")["subject_id"] == "CHA-001-0099" and ds.adae.empty
+    # CTCAE v5.0: grades 1-5 only
+    ds = prepare(
+        datasets([subject("CHA-001-0001")], events=[ae | {"subject_id": "CHA-001-0001", "grade": 6}]), protocol
+    )
+    assert issue_of(ds, "grade")["form"] == "adverse_events" and ds.adae.empty
 
 
-def test_it_rejects_an_enrolled_subject_missing_from_the_screening_log(protocol):
+def test_an_enrolled_subject_missing_from_the_screening_log_is_named(protocol):
     ds = datasets([subject("CHA-001-0001"), subject("CHA-001-0002")])
     ds.screening_log = ds.screening_log.iloc[:1]
-    with pytest.raises(InputError) as err:
-        prepare(ds, protocol)
-    assert err.value.field == "adsl.subject_id" and "CHA-001-0002" in err.value.message
+    out = prepare(ds, protocol)
+    assert issue_of(out, "subject_id")["subject_id"] == "CHA-001-0002"
+    assert len(out.adsl) == 2
 
 
 # --- derivations ------------------------------------------------------------------------------------------

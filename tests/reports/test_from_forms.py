@@ -104,7 +104,7 @@ def test_mdt_resection_recurrence_and_last_contact(rows):
     assert (a["resection_date"], a["resection_margin"]) == (dt.date(2026, 4, 20), "R0")  # margin >= 1 mm
     assert a["recurrence_date"] == dt.date(2026, 8, 25) and a["progression_date"] is None
     assert a["death_date"] is None and a["last_contact_date"] == dt.date(2026, 9, 1)
-    assert a["off_study_reason"] is None and rows.problems == []
+    assert a["off_study_reason"] is None and rows.issues == []
 
 
 def test_a_resection_waiting_for_pathology_is_not_counted_yet_and_death_ends_the_study(protocol):

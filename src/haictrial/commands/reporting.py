@@ -4,7 +4,8 @@ Writes report.html (self-contained), report.pdf, results.json, the analysis data
 dictionary, one CSV per table and one PNG and SVG per figure (see :mod:`haictrial.reports.build`).
 The data come from the EDC database, or with ``--from-synth`` from a directory written by
 ``haictrial synth --out DIR``. A rich progress bar runs on standard error; standard output gets the
-paths written and the primary endpoint (or, with ``--format json``, one JSON document).
+paths written and the primary endpoint (or, with ``--format json``, one JSON document). A report of the
+EDC database is recorded among its builds (origin ``cli``) with ``report.zip`` written beside it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json
 from haictrial.errors import InputError
-from haictrial.i18n import _
+from haictrial.i18n import _, current_language
 from haictrial.protocol import load_protocol
 
 if TYPE_CHECKING:
@@ -86,6 +87,10 @@ def report_command(
 
         result = build_report(datasets, out, protocol, cutoff_date, pdf=pdf, on_step=on_step)
         progress.advance(task)
+    if from_synth is None:  # a report of the EDC is recorded among its builds, with report.zip beside it
+        from haictrial.edc.reporting.services import record_cli_build
+
+        record_cli_build(out, result.results, sum(result.timings.values()), pdf, current_language())
     summarise(result, output)
 
 

@@ -31,7 +31,8 @@ REFERENCES = {"sidedness": "left", "ras_status": "wild_type"}
 
 
 def cox_model(adsl: pd.DataFrame, adtte: pd.DataFrame) -> dict[str, Any]:
-    """The OS Cox model, or ``{"note": why not}`` when the data cannot support it (no events, one level)."""
+    """The OS Cox model; ``coefficients`` null with a ``note`` when the data cannot support it (no events,
+    one level, a coefficient running off to infinity under separation, no convergence)."""
     os_ = adtte[adtte["endpoint"] == "OS"][["subject_id", "time_days", "event"]]
     data = adsl.merge(os_, on="subject_id")
     frame = pd.DataFrame(
@@ -46,19 +47,20 @@ def cox_model(adsl: pd.DataFrame, adtte: pd.DataFrame) -> dict[str, Any]:
     )
     recorded = [c for c in COVARIATES if frame[c].notna().any()]
     references = {k: v for k, v in REFERENCES.items() if k in recorded}
-    base = {
+    base: dict[str, Any] = {
         "endpoint": "OS",
         "covariates": recorded,
         "not_recorded": [c for c in COVARIATES if c not in recorded],
         "references": references,
     }
+    base |= {"n": None, "events": None, "coefficients": None}
     if frame.empty:
         return base | {"note": _("no enrolled patient")}
     if not recorded:
         return base | {"note": _("no prespecified factor is recorded")}
     try:
         fit = cox_regression(frame, "time_days", "event", recorded, reference=references)
-    except DomainError as exc:
+    except DomainError as exc:  # NotEstimableError: separation, no events, no convergence
         return base | {"note": _("not estimable: {reason}").format(reason=exc)}
     return base | {
         "n": fit.n,
@@ -76,7 +78,7 @@ def cox_model(adsl: pd.DataFrame, adtte: pd.DataFrame) -> dict[str, Any]:
 def cox_table(result: dict[str, Any]) -> pd.DataFrame:
     """Hazard ratios with 95 % CI and Wald p, or the reason the model was not fitted."""
     columns = [_("Term"), _("Hazard ratio"), _("95 % CI"), "p"]
-    if "coefficients" not in result:
+    if not result.get("coefficients"):
         return pd.DataFrame([[_("Model not fitted"), result.get("note", ""), "", ""]], columns=columns)
     rows = [
         [c["name"], f"{c['hr']:.2f}", f"{c['hr_ci'][0]:.2f}-{c['hr_ci'][1]:.2f}", f"{c['p']:.3g}"]

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ import pandas as pd
 from haictrial.clinical.recist import Response, best_overall_response
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
+from haictrial.reports.data_issues import EARLIEST_DATE, ENDPOINTS_OF_DATE, IssueLog
 from haictrial.reports.dictionary import (
     ADAE,
     ADEX,
@@ -38,11 +40,11 @@ from haictrial.reports.dictionary import (
     ADSL,
     ADTTE,
     SCREENING,
-    SPECS,
     DatasetSpec,
     dictionary_markdown,
     dictionary_rows,
 )
+from haictrial.reports.i18n import _
 
 _ADSL_DATES = ("resection_date", "progression_date", "recurrence_date", "death_date")
 
@@ -63,6 +65,10 @@ class AnalysisDatasets:
     cutoff: dt.date | None = None
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    #: Records left out of a part of the analysis: ``{"subject_id", "form", "field", "problem", "left_out"}``.
+    data_issues: list[dict[str, Any]] = field(default_factory=list)
+    #: Protocol deviations per kind (the EDC's deviation log); ``None`` when the source keeps no such log.
+    deviations: dict[str, int] | None = None
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {f.name: getattr(self, f.name) for f in fields(self) if isinstance(getattr(self, f.name), pd.DataFrame)}
@@ -86,45 +92,60 @@ def _bad(spec: DatasetSpec, column: str, df: pd.DataFrame, mask: pd.Series, what
     return InputError(f"{what}{who}, row {row + 1}", field=f"{spec.name}.{column}")
 
 
-def _cast(spec: DatasetSpec, df: pd.DataFrame, name: str) -> pd.Series:
+def _cast(spec: DatasetSpec, df: pd.DataFrame, name: str, issues: IssueLog | None = None) -> pd.Series:
+    """The column cast to its type. Strict (``issues`` None): a wrong value is an :class:`InputError`.
+    Lenient: a wrong value becomes missing and is logged (a missing required value is left to the caller)."""
     col = spec.column(name)
     raw = df[name]
     missing = raw.isna()
     out: pd.Series
+
+    def wrong(bad: pd.Series, what: str) -> None:
+        if not bad.any():
+            return
+        if issues is None:
+            raise _bad(spec, name, df, bad, f"{what}: {raw[bad].iloc[0]!r}")
+        issues.add(spec.name, df, bad, name, what + ": {value}", ())
+
     if col.kind == "date":
         out = pd.to_datetime(raw, errors="coerce")
         if out.dt.tz is not None:
             out = out.dt.tz_localize(None)
         bad = out.isna() & ~missing
-        if bad.any():
-            raise _bad(spec, name, df, bad, f"not an ISO date: {raw[bad].iloc[0]!r}")
+        if issues is not None:
+            wrong(bad, "not a date between 1900-01-01 and today")
+            bad = out.notna() & ((out < EARLIEST_DATE) | (out.dt.normalize() > issues.latest_date))
+            wrong(bad, "not a date between 1900-01-01 and today")
+            out = out.where(~bad)
+        else:
+            wrong(bad, "not an ISO date")
         out = out.dt.normalize().astype("datetime64[ns]")
     elif col.kind in ("int", "float"):
         out = pd.to_numeric(raw, errors="coerce")
-        bad = out.isna() & ~missing
-        if bad.any():
-            raise _bad(spec, name, df, bad, f"not a number: {raw[bad].iloc[0]!r}")
+        wrong(out.isna() & ~missing, "not a number")
         if col.kind == "int":
             frac = out.notna() & (out != np.floor(out.fillna(0)))
-            if frac.any():
-                raise _bad(spec, name, df, frac, f"not a whole number: {raw[frac].iloc[0]!r}")
-            out = out.astype("Int64")
+            wrong(frac, "not a whole number")
+            out = out.where(~frac).astype("Int64")
         else:
             out = out.astype("float64")
     elif col.kind == "bool":
         mapped = raw.map(_truth)
-        bad = mapped.isna() & ~missing
-        if bad.any():
-            raise _bad(spec, name, df, bad, f"not true/false: {raw[bad].iloc[0]!r}")
+        wrong(mapped.isna() & ~missing, "not true/false")
         out = mapped.astype("boolean")
     else:
         out = raw.astype("string")
         if col.values:
             bad = out.notna() & ~out.isin(col.values)
-            if bad.any():
+            if bad.any() and issues is None:
                 raise _bad(spec, name, df, bad, f"{out[bad].iloc[0]!r} is not one of {', '.join(col.values)}")
+            if bad.any():
+                issues.add(spec.name, df, bad, name, "{value} is not one of " + ", ".join(col.values), ())  # type: ignore[union-attr]
+                out = out.where(~bad)
     if not col.nullable and out.isna().any():
-        raise _bad(spec, name, df, out.isna(), "required value is missing")
+        if issues is None:
+            raise _bad(spec, name, df, out.isna(), "required value is missing")
+        return out
     if col.kind == "bool" and not col.nullable:
         out = out.astype(bool)
     return out
@@ -144,11 +165,14 @@ def _truth(value: object) -> object:
     return pd.NA
 
 
-def conform(spec: DatasetSpec, df: pd.DataFrame, derived: bool = False) -> pd.DataFrame:
+def conform(spec: DatasetSpec, df: pd.DataFrame, derived: bool = False, issues: IssueLog | None = None) -> pd.DataFrame:
     """``df`` with exactly the dictionary's columns of ``spec``, each cast to its type.
 
     Without ``derived``, only source columns are taken (derived ones are recomputed by :func:`prepare`).
-    A missing required column or a wrong value is an :class:`InputError` naming the column.
+    A missing required column is an :class:`InputError` naming the column. A wrong value is one too, or,
+    with ``issues``, is logged and treated as missing (see :mod:`haictrial.reports.data_issues`): a record
+    missing a required value is left out of the data set, except an ADSL subject, who is kept with the
+    value missing unless it is the subject id or enrolment date.
     """
     columns = spec.columns if derived else spec.source_columns
     out = {}
@@ -157,43 +181,96 @@ def conform(spec: DatasetSpec, df: pd.DataFrame, derived: bool = False) -> pd.Da
             if col.required and not col.nullable and len(df):
                 raise InputError("required column is missing", field=f"{spec.name}.{col.name}")
             df = df.assign(**{col.name: pd.Series([None] * len(df), index=df.index, dtype="object")})
-        out[col.name] = _cast(spec, df, col.name)
-    return pd.DataFrame(out).reset_index(drop=True)
+        out[col.name] = _cast(spec, df, col.name, issues)
+    frame = pd.DataFrame(out).reset_index(drop=True)
+    if issues is None:
+        return frame
+    keep = pd.Series(True, index=frame.index)
+    for col in columns:
+        if col.nullable or not frame[col.name].isna().any():
+            continue
+        missing = frame[col.name].isna() & keep
+        essential = spec.name != "adsl" or col.name in ("subject_id", "enrolment_date")
+        what = (
+            _("required value is missing: the record is left out")
+            if essential
+            else _("required value is missing: left out of the summaries of this field")
+        )
+        issues.add(spec.name, frame, missing, col.name, what, (spec.name,) if essential else (col.name,))
+        if essential:
+            keep &= ~frame[col.name].isna()
+        elif col.kind == "bool":
+            frame[col.name] = frame[col.name].fillna(False).astype(bool)
+    return frame[keep].reset_index(drop=True)
 
 
 # --- consistency ---------------------------------------------------------------------------------------
 
 
-def _check(adsl: pd.DataFrame, others: dict[str, pd.DataFrame], screening_log: pd.DataFrame) -> None:
+def _consistent(
+    adsl: pd.DataFrame, others: dict[str, pd.DataFrame], log: pd.DataFrame, issues: IssueLog
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], pd.DataFrame]:
+    """The data sets with every inconsistent record named in ``issues`` and left out of the part it breaks
+    (see :mod:`haictrial.reports.data_issues` for each rule)."""
     duplicated = adsl["subject_id"].duplicated()
-    if duplicated.any():
-        raise _bad(ADSL, "subject_id", adsl, duplicated, "subject listed twice")
-    has_date = adsl["resection_date"].notna()
-    has_margin = adsl["resection_margin"].notna()
-    if (has_date != has_margin).any():
-        raise _bad(ADSL, "resection_margin", adsl, has_date != has_margin, "set exactly when resection_date is set")
-    for name in ("resection_date", "progression_date", "recurrence_date", "death_date", "last_contact_date"):
+    issues.add(
+        "adsl", adsl, duplicated, "subject_id", _("subject listed twice: the later record is left out"), ("adsl",)
+    )
+    adsl = adsl[~duplicated].reset_index(drop=True)
+    bad_ecog = adsl["ecog"].notna() & ~adsl["ecog"].between(0, 5)
+    issues.add("adsl", adsl, bad_ecog, "ecog", _("ECOG must be 0-5 (got {value})"), ("ecog",))
+    adsl.loc[bad_ecog.fillna(False).astype(bool), "ecog"] = pd.NA
+    has_date, has_margin = adsl["resection_date"].notna(), adsl["resection_margin"].notna()
+    mismatch = has_date != has_margin
+    issues.add(
+        "adsl", adsl, mismatch & has_date, "resection_margin",
+        _("resection without a margin: left out of CTRR and RFS"), ("ctrr", "RFS"),
+    )  # fmt: skip
+    issues.add(
+        "adsl", adsl, mismatch & has_margin, "resection_date",
+        _("resection margin without a resection date: left out of CTRR and RFS"), ("ctrr", "RFS"),
+    )  # fmt: skip
+    adsl.loc[mismatch, "resection_date"] = pd.NaT
+    adsl.loc[mismatch, "resection_margin"] = pd.NA
+    for name in ("resection_date", "progression_date", "recurrence_date", "death_date"):
         early = adsl[name] < adsl["enrolment_date"]
-        if early.any():
-            raise _bad(ADSL, name, adsl, early, "before enrolment_date")
+        endpoints = ENDPOINTS_OF_DATE[name]
+        issues.add(
+            "adsl", adsl, early, name,
+            _("{value} is before the enrolment: left out of {parts}").format(value="{value}", parts=", ".join(endpoints)),
+            endpoints,
+        )  # fmt: skip
+        issues.leave_out(adsl.loc[early, "subject_id"].tolist(), endpoints)
+        if name == "resection_date":
+            adsl.loc[early, "resection_date"] = pd.NaT
+            adsl.loc[early, "resection_margin"] = pd.NA
+    early = adsl["last_contact_date"] < adsl["enrolment_date"]
+    issues.add("adsl", adsl, early, "last_contact_date", _("{value} is before the enrolment: not used"), ())
+    adsl.loc[early, "last_contact_date"] = adsl.loc[early, "enrolment_date"]
     early = adsl["recurrence_date"] < adsl["resection_date"]
-    if early.any():
-        raise _bad(ADSL, "recurrence_date", adsl, early, "before resection_date")
+    issues.add("adsl", adsl, early, "recurrence_date", _("{value} is before the resection: left out of PFS, RFS"),
+               ("PFS", "RFS"))  # fmt: skip
+    issues.leave_out(adsl.loc[early, "subject_id"].tolist(), ("PFS", "RFS"))
     known = set(adsl["subject_id"])
+    cleaned = {}
     for name, frame in others.items():
         unknown = ~frame["subject_id"].isin(known)
-        if unknown.any():
-            raise _bad(SPECS[name], "subject_id", frame, unknown, "subject not in adsl")
-    if len(screening_log):
-        dup = screening_log["screening_id"].duplicated()
-        if dup.any():
-            raise _bad(SCREENING, "screening_id", screening_log, dup, "screening listed twice")
-        missing = ~adsl["subject_id"].isin(set(screening_log["subject_id"].dropna()))
-        if missing.any():
-            raise _bad(ADSL, "subject_id", adsl, missing, "enrolled subject has no screening in screening_log")
-        ineligible = screening_log["subject_id"].notna() & ~screening_log["eligible"]
-        if ineligible.any():
-            raise _bad(SCREENING, "subject_id", screening_log, ineligible, "enrolled although not eligible")
+        issues.add(name, frame, unknown, "subject_id", _("record of a subject not in the analysis: left out"), (name,))
+        cleaned[name] = frame[~unknown].reset_index(drop=True)
+    adae = cleaned["adae"]
+    bad_grade = ~adae["grade"].between(1, 5).fillna(False).astype(bool)
+    issues.add("adae", adae, bad_grade, "grade", _("CTCAE grade must be 1-5 (got {value}): left out"), ("adae",))
+    cleaned["adae"] = adae[~bad_grade].reset_index(drop=True)
+    if len(log):
+        dup = log["screening_id"].duplicated()
+        issues.add("screening_log", log, dup, "screening_id", _("screening listed twice: left out"), ("consort",))
+        log = log[~dup].reset_index(drop=True)
+        missing = ~adsl["subject_id"].isin(set(log["subject_id"].dropna()))
+        issues.add("adsl", adsl, missing, "subject_id", _("enrolled subject has no screening: not in the screening "
+                   "counts of CONSORT"), ("consort",))  # fmt: skip
+        ineligible = log["subject_id"].notna() & ~log["eligible"]
+        issues.add("screening_log", log, ineligible, "eligible", _("enrolled although not eligible"), ())
+    return adsl, cleaned, log
 
 
 # --- cut-off and derivations -------------------------------------------------------------------------
@@ -268,23 +345,26 @@ def _derive_adsl(adsl: pd.DataFrame, adrs: pd.DataFrame, adex: pd.DataFrame) -> 
     adsl["last_treatment_date"] = adsl["subject_id"].map(by_subject.max()).astype("datetime64[ns]")
     # last contact is at least every other date recorded for the subject
     last_assessment = adsl["subject_id"].map(adrs.groupby("subject_id")["assessment_date"].max())
-    candidates = [adsl[c] for c in (*_ADSL_DATES, "last_contact_date", "last_treatment_date")]
+    candidates = [adsl[c] for c in ("enrolment_date", *_ADSL_DATES, "last_contact_date", "last_treatment_date")]
     candidates.append(last_assessment.astype("datetime64[ns]"))
     adsl["last_contact_date"] = pd.concat(candidates, axis=1).max(axis=1)
     status = adsl["off_study_reason"].astype("object").where(adsl["off_study_reason"] != "death")
     status = status.where(status.notna(), "in_follow_up")
     status[adsl["death_date"].notna()] = "died"
     adsl["status"] = status.astype("string")
-    return conform(ADSL, adsl, derived=True)
+    # lenient: a required baseline value already named as a data issue stays missing
+    return conform(ADSL, adsl, derived=True, issues=IssueLog(latest_date=pd.Timestamp.max))
 
 
-def derive_adtte(adsl: pd.DataFrame) -> pd.DataFrame:
+def derive_adtte(adsl: pd.DataFrame, left_out: dict[str, set[str]] | None = None) -> pd.DataFrame:
     """ADTTE from ADSL: OS and PFS from enrolment for every subject, RFS from an R0/R1 resection.
 
     OS: death from any cause. PFS: RECIST 1.1 progression, recurrence after resection or death, whichever
     first. RFS: recurrence or death after an R0/R1 resection. Subjects without the event are censored at
-    their last contact (at most the cut-off).
+    their last contact (at most the cut-off). ``left_out``: per endpoint, the subjects whose dates for
+    it are inconsistent (:mod:`haictrial.reports.data_issues`), left out of that endpoint only.
     """
+    left_out = left_out or {}
     last = adsl["last_contact_date"]
 
     def endpoint(name: str, rows: pd.DataFrame, start: pd.Series, event_dates: list[pd.Series]) -> pd.DataFrame:
@@ -310,29 +390,33 @@ def derive_adtte(adsl: pd.DataFrame) -> pd.DataFrame:
         ),
         endpoint("RFS", resected, resected["resection_date"], [resected["recurrence_date"], resected["death_date"]]),
     ]
+    parts = [p[~p["subject_id"].isin(left_out.get(str(p["endpoint"].iloc[0]), set()))] for p in parts if len(p)]
     out = pd.concat([p for p in parts if len(p)] or [empty(ADTTE)], ignore_index=True)
     return conform(ADTTE, out, derived=True)
 
 
-def prepare(ds: AnalysisDatasets, protocol: Protocol, cutoff: dt.date | None = None) -> AnalysisDatasets:
+def prepare(
+    ds: AnalysisDatasets, protocol: Protocol, cutoff: dt.date | None = None, today: dt.date | None = None
+) -> AnalysisDatasets:
     """Checked, cut-off and derived analysis data sets (see the module docstring).
 
     ``cutoff`` None: the data sets' own cut-off (``ds.cutoff``, e.g. a synthetic cohort's), else the
-    last date in the data.
+    last date in the data. ``today`` (default: the build date; or the data sets' own cut-off, or ``cutoff``,
+    when later) is the latest date a record may hold.
+    Records the analysis cannot use are listed in ``data_issues`` (:mod:`haictrial.reports.data_issues`).
     """
     cutoff = cutoff or ds.cutoff
-    adsl = conform(ADSL, ds.adsl)
-    adrs = conform(ADRS, ds.adrs)
-    adae = conform(ADAE, ds.adae)
-    adex = conform(ADEX, ds.adex)
-    log = conform(SCREENING, ds.screening_log)
-    bad_grade = ~adae["grade"].between(1, 5)
-    if bad_grade.any():
-        raise _bad(ADAE, "grade", adae, bad_grade, "CTCAE grade must be 1-5")
-    bad_ecog = ~adsl["ecog"].between(0, 5)
-    if bad_ecog.any():
-        raise _bad(ADSL, "ecog", adsl, bad_ecog, "ECOG must be 0-5")
-    _check(adsl, {"adrs": adrs, "adae": adae, "adex": adex}, log)
+    # a record dated after the build date is impossible, unless the data sets bring their own later cut-off
+    # (a synthetic cohort simulated into the future): then that is their "today"
+    latest = max(d for d in (today or dt.date.today(), ds.cutoff, cutoff) if d is not None)
+    issues = IssueLog(latest_date=pd.Timestamp(latest))
+    adsl = conform(ADSL, ds.adsl, issues=issues)
+    adrs = conform(ADRS, ds.adrs, issues=issues)
+    adae = conform(ADAE, ds.adae, issues=issues)
+    adex = conform(ADEX, ds.adex, issues=issues)
+    log = conform(SCREENING, ds.screening_log, issues=issues)
+    adsl, others, log = _consistent(adsl, {"adrs": adrs, "adae": adae, "adex": adex}, log, issues)
+    adrs, adae, adex = others["adrs"], others["adae"], others["adex"]
     ds = replace(ds, adsl=adsl, adrs=adrs, adae=adae, adex=adex, screening_log=log)
     if cutoff is None:
         dates = [adsl[c].max() for c in ("enrolment_date", "last_contact_date", *_ADSL_DATES)]
@@ -350,8 +434,9 @@ def prepare(ds: AnalysisDatasets, protocol: Protocol, cutoff: dt.date | None = N
         adsl=adsl,
         adrs=conform(ADRS, adrs, derived=True),
         adex=conform(ADEX, adex, derived=True),
-        adtte=derive_adtte(adsl),
+        adtte=derive_adtte(adsl, issues.left_out_of_endpoint),
         cutoff=cutoff,
+        data_issues=[*ds.data_issues, *issues.as_list()],
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from matplotlib import rcParams
 from matplotlib.figure import Figure
 
 from haictrial.reports.i18n import _
@@ -96,6 +97,9 @@ def save_figure(fig: Figure, directory: Path, name: str) -> tuple[Path, Path]:
     """Write ``name.png`` and ``name.svg`` to ``directory``; returns both paths."""
     directory.mkdir(parents=True, exist_ok=True)
     png, svg = directory / f"{name}.png", directory / f"{name}.svg"
-    fig.savefig(png, dpi=PNG_DPI, bbox_inches="tight")
-    fig.savefig(svg, bbox_inches="tight")
+    # the tight box is measured once (a draw) and reused: bbox_inches="tight" would draw twice per file
+    fig.draw_without_rendering()
+    box = fig.get_tightbbox().padded(rcParams["savefig.pad_inches"])
+    fig.savefig(png, dpi=PNG_DPI, bbox_inches=box)
+    fig.savefig(svg, bbox_inches=box)
     return png, svg

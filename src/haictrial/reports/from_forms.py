@@ -31,6 +31,8 @@ from haictrial.clinical.follow_up import DiseaseEvent
 from haictrial.clinical.recist_models import RecistResult
 from haictrial.errors import DomainError
 from haictrial.protocol.schema import Protocol
+from haictrial.reports.data_issues import DataIssue
+from haictrial.reports.i18n import _
 
 _ATTRIBUTION_ORDER = [a.value for a in Attribution]  # unrelated .. definite
 
@@ -43,7 +45,21 @@ class SubjectRows:
     adrs: list[dict[str, Any]] = field(default_factory=list)
     adae: list[dict[str, Any]] = field(default_factory=list)
     adex: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    #: eCRF records left out of a part of the analysis (:mod:`haictrial.reports.data_issues`), as dicts.
+    issues: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _issue(subject_id: str, form: str, exc_or_field: DomainError | str, problem: str, left_out: tuple[str, ...]):
+    if isinstance(exc_or_field, DomainError):
+        field_name, problem = exc_or_field.field or form, exc_or_field.message + problem
+    else:
+        field_name = exc_or_field
+    return DataIssue(subject_id=subject_id, form=form, field=field_name, problem=problem, left_out=left_out).as_dict()
+
+
+def stored_forms_issue(subject_id: str, exc: DomainError) -> dict[str, Any]:
+    """A subject whose stored eCRFs no longer parse: the screening baseline is kept, the eCRFs left out."""
+    return _issue(subject_id, "ecrf", exc, _(": the eCRFs are left out, the screening baseline kept"), ("ecrf",))
 
 
 def _first(dates: list[dt.date | None]) -> dt.date | None:
@@ -51,12 +67,15 @@ def _first(dates: list[dt.date | None]) -> dt.date | None:
     return min(known) if known else None
 
 
-def _cycles(forms: SubjectForms, protocol: Protocol) -> list[dict[str, Any]]:
+def _cycles(forms: SubjectForms, protocol: Protocol, issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     previous: dt.date | None = None
     for form in sorted(forms.haic_cycles, key=lambda f: f.cycle):
         day1 = form.admission_date
-        if day1 is None:
+        if day1 is None:  # a missing required date: the cycle cannot be placed in time
+            issues.append(_issue(forms.subject_id, "haic_cycle", "admission_date",
+                                 _("cycle {cycle} has no admission date: left out of exposure").format(cycle=form.cycle),
+                                 ("adex",)))  # fmt: skip
             continue
         planned = None if previous is None else previous + dt.timedelta(days=protocol.regimen.cycle_length_days)
         modified = any((i.planned_dose_level or 0) > 0 or i.planned_dose_modification for i in form.infusions)
@@ -130,7 +149,8 @@ def response_rows(result: RecistResult) -> tuple[list[dict[str, Any]], dict[str,
 def subject_rows(forms: SubjectForms, protocol: Protocol) -> SubjectRows:
     """The analysis values of one subject's eCRFs (see the module docstring for each rule)."""
     sid = forms.subject_id
-    out = SubjectRows(adsl={"subject_id": sid}, adex=_cycles(forms, protocol), adae=_adverse_events(forms))
+    out = SubjectRows(adsl={"subject_id": sid}, adae=_adverse_events(forms))
+    out.adex = _cycles(forms, protocol, out.issues)
     adsl = out.adsl
     baseline = forms.baseline
     recist_progression: dt.date | None = None
@@ -148,7 +168,7 @@ def subject_rows(forms: SubjectForms, protocol: Protocol) -> SubjectRows:
             try:
                 result = evaluate_response(sid, baseline, forms.imaging, protocol)
             except DomainError as exc:
-                out.problems.append(f"{sid}: {exc}")
+                out.issues.append(_issue(sid, "imaging", exc, _(": left out of response"), ("adrs", "response")))
             else:
                 recist_progression = result.progression_date
                 adrs, best = response_rows(result)
@@ -161,7 +181,7 @@ def subject_rows(forms: SubjectForms, protocol: Protocol) -> SubjectRows:
         try:
             margin = resection.margin
         except DomainError as exc:
-            out.problems.append(f"{sid}: resection {resection.date}: {exc}")
+            out.issues.append(_issue(sid, "resection", exc, _(": left out of CTRR and RFS"), ("ctrr", "RFS")))
             continue
         if resection.date is not None and margin is not None:
             classified.append((resection.date, margin.value))

@@ -181,7 +181,7 @@ def from_synth(directory: Path | str, protocol: Protocol) -> AnalysisDatasets:
         eligible=screening["eligible"].astype("boolean").fillna(False).astype(bool),
         failed_criteria=_failed(screening),
         subject_id=screening["subject_id"].where(screening["enrolled"].astype("boolean").fillna(False).astype(bool)),
-    )[[c.name for c in SCREENING.columns]]
+    ).reindex(columns=[c.name for c in SCREENING.columns])  # a column the generator lacks (person_id): null
     cutoff = manifest.get("data_cutoff")
     return AnalysisDatasets(
         adsl=adsl,

@@ -51,6 +51,16 @@ def _p(text: str, cls: str = "") -> str:
     return f'<p class="{cls}">{html.escape(text)}</p>' if cls else f"<p>{html.escape(text)}</p>"
 
 
+def deviations_line(section: dict[str, Any]) -> str:
+    """The report's line on protocol deviations: the total and the count per kind (kinds are codes)."""
+    if section["total"] is None:
+        return str(section["note"])
+    if not section["total"]:
+        return _("No protocol deviation recorded.")
+    kinds = ", ".join(f"{kind} {n}" for kind, n in section["by_kind"].items())
+    return _("{n} protocol deviations recorded: {kinds}.").format(n=section["total"], kinds=kinds)
+
+
 def render_html(results: Results, figures: dict[str, Path], captions: dict[str, str], lang: str = "en") -> str:
     """The report as one HTML document; ``figures`` maps a figure name to its PNG file."""
     d = results.data
@@ -98,7 +108,7 @@ def render_html(results: Results, figures: dict[str, Path], captions: dict[str, 
         cox_text += " " + _("Not recorded in these data, so left out: {names}.").format(
             names=", ".join(cox["not_recorded"])
         )
-    if "n" in cox:
+    if cox.get("n") is not None:
         cox_text += " " + _("n = {n}, events = {events}, excluded for missing values = {missing}.").format(
             n=cox["n"], events=cox["events"], missing=cox["excluded_missing"]
         )
@@ -155,6 +165,23 @@ def render_html(results: Results, figures: dict[str, Path], captions: dict[str, 
             fig("km_landmark"),
         ),
         section(_("Cox model of prespecified factors"), _p(cox_text), table_html(t["cox"])),
+        section(
+            _("Interim analysis"),
+            _p(
+                _(
+                    "At {n} evaluable patients ({x} R0 resections) of {enrolled} enrolled: the Simon two-stage "
+                    "decision if a look is reached, the Lee-Liu predictive probability of success at the target "
+                    "enrolment, and the toxicity stopping rule, each with its inputs (protocol settings)."
+                ).format(n=d["interim"]["evaluable"], x=d["interim"]["responses"], enrolled=d["interim"]["enrolled"])
+            ),
+            table_html(t["interim"]),
+        ),
+        section(_("Protocol deviations"), _p(deviations_line(d["deviations"]))),
+        section(
+            _("Data issues"),
+            _p(_("Records that make a part of the analysis impossible; each is left out of that part only."))
+            + (table_html(t["data_issues"]) if len(t["data_issues"]) else _p(_("No data issue found."))),
+        ),
         section(
             _("Analysis data sets"),
             _p(

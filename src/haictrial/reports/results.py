@@ -3,7 +3,9 @@
 ``results.json`` holds at least ``"enrolled"`` (an integer) and ``"ctrr"`` with ``x``, ``n``,
 ``estimate``, ``lower``, ``upper`` (the primary endpoint with its Clopper-Pearson 95 % interval),
 and a section per analysis: ``consort``, ``baseline``, ``resection``, ``response``,
-``morphologic_response``, ``safety``, ``survival``, ``landmark``, ``cox``, ``accrual``.
+``morphologic_response``, ``safety``, ``survival``, ``landmark``, ``cox``, ``accrual``, ``interim``, and
+``data_issues`` (records left out of a part of the analysis, :mod:`haictrial.reports.data_issues`).
+An estimate the data cannot support is ``null`` with a ``note`` saying why; the report still builds.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import pandas as pd
 import haictrial
 from haictrial.protocol.schema import Protocol
 from haictrial.reports import accrual as accrual_mod
-from haictrial.reports import baseline, consort, efficacy, safety, survival
+from haictrial.reports import baseline, consort, efficacy, interim, safety, survival
 from haictrial.reports.cox import cox_model, cox_table
+from haictrial.reports.data_issues import issues_table
 from haictrial.reports.datasets import AnalysisDatasets
 from haictrial.reports.i18n import _
 from haictrial.stats.survival import KaplanMeierResult
@@ -75,7 +78,10 @@ def compute_results(ds: AnalysisDatasets, protocol: Protocol, landmark_days: int
         "landmark": landmark,
         "cox": cox,
         "accrual": accrual,
-        "notes": [*ds.notes, *notes(counts, efficacy_result, surv)],
+        "interim": interim.interim(adsl, ds.adae, protocol, ds.cutoff),
+        "data_issues": list(ds.data_issues),
+        "deviations": deviations(ds.deviations),
+        "notes": [*ds.notes, *notes(counts, efficacy_result, surv), *issue_notes(ds.data_issues)],
     }
     tables = {
         "consort": consort.consort_table(counts),
@@ -85,6 +91,8 @@ def compute_results(ds: AnalysisDatasets, protocol: Protocol, landmark_days: int
         **survival.survival_tables(surv, landmark),
         "cox": cox_table(cox),
         "accrual": accrual_mod.accrual_table(accrual),
+        "interim": interim.interim_table(data["interim"]),
+        "data_issues": issues_table(data["data_issues"]),
     }
     titles = {"OS": _("Overall survival"), "PFS": _("Progression-free survival"), "RFS": _("Recurrence-free survival")}
     figure_curves = {k.lower(): [(titles[k], c)] for k, c in curves.items()}
@@ -109,3 +117,22 @@ def notes(counts: dict[str, Any], efficacy_result: dict[str, Any], surv: dict[st
                 _("No {endpoint} event by the data cut-off: the median is not reached.").format(endpoint=endpoint)
             )
     return out
+
+
+def deviations(by_kind: dict[str, int] | None) -> dict[str, Any]:
+    """Protocol deviations (ICH E3 10.2): ``total`` and ``by_kind``; ``null`` with a ``note`` when the
+    data source keeps no deviation log (synthetic data sets, imported files)."""
+    if by_kind is None:
+        return {"total": None, "by_kind": {}, "note": _("The data source keeps no protocol deviation log.")}
+    return {"total": sum(by_kind.values()), "by_kind": dict(sorted(by_kind.items()))}
+
+
+def issue_notes(issues: list[dict[str, Any]]) -> list[str]:
+    """One note pointing to the data issues section, when there are any."""
+    if not issues:
+        return []
+    return [
+        _("{n} records could not be used for a part of the analysis; they are listed under Data issues.").format(
+            n=len(issues)
+        )
+    ]

@@ -134,6 +134,7 @@ def landmark(
                 "median_days": None,
                 "median_ci_days": [None, None],
                 "rates": {},
+                "note": _("nobody of this group alive and followed at the landmark"),
             }
             continue
         curves[group] = curve

@@ -4,6 +4,14 @@ String columns are categorical: one indicator per level against a reference leve
 first level in sorted order, as R's ``factor``), named ``column=level``. Rows with a missing
 covariate are left out and counted, as R's ``na.omit`` ("1 observation deleted due to missingness").
 
+A model the data cannot support raises :class:`~haictrial.stats.errors.NotEstimableError` naming the
+term, never an arithmetic error: no events; Newton-Raphson not converging (lifelines'
+``ConvergenceError`` or its ``ConvergenceWarning`` of a failed or suspicious fit); a coefficient or
+standard error that is not finite or whose hazard ratio overflows; or a coefficient that runs off to
+infinity under (quasi-)complete separation (monotone likelihood: Bryson and Johnson 1981), detected as
+R's ``coxph`` does ("Loglik converged before variable; coefficient may be infinite"): |coef| above
+:data:`INFINITE_COEF`, i.e. a hazard ratio beyond e^15 = 3.3 million.
+
 References
 ----------
 Cox DR. Regression models and life-tables. J R Stat Soc B 1972;34:187-220.
@@ -12,6 +20,10 @@ Efron B. The efficiency of Cox's likelihood function for censored data. J Am Sta
 1977;72:557-565. doi:10.1080/01621459.1977.10480613.
 Harrell FE, Califf RM, Pryor DB, Lee KL, Rosati RA. Evaluating the yield of medical tests.
 JAMA 1982;247:2543-2546 (concordance). doi:10.1001/jama.1982.03320430047030.
+Bryson MC, Johnson ME. The incidence of monotone likelihood in the Cox model. Technometrics
+1981;23:381-383. doi:10.1080/00401706.1981.10487683.
+Heinze G, Schemper M. A solution to the problem of monotone likelihood in Cox regression. Biometrics
+2001;57:114-119. doi:10.1111/j.0006-341x.2001.00114.x.
 """
 
 from __future__ import annotations
@@ -23,13 +35,21 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter
-from lifelines.exceptions import ConvergenceError
+from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
 from haictrial.errors import InputError
 from haictrial.stats.binomial import check_level
+from haictrial.stats.errors import NotEstimableError
 from haictrial.stats.survival import check_survival_data
+
+#: A |log hazard ratio| above this is taken as running off to infinity (separation): no real covariate of a
+#: trial multiplies the hazard by e^15 (3.3 million); lifelines stops such a fit where the likelihood flattens.
+INFINITE_COEF = 15.0
+
+#: lifelines' ConvergenceWarning texts that mean the fit failed (not its low-variance advice before the fit).
+_FAILED_FIT = ("failed to converge", "separation", "non-unique")
 
 
 class CoxCoefficient(BaseModel):
@@ -151,36 +171,55 @@ def cox_regression(
                 f"{what} has the same value in every complete row: its effect cannot be estimated", field=column
             )
     if e.sum() == 0:
-        raise InputError("no events among the complete rows: a Cox model needs events", field=event)
+        raise NotEstimableError("no events among the complete rows: a Cox model needs events", field=event)
 
     frame = pd.DataFrame(columns)
     frame["__time"] = t
     frame["__event"] = e
     fitter = CoxPHFitter(penalizer=0.0, baseline_estimation_method="breslow")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+            warnings.simplefilter("always")
             fitter.fit(
                 frame,
                 duration_col="__time",
                 event_col="__event",
                 fit_options={"precision": 1e-12, "r_precision": 1e-14, "max_steps": 200},
             )
-    except ConvergenceError as exc:
-        raise InputError(
+    except (ConvergenceError, np.linalg.LinAlgError, ValueError, ZeroDivisionError, OverflowError) as exc:
+        raise NotEstimableError(
             f"the Cox model did not converge (collinear or separating covariates?): {str(exc).splitlines()[0]}",
             field="covariate",
         ) from None
+    failed = [
+        str(w.message).splitlines()[0]
+        for w in caught
+        if issubclass(w.category, ConvergenceWarning) and any(k in str(w.message) for k in _FAILED_FIT)
+    ]
+    if failed:
+        reason = failed[0].split(" For example")[0]
+        for key, (column, value) in zip(columns, terms, strict=True):
+            reason = reason.replace(f"Column {key} ", f"Column {column if value is None else f'{column}={value}'} ")
+        raise NotEstimableError(f"the Cox model did not converge: {reason}", field="covariate")
 
     z_crit = stats.norm.ppf(1.0 - (1.0 - level) / 2.0)
     coefficients = []
     for key, (column, value) in zip(columns, terms, strict=True):
+        name = column if value is None else f"{column}={value}"
         coef = float(fitter.params_[key])
         se = float(fitter.standard_errors_[key])
+        if not (math.isfinite(coef) and math.isfinite(se) and se > 0):
+            raise NotEstimableError(f"{name}: the coefficient or its standard error is not finite", field=column)
+        if abs(coef) + z_crit * se > 700 or abs(coef) > INFINITE_COEF:
+            raise NotEstimableError(
+                f"{name}: the coefficient runs off to infinity (log hazard ratio {coef:.3g}): the covariate "
+                "separates patients with and without events (monotone likelihood)",
+                field=column,
+            )
         z = coef / se
         coefficients.append(
             CoxCoefficient(
-                name=column if value is None else f"{column}={value}",
+                name=name,
                 covariate=column,
                 level=value,
                 coef=coef,

@@ -16,10 +16,14 @@ from django.utils.translation import gettext_lazy
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
 from haictrial.edc.reporting import services
+from haictrial.edc.reporting.models import BuildStatus
 from haictrial.errors import DomainError
 
 #: Builds listed on the page (the newest first).
 LISTED = 50
+#: How often the page reloads itself while a build is queued or running.
+REFRESH_SECONDS = 2
+UNFINISHED = (BuildStatus.queued, BuildStatus.running)
 
 
 class ReportForm(forms.Form):
@@ -40,7 +44,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            build = services.build(
+            build = services.start_build(
                 request.user,
                 form.cleaned_data["cutoff"],
                 pdf=form.cleaned_data["pdf"],
@@ -49,22 +53,33 @@ def report_page(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error("cutoff" if exc.field == "cutoff" else None, exc.message)
         else:
-            messages.success(request, _("Report built in {seconds:.1f} s.").format(seconds=build.duration_s))
+            if build.status == BuildStatus.done:
+                messages.success(request, _("Report built in {seconds:.1f} s.").format(seconds=build.duration_s))
+            elif build.status == BuildStatus.failed:
+                messages.error(request, _("The report build failed: {reason}").format(reason=build.error))
+            else:
+                messages.info(request, _("The report build has started; this page follows its progress."))
             return redirect("web:reports")
     builds = list(services.builds_for(request.user)[:LISTED])
-    return render(
+    refresh = REFRESH_SECONDS if any(b.status in UNFINISHED for b in builds) else None
+    response = render(
         request,
         "web/report.html",
         {
             "form": form,
-            "builds": [(b, services.ctrr_text(b)) for b in builds],
+            "builds": [(b, services.ctrr_text(b) if b.ctrr else "") for b in builds],
+            # the page reloads itself while a build is queued or running (no script: a meta refresh)
+            "refresh_seconds": refresh,
         },
     )
+    if refresh:
+        response["Refresh"] = str(refresh)
+    return response
 
 
 @login_required
 def report_file(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    """report.html inline; report.pdf and results.json as downloads named after the build."""
+    """report.html inline; report.pdf, results.json and report.zip as downloads named after the build."""
     path = services.report_file(request.user, pk, name)
     build = services.build_for(request.user, pk)
     inline = name == "report.html"
