@@ -21,7 +21,9 @@ from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, server  # noqa:
 pytestmark = pytest.mark.browser
 
 EXAMPLE = Path(__file__).parents[2] / "src" / "haictrial" / "protocols" / "examples" / "patient.example.json"
-TODAY = dt.date.today()
+#: The course starts 70 days ago so that every date of it (cycles, imaging, resection at day 60) is in the
+#: past: eCRF dates after today are refused at entry.
+TODAY = dt.date.today() - dt.timedelta(days=70)
 
 
 def _day(offset: int) -> str:
@@ -145,6 +147,7 @@ def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):  #
     document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     document.pop("subject_id", None)
     document["site"] = "001"
+    document["screening_date"] = _day(-3)  # the course below starts in the past
     screening = _api(server, "/api/screenings", document, token)
     assert screening["eligible"] is True
 
@@ -157,7 +160,7 @@ def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):  #
     # Enrolment.
     page.goto(f"{server}/screenings/{screening['screening_id']}/")
     # The enrolment step records the informed consent (contracts/server.md; ICH E6(R2) 4.8.8).
-    page.fill("#id_signed_on", dt.datetime.now(dt.UTC).date().isoformat())  # UTC today <= the site's today
+    page.fill("#id_signed_on", _day(-1))  # before the first study procedure
     page.fill("#id_obtained_by", "Dr Li Wei")
     page.click("#enroll")
     page.wait_for_url("**/subjects/CHA-001-*/")

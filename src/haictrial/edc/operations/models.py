@@ -83,3 +83,34 @@ class NotificationPreference(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_pref")
     daily_digest = models.BooleanField(_("daily digest of overdue visits and open queries"), default=True)
+
+
+class FieldVerification(AuditedRecord):
+    """Source data verification of one field of one eCRF record (ICH E6(R2) 5.18.4 (m): the monitor checks the
+    accuracy of the data against the source documents; risk-based monitoring verifies selected fields,
+    ICH E6(R2) 5.0.3 and 5.18.3).
+
+    ``value_sha256`` is the SHA-256 of the field's value when it was verified: the verification holds while the
+    record's current value has that hash, so a later change of the field (and only of that field) undoes it.
+    """
+
+    record = models.ForeignKey(FormRecord, on_delete=models.CASCADE, related_name="field_verifications")
+    field = models.CharField(_("field"), max_length=300)
+    value_sha256 = models.CharField(max_length=64)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(_("verified at"))
+
+    history = HistoricalRecords()
+    objects = SiteScopedManager()
+    site_lookup = "record__subject__site"
+
+    class Meta:
+        ordering = ["record", "field"]
+        verbose_name = _("field verification")
+        constraints = [models.UniqueConstraint(fields=["record", "field"], name="one_verification_per_field")]
+
+    def audit_scope(self) -> AuditScope:
+        subject = self.record.subject
+        return AuditScope(subject_id=subject.subject_id, screening_id=subject.screening_id, site_code=subject.site.code)

@@ -98,15 +98,27 @@ def _sae_text(record: FormRecord, event: AdverseEvent, heading: str) -> tuple[st
     return "\n".join(lines), due.isoformat()
 
 
-def schedule_new_saes(subject: Subject) -> None:
-    """After the current transaction commits, e-mail every SAE of ``subject`` not yet notified."""
+def schedule_new_saes(subject: Subject, records: Iterable[FormRecord] | None = None) -> None:
+    """After the current transaction commits, e-mail every SAE of ``subject`` not yet notified.
+
+    ``records``: the subject's records already loaded by the caller (a save), else read here; only the
+    notifications of this subject's serious events are looked up (not every SAE of the trial)."""
     from haictrial.edc.operations.tasks import notify_new_sae
 
-    records = FormRecord.objects.filter(subject=subject, form=FormName.adverse_events.value)
-    sent = set(Notification.objects.filter(kind="sae_new").values_list("key", flat=True))
-    for record in records:
-        if record.payload.get("seriousness") and str(record.pk) not in sent:
-            transaction.on_commit(lambda pk=record.pk: notify_new_sae.enqueue(pk))
+    if records is None:
+        records = FormRecord.objects.filter(subject=subject, form=FormName.adverse_events.value)
+    serious = [
+        r.pk
+        for r in records
+        if r.form == FormName.adverse_events.value and isinstance(r.payload, dict) and r.payload.get("seriousness")
+    ]
+    if not serious:
+        return
+    keys = [str(pk) for pk in serious]
+    sent = set(Notification.objects.filter(kind="sae_new", key__in=keys).values_list("key", flat=True))
+    for pk in serious:
+        if str(pk) not in sent:
+            transaction.on_commit(lambda pk=pk: notify_new_sae.enqueue(pk))
 
 
 def new_sae(record_id: int) -> Notification | None:

@@ -54,24 +54,34 @@ def _enrolment(subject: Subject) -> Enrolment:
     )
 
 
-def findings_for(subject: Subject, forms: SubjectForms | None = None) -> list[DeviationFinding]:
-    """The deviations the subject's stored data show now (read only)."""
+def findings_for(
+    subject: Subject, forms: SubjectForms | None = None, records: list[FormRecord] | None = None
+) -> list[DeviationFinding]:
+    """The deviations the subject's stored data show now (read only). ``forms`` and ``records``: the subject's
+    typed forms and records a save has already loaded (both or neither), else read here."""
     from haictrial.edc.crfs import progress
     from haictrial.edc.crfs.services import subject_forms
 
-    if forms is None:
-        forms, _keys = subject_forms(subject, list(FormRecord.objects.filter(subject=subject)))
-    visits = progress.subject_visits(subject)
+    if forms is None or records is None:
+        records = list(FormRecord.objects.filter(subject=subject))
+        forms, _keys = subject_forms(subject, records)
+    visits = progress.subject_visits(subject, records=records)
     return detect_deviations(
         forms, visits, subjects.protocol(), plans=_plans(subject, forms), enrolment=_enrolment(subject)
     )
 
 
-def sync_deviations(subject: Subject, findings: list[DeviationFinding], user: Any) -> list[Deviation]:
+def sync_deviations(
+    subject: Subject, findings: list[DeviationFinding], user: Any, records: list[FormRecord] | None = None
+) -> list[Deviation]:
     """Store ``findings`` once each; mark the stored ones no longer found ``resolved_by_data`` (kept, status
-    unchanged) and clear the mark of those found again. Returns the subject's deviations."""
+    unchanged) and clear the mark of those found again. Returns the subject's deviations.
+    ``records``: the subject's records already loaded by the caller, else read here."""
     now = timezone.now()
-    record_ids = set(FormRecord.objects.filter(subject=subject).values_list("pk", flat=True))
+    if records is None:
+        record_ids = set(FormRecord.objects.filter(subject=subject).values_list("pk", flat=True))
+    else:
+        record_ids = {r.pk for r in records}
     existing = {(d.kind, d.key): d for d in Deviation.objects.filter(subject=subject)}
     for finding in findings:
         record_id = finding.record_id if finding.record_id in record_ids else None
@@ -118,12 +128,18 @@ def sync_deviations(subject: Subject, findings: list[DeviationFinding], user: An
     return list(Deviation.objects.filter(subject=subject))
 
 
-def subject_saved(subject: Subject, user: Any, forms: SubjectForms | None = None) -> None:
-    """After any save of the subject's data: deviations found and stored; new SAEs e-mailed after commit."""
+def subject_saved(
+    subject: Subject, user: Any, forms: SubjectForms | None = None, records: list[FormRecord] | None = None
+) -> None:
+    """After any save of the subject's data: deviations found and stored; new SAEs e-mailed after commit.
+    ``forms`` and ``records``: what the save loaded once (:func:`haictrial.edc.crfs.services.refresh_subject`)."""
     from haictrial.edc.operations import notify
 
-    sync_deviations(subject, findings_for(subject, forms), user)
-    notify.schedule_new_saes(subject)
+    if forms is None or records is None:
+        records = list(FormRecord.objects.filter(subject=subject))
+        forms = None
+    sync_deviations(subject, findings_for(subject, forms, records), user, records)
+    notify.schedule_new_saes(subject, records)
 
 
 # --- reading and review ---------------------------------------------------------------------------------

@@ -7,12 +7,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from haictrial.edc.accounts import access
-from haictrial.edc.operations import desk, notify
+from haictrial.edc.operations import desk, monitoring, notify
 from haictrial.edc.operations import services as operations
 from haictrial.edc.operations.models import DeviationStatus
 from haictrial.errors import DomainError
@@ -118,3 +119,56 @@ def digest_preference(request: HttpRequest) -> HttpResponse:
     notify.set_digest(request.user, on)  # type: ignore[arg-type]
     messages.success(request, _("Daily digest is on.") if on else _("Daily digest is off."))
     return redirect("web:account")
+
+
+@login_required
+def worklist(request: HttpRequest) -> HttpResponse:
+    """Forms awaiting source data verification, by site (the monitor's worklist)."""
+    site = _site(request)
+    return render(
+        request,
+        "operations/worklist.html",
+        {
+            "rows": monitoring.worklist(request.user, site=site or None),
+            "sites": access.visible_sites(request.user),
+            "site": site,
+        },
+    )
+
+
+@login_required
+@require_POST
+def verify_field(request: HttpRequest, record_id: int) -> HttpResponse:
+    """A monitor verifies one field of a record; back to the record page (``next``)."""
+    try:
+        done = monitoring.verify_field(request.user, record_id, request.POST.get("field", ""))
+    except DomainError as exc:
+        messages.error(request, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+    else:
+        label = monitoring.label_of(done.record, done.field)
+        messages.success(request, _("Source data verified: %(field)s.") % {"field": label})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
+
+
+@login_required
+def missing_data(request: HttpRequest) -> HttpResponse:
+    """Per site: the expected forms not entered and the required fields empty, by visit."""
+    site = _site(request)
+    rows = monitoring.missing_data(request.user, site=site or None)
+    return render(
+        request,
+        "operations/missing_data.html",
+        {"rows": rows, "sites": access.visible_sites(request.user), "site": site, "states": VISIT_STATES},
+    )
+
+
+VISIT_STATES = {
+    "due": gettext_lazy("due"),
+    "overdue": gettext_lazy("overdue"),
+    "done": gettext_lazy("done"),
+    "out_of_window": gettext_lazy("out of window"),
+    "upcoming": gettext_lazy("upcoming"),
+}

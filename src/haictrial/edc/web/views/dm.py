@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -14,6 +16,14 @@ from django.views.decorators.http import require_POST
 from haictrial.edc.dm import services as dm
 from haictrial.edc.dm.models import QueryStatus
 from haictrial.errors import DomainError
+
+
+def _with_places(queries: list[Any]) -> list[dict[str, Any]]:
+    """Each query's contract with its form name, visit label and field label (no internal codes)."""
+    from haictrial.edc.operations.monitoring import query_places
+
+    places = query_places(queries)
+    return [{**dm.query_contract(q), **places[q.pk]} for q in queries]
 
 
 @login_required
@@ -30,7 +40,7 @@ def data_management(request: HttpRequest) -> HttpResponse:
         "crfs/data_management.html",
         {
             "summary": dm.site_summary(request.user),
-            "queries": [dm.query_contract(q) for q in rows[:300]],
+            "queries": _with_places(list(rows.select_related("record__subject")[:300])),
             "status": status,
             "site": site,
             "statuses": QueryStatus.choices,
