@@ -1,4 +1,4 @@
-"""``haictrial export odm --out DIR``: the trial as CDISC ODM 1.3.2 (contracts/interop.md).
+"""``haictrial export odm --out DIR [--from-synth DIR]``: the trial as CDISC ODM 1.3.2 (docs/contracts/interop.md).
 
 Exit 0 when odm.xml is written and valid against odmlib's ODM 1.3.2 schema, 1 when it is not (the
 problems listed), 2 for bad input (an --out that is a file, an unreadable database).
@@ -33,13 +33,16 @@ def print_export(result: object, output: OutputFormat) -> None:
 
 def export_odm_command(
     out: Path = typer.Option(..., "--out", help="Directory to write odm.xml into (created)."),
+    from_synth: Path | None = typer.Option(
+        None, "--from-synth", help="Read a `haictrial synth --out DIR` directory instead of the EDC database."
+    ),
     protocol_file: Path | None = typer.Option(None, "--protocol", help="A protocol file (default: CHALLENGE-A1)."),
     output: OutputFormat = FORMAT_OPTION,
 ) -> None:
     """Write odm.xml: CDISC ODM 1.3.2 metadata (eCRFs, items, code lists, visits) and clinical data."""
     from haictrial.interop.odm.export import export_odm
 
-    print_export(export_odm(out, load_protocol(protocol_file)), output)
+    print_export(export_odm(out, load_protocol(protocol_file), from_synth=from_synth), output)
 
 
 def register(app: typer.Typer) -> None:

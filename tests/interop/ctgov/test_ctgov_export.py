@@ -1,4 +1,4 @@
-"""``haictrial export ctgov``: the ClinicalTrials.gov v2 ``resultsSection`` (contracts/interop.md).
+"""``haictrial export ctgov``: the ClinicalTrials.gov v2 ``resultsSection`` (docs/contracts/interop.md).
 
 Validated by the outside models of the v2 API (altissimo-clinicaltrials ``ResultsSection``) and by our
 cross-checks, which catch what those models let through (unknown keys, group ids that point nowhere).

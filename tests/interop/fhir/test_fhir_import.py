@@ -1,4 +1,4 @@
-"""``haictrial import fhir``: a screening document from a FHIR R4B Bundle (contracts/interop.md, screen.md).
+"""``haictrial import fhir``: a screening document from a FHIR R4B Bundle (docs/contracts/interop.md, screen.md).
 
 Bundles are parsed by the outside models (fhir.resources R4B); LOINC check digits (LOINC Users' Guide, Mod 10)
 and UCUM unit codes are checked by us. Round trip: FHIR -> screening -> the same verdict as the hand-typed

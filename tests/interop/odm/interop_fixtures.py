@@ -28,7 +28,7 @@ def _load(name: str, path: Path) -> Any:
 
 edc = importlib.import_module("edc.conftest")  # tests/ is on sys.path (pytest's rootdir conftest)
 try:
-    from edc.enrolment import consent_body  # the informed consent an enrolment records (contracts/server.md)
+    from edc.enrolment import consent_body  # the informed consent an enrolment records (docs/contracts/server.md)
 except ImportError:  # an EDC without the consent record at enrolment
 
     def consent_body() -> dict[str, Any]:

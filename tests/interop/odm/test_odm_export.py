@@ -1,4 +1,4 @@
-"""`haictrial export odm`: CDISC ODM 1.3.2 (contracts/interop.md), checked against the ODM 1.3.2 schema that
+"""`haictrial export odm`: CDISC ODM 1.3.2 (docs/contracts/interop.md), checked against the ODM 1.3.2 schema that
 odmlib ships (ODM1-3-2.xsd) and read back with odmlib's own ODM loader."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The compiled pre-screen against the per-patient engine (contracts/prescreen.md, contracts/screen.md).
+"""The compiled pre-screen against the per-patient engine (docs/contracts/prescreen.md, docs/contracts/screen.md).
 
 The judge is :func:`haictrial.screen_document`: on every patient the compiled criteria must give the same
 status per criterion, the same ``eligible`` and the same ``missing``; a row the engine refuses gets the
@@ -94,7 +94,7 @@ def synth_dir(tmp_path_factory):
 
 
 def test_it_agrees_with_the_engine_on_20000_faulted_patients(synth_dir):
-    # contracts/prescreen.md: identical to `haictrial screen` on every patient, faults included.
+    # docs/contracts/prescreen.md: identical to `haictrial screen` on every patient, faults included.
     docs = [json.loads(line) for line in (synth_dir / "screening.jsonl").read_text().splitlines()]
     out = prescreen_table(read_flat(synth_dir / "screening.parquet"))
     assert len(docs) == out.num_rows == 20_000
@@ -182,7 +182,7 @@ def test_a_lab_on_its_plausibility_limit_is_decided_as_the_engine_decides():
 
 
 def test_dates_after_the_entry_day_are_refused_as_the_engine_refuses():
-    # contracts/screen.md: a document is entered on the site's date; a later screening date is an error.
+    # docs/contracts/screen.md: a document is entered on the site's date; a later screening date is an error.
     out = prescreen_table(flat_table([EXAMPLE]), today=dt.date(2026, 11, 19)).to_pylist()[0]
     assert out["error"].startswith("screening_date") and out["eligible"] is None
     assert prescreen_table(flat_table([EXAMPLE]), today=dt.date(2026, 11, 20)).to_pylist()[0]["eligible"] is True
@@ -287,7 +287,14 @@ def test_it_runs_on_postgresql(tmp_path):
     docs = [EXAMPLE, {**EXAMPLE, "ecog": 3}, {k: v for k, v in EXAMPLE.items() if k != "labs"}]
     path = tmp_path / "extract.parquet"
     pq.write_table(flat_table(docs), path)
-    out = prescreen_table(read_flat(path, connect(os.environ["HAICTRIAL_TEST_POSTGRES_URL"])))
+    # The throwaway cluster of scripts/postgres-test (`make test`): a database of our own on it.
+    import psycopg
+
+    url = os.environ["HAICTRIAL_TEST_POSTGRES_URL"]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as connection:
+        connection.execute('DROP DATABASE IF EXISTS "haictrial_prescreen_test"')
+        connection.execute('CREATE DATABASE "haictrial_prescreen_test"')
+    out = prescreen_table(read_flat(path, connect(url.rsplit("/", 1)[0] + "/haictrial_prescreen_test")))
     assert_agrees(docs, out)
 
 

@@ -1,4 +1,4 @@
-"""The read-only REDCap API subset at /redcap/api/ (contracts/interop.md), read by PyCap itself (`redcap.Project`,
+"""The read-only REDCap API subset at /redcap/api/ (docs/contracts/interop.md), read by PyCap itself (`redcap.Project`,
 which requires the URL to end in /api/ and a 32-character token) against a live server; tokens issued by
 POST /api/auth/token with "format": "redcap"; per-role site isolation and identifiers."""
 
@@ -59,7 +59,7 @@ def test_pycap_reads_metadata_events_mapping_and_records_in_json_and_csv(transac
     assert [r["bl_demographics_weight_kg"] for r in rows] == ["59.0"]
     only = project.export_records(forms=["end_of_study"], records=[trial["first"]])
     assert only == [] or all("eos_date" in r for r in only)
-    # The birth date: alice is staff of the subject's site (contracts/server.md roles).
+    # The birth date: alice is staff of the subject's site (docs/contracts/server.md roles).
     birth = trial["document"]["baseline"]["demographics"]["birth_date"]
     assert [r["bl_demographics_birth_date"] for r in project.export_records(fields=["bl_demographics_birth_date"])] == [
         birth

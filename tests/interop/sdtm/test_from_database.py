@@ -1,4 +1,4 @@
-"""The SDTM package from a small EDC database filled by the demo loader (contracts/interop.md: the row
+"""The SDTM package from a small EDC database filled by the demo loader (docs/contracts/interop.md: the row
 counts agree with the EDC: DM = enrolled, AE = adverse-event records, EX = administrations given)."""
 
 from __future__ import annotations

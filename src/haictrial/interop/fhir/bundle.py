@@ -1,4 +1,4 @@
-"""A screening document (contracts/screen.md) from a FHIR R4B Bundle.
+"""A screening document (docs/contracts/screen.md) from a FHIR R4B Bundle.
 
 The Bundle is parsed by fhir.resources (``fhir.resources.R4B.bundle.Bundle``); the code bindings and unit
 codes it does not check are checked here against :mod:`haictrial.interop.fhir.codes`. What the bundle says
@@ -11,7 +11,7 @@ References
 ----------
 - HL7 FHIR R4B (4.3.0): Bundle, Patient, Observation, Condition, Procedure.
 - Mapping table: docs/fhir-mapping.md (LOINC, UCUM, SNOMED CT, ICD-10, ICD-9-CM-3).
-- Labs "the latest value in the 30 days before the index date": contracts/prescreen.md.
+- Labs "the latest value in the 30 days before the index date": docs/contracts/prescreen.md.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from haictrial.errors import InputError, UnitError
 from haictrial.interop.fhir import codes
 from haictrial.vocabulary.units import Analyte, accepted_units, normalise_unit, red_cell_count_to_si, to_si
 
-#: Labs older than this before the screening date are not used (contracts/prescreen.md: 30 days).
+#: Labs older than this before the screening date are not used (docs/contracts/prescreen.md: 30 days).
 LAB_WINDOW_DAYS = 30
 
 

@@ -27,7 +27,7 @@ ICD10 = ("http://hl7.org/fhir/sid/icd-10", "http://hl7.org/fhir/sid/icd-10-cm", 
 ICD9_PROC = ("http://hl7.org/fhir/sid/icd-9-cm", "urn:oid:2.16.840.1.113883.6.104")
 IDENTIFIER_TYPE = "http://terminology.hl7.org/CodeSystem/v2-0203"
 
-#: LOINC code -> screening analyte (contracts/prescreen.md; moles-per-volume variants of bilirubin and creatinine).
+#: LOINC code -> screening analyte (docs/contracts/prescreen.md; moles-per-volume variants of bilirubin and creatinine).
 LAB_LOINC: dict[str, Analyte] = {
     "6690-2": Analyte.wbc,  # Leukocytes [#/volume] in Blood by Automated count
     "751-8": Analyte.neutrophils,  # Neutrophils [#/volume] in Blood by Automated count
@@ -59,7 +59,7 @@ RED_CELL_LOINC = "789-8"  # Erythrocytes [#/volume] in Blood by Automated count:
 _CELL = {"10*9/L": "10^9/L", "10*9/l": "10^9/L", "10*3/uL": "10^3/uL", "10*3/mm3": "10^3/uL", "/uL": "/uL"}
 _MASS = {"g/L": "g/L", "g/dL": "g/dL", "g/l": "g/L", "g/dl": "g/dL"}
 _ENZYME = {"U/L": "U/L", "[IU]/L": "U/L", "U/l": "U/L"}
-#: analyte -> {UCUM code: the unit spelling of contracts/screen.md}.
+#: analyte -> {UCUM code: the unit spelling of docs/contracts/screen.md}.
 LAB_UCUM: dict[Analyte, dict[str, str]] = {
     Analyte.wbc: _CELL,
     Analyte.neutrophils: _CELL,

@@ -38,13 +38,20 @@ def output_dir(out: Path) -> Path:
     return out
 
 
-def export_odm(out: Path, protocol: Protocol, user: Any = None) -> ExportResult:
-    """Write ``out/odm.xml`` from the EDC database (every site, de-identified unless ``user`` may see more)."""
-    from haictrial.interop.odm.document import build_odm, schema_problems, write_odm
+def export_odm(out: Path, protocol: Protocol, user: Any = None, from_synth: Path | None = None) -> ExportResult:
+    """Write ``out/odm.xml`` from the EDC database (every site, de-identified unless ``user`` may see more), or from the
+    synthetic cohort directory ``from_synth``."""
+    if from_synth is not None:
+        from haictrial.edc import setup
+
+        setup()  # the eCRF catalogue and its labels are the EDC's (Django settings); no database is read
     from haictrial.interop.odm.source import read_database
+    from haictrial.interop.odm.synth import read_synth
 
     directory = output_dir(out)
-    snapshot = read_database(user)
+    snapshot = read_synth(from_synth, protocol) if from_synth is not None else read_database(user)
+    from haictrial.interop.odm.document import build_odm, schema_problems, write_odm
+
     document = build_odm(snapshot, protocol)
     path = directory / "odm.xml"
     write_odm(document, path)

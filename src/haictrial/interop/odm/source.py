@@ -2,7 +2,7 @@
 enrolled subjects, their eCRF records, the audit entries of those records and the investigator's
 signatures, de-identified unless the reader may see the identifiers of the subject's site.
 
-``user=None`` (the command line) reads every site, always de-identified (contracts/interop.md). With a
+``user=None`` (the command line) reads every site, always de-identified (docs/contracts/interop.md). With a
 user (the REDCap API) the rows are those :meth:`SiteScopedQuerySet.visible_to` gives that user, and the
 birth date of the Baseline form only where :func:`haictrial.edc.accounts.access.can_see_identifiers`
 allows it, as on every other page and endpoint.

@@ -13,12 +13,17 @@ pass" is the greatest of the parts; they leave the query as the contract's ``pas
 No expression is ever left null: SQL's null logic is not the engine's tri-state logic.
 
 ``suspect`` marks every row the engine might refuse (a value outside the core's domain: unknown unit or
-code, impossible number, date order); such rows are decided by the per-patient engine itself
+code, impossible number, date order, an age disagreeing with the dates; at entry, a date after the site's
+today or a value outside the plausibility limits, read from the one table of
+:mod:`haictrial.clinical.limits`); such rows are decided by the per-patient engine itself
 (:mod:`haictrial.interop.prescreen.run`), so their ``error`` is the engine's own one-line message.
+
+The query is staged (:func:`barrier`): shared values, then statuses, then counts, then the output, each
+computed once; ``missing`` is built only for rows with an unknown criterion.
 
 References
 ----------
-- NCT06988852 inclusion I1-I8, exclusion E1-E8; contracts/screen.md; contracts/prescreen.md.
+- NCT06988852 inclusion I1-I8, exclusion E1-E8; docs/contracts/screen.md; docs/contracts/prescreen.md.
 - RECIST 1.1 section 3.1.1 (doi:10.1016/j.ejca.2008.10.026): measurable lesion >= 10 mm (I5).
 - Child-Pugh: Pugh et al., Br J Surg 1973 (doi:10.1002/bjs.1800600817) (I7).
 """
@@ -605,7 +610,8 @@ def compile_prescreen(
     t = barrier(t.mutate(n_fail=n_fail.cast("int32"), n_unknown=n_unknown.cast("int32")), 3)
     for cid, c in compiled.items():
         c.status = t[cid]
-    none: ir.ArrayValue = ibis.literal([], type="array<string>")
+    # An empty list typed through its (filtered-out) element: PostgreSQL refuses an untyped ARRAY[].
+    none: ir.ArrayValue = ibis.array([ibis.null("string")]).filter(lambda x: x.notnull())
     texts = {
         cid: ibis.cases((t[cid] == PASS, "pass"), (t[cid] == FAIL, "fail"), else_="unknown") for cid in CRITERION_IDS
     }

@@ -11,7 +11,7 @@ that ``haictrial screen`` reads, so a row can always be handed to the per-patien
 error message, or to prefill a screening form). :func:`standardise` gives any ibis table every column of
 the layout, with the layout's types, so the compiled criteria see one schema whatever the source held.
 
-References: contracts/screen.md (fields, units), contracts/prescreen.md (the flat source).
+References: docs/contracts/screen.md (fields, units), docs/contracts/prescreen.md (the flat source).
 """
 
 from __future__ import annotations

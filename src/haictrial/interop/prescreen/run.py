@@ -1,6 +1,6 @@
 """Running a pre-screen: the compiled criteria on a backend, the per-patient engine for the rows it must decide.
 
-:func:`prescreen_table` is the public entry (contracts/prescreen.md): a flat table in (pandas, pyarrow or
+:func:`prescreen_table` is the public entry (docs/contracts/prescreen.md): a flat table in (pandas, pyarrow or
 ibis), the ``--out`` table back. The compiled query (:mod:`haictrial.interop.prescreen.compiler`) decides
 every row whose values lie inside the core's domain; a row the engine might refuse (``suspect``) is handed
 to :func:`screen_document` itself, so its ``error`` is exactly the one-line message of ``haictrial screen``
@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 
 from haictrial.clinical.eligibility import screen
 from haictrial.clinical.patient import Patient
-from haictrial.entry_date import site_zone
 from haictrial.documents import parse_model
+from haictrial.entry_date import site_zone
 from haictrial.errors import DomainError, InputError
 from haictrial.interop.prescreen.compiler import (
     CRITERION_IDS,
@@ -35,7 +35,7 @@ from haictrial.interop.prescreen.layout import ROW, unflatten
 from haictrial.protocol import load_protocol
 from haictrial.protocol.schema import Protocol
 
-#: The ``--out`` table of contracts/prescreen.md.
+#: The ``--out`` table of docs/contracts/prescreen.md.
 OUT_SCHEMA = pa.schema(
     [
         ("person_id", pa.string()),
@@ -61,7 +61,7 @@ def site_today(protocol: Protocol) -> dt.date:
 def screen_document(
     doc: dict[str, Any], protocol: Protocol | str | Path | None = None, *, today: dt.date | None = None
 ) -> dict[str, Any]:
-    """Exactly the ``haictrial screen --format json`` document for one patient (contracts/screen.md).
+    """Exactly the ``haictrial screen --format json`` document for one patient (docs/contracts/screen.md).
 
     The document is entered on ``today`` (default: today at the protocol's site), as ``haictrial screen``
     does: dates after it and values outside the plausibility limits (:mod:`haictrial.clinical.limits`) are
@@ -81,11 +81,9 @@ def as_ibis(table: Any) -> ir.Table:
     if isinstance(table, pa.Table):
         arrow = table
     else:
-        try:
-            import pandas as pd
-        except ImportError:  # pragma: no cover - pandas is a dependency
-            pd = None
-        if pd is None or not isinstance(table, pd.DataFrame):
+        import pandas as pd  # a dependency (ibis)
+
+        if not isinstance(table, pd.DataFrame):
             raise InputError(f"expected a pandas, pyarrow or ibis table, got {type(table).__name__}", field="table")
         arrow = pa.Table.from_pandas(table, preserve_index=False)
     if ROW not in arrow.column_names:
@@ -126,7 +124,7 @@ def engine_rows(table: ir.Table, protocol: Protocol, today: dt.date) -> pa.Table
 def prescreen_table(
     table: Any, protocol: Protocol | str | Path | None = None, *, today: dt.date | None = None
 ) -> pa.Table:
-    """The pre-screen of a flat table (docs/prescreen-columns.md): the ``--out`` table of contracts/prescreen.md.
+    """The pre-screen of a flat table (docs/prescreen-columns.md): the ``--out`` table of docs/contracts/prescreen.md.
 
     One row per input row, in input order: ``person_id``, ``eligible`` (true/false/null), ``I1``...``E8``
     (``pass``/``fail``/``unknown``), ``missing``, ``n_unknown``, ``n_fail`` and ``error`` (null, or the
@@ -148,7 +146,7 @@ def prescreen_table(
 
 
 def summary(out: pa.Table, seconds: float | None = None) -> dict[str, Any]:
-    """The printed summary of contracts/prescreen.md: counts by verdict and by criterion status."""
+    """The printed summary of docs/contracts/prescreen.md: counts by verdict and by criterion status."""
     n = out.num_rows
     errors = n - pc.count(out["error"], mode="only_null").as_py() if n else 0
     decided = out.filter(pc.is_null(out["error"])) if errors else out

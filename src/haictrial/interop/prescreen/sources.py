@@ -7,6 +7,7 @@ connects to (``postgres://user@host:5432/db``, ``trino://user@host:8080/catalog/
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,8 @@ def read_flat(path: str | Path, con: Any | None = None) -> ir.Table:
         return con.create_table("prescreen_source", raw.mutate(**{ROW: ibis.row_number()}), temp=True)
     arrow = _read_arrow(file)
     arrow = arrow.append_column(ROW, pa.array(range(arrow.num_rows), pa.int64()))
-    return con.create_table("prescreen_source", arrow, temp=True, overwrite=True)
+    # A fresh temporary name: ibis's PostgreSQL ``create_table(temp=True, overwrite=True)`` emits an empty DROP.
+    return con.create_table(f"prescreen_source_{uuid.uuid4().hex}", arrow, temp=True)
 
 
 _DUCKDB_TYPES = {"string": "VARCHAR", "date": "DATE", "int": "DOUBLE", "float": "DOUBLE", "bool": "BOOLEAN"}

@@ -1,4 +1,4 @@
-"""``haictrial export redcap``: write ``data_dictionary.csv`` and ``records.csv`` (contracts/interop.md)."""
+"""``haictrial export redcap``: write ``data_dictionary.csv`` and ``records.csv`` (docs/contracts/interop.md)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,22 @@ from haictrial.interop.odm.export import ExportResult, output_dir
 from haictrial.protocol.schema import Protocol
 
 
-def export_redcap(out: Path, protocol: Protocol, user: Any = None) -> ExportResult:
-    """Both files from the EDC database (every site, de-identified); the dictionary checked by REDCap's rules."""
-    from haictrial.interop.odm.ecrf import ecrf_forms
+def export_redcap(out: Path, protocol: Protocol, user: Any = None, from_synth: Path | None = None) -> ExportResult:
+    """Both files from the EDC database (every site, de-identified) or the synthetic cohort directory
+    ``from_synth``; the dictionary checked by REDCap's rules."""
+    if from_synth is not None:
+        from haictrial.edc import setup
+
+        setup()  # the eCRF catalogue and its labels are the EDC's (Django settings); no database is read
     from haictrial.interop.odm.source import read_database
+    from haictrial.interop.odm.synth import read_synth
+
+    directory = output_dir(out)
+    snapshot = read_synth(from_synth, protocol) if from_synth is not None else read_database(user)
+    from haictrial.interop.odm.ecrf import ecrf_forms
     from haictrial.interop.redcap.dictionary import dictionary_csv, dictionary_problems, fields
     from haictrial.interop.redcap.records import export_columns, record_rows, records_csv
 
-    directory = output_dir(out)
-    snapshot = read_database(user)
     forms = ecrf_forms()
     dictionary = fields(forms)
     result = ExportResult()

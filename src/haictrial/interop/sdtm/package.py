@@ -3,7 +3,7 @@
 :func:`write_package` builds the domains (:func:`haictrial.interop.sdtm.build.build_domains`), writes
 each as XPT v5 and/or Dataset-JSON v1.1, writes define.xml (validated against the Define-XML 2.1
 schema) and define.html, runs pointblank's SDTMIG 3.4 rules and our own checks, and returns the
-contract's ``{"files": [...], "problems": [...]}`` (contracts/interop.md).
+contract's ``{"files": [...], "problems": [...]}`` (docs/contracts/interop.md).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ Both sources give the same typed records, so that the domains are derived once:
   (:func:`haictrial.edc.crfs.services.subject_forms`) as the core's
   :class:`~haictrial.clinical.crf_models.SubjectForms`, and the de-identified screening document;
 - a synthetic cohort directory (``haictrial synth --out DIR``): each enrolled patient's course entered as
-  the demo loader enters it (:mod:`haictrial.interop.sdtm.synth_forms`, form by form up to the cohort's
+  the demo loader enters it (:mod:`haictrial.synth.forms`, form by form up to the cohort's
   data cut-off), then parsed as :class:`SubjectForms`. A form the eCRF model refuses (an injected fault) is
   left out and named in the notes, as the demo loader leaves it out.
 
@@ -26,8 +26,8 @@ from typing import Any
 from haictrial.clinical.crf_models import SubjectForms
 from haictrial.documents import parse_model
 from haictrial.errors import InputError
-from haictrial.interop.sdtm.synth_forms import course_document
 from haictrial.protocol.schema import Protocol
+from haictrial.synth.forms import course_document
 
 FIELD = "--from-synth"
 _INDEXED = re.compile(r"^([a-z_]+)\[(\d+)\]")
@@ -166,7 +166,7 @@ def _read_database(user: Any) -> StudySource:
 # --- a synthetic cohort directory ----------------------------------------------------------------------
 
 
-def _cohort(directory: Path) -> Any:
+def read_cohort(directory: Path) -> Any:
     """The :class:`~haictrial.synth.cohort.SyntheticCohort` written in ``directory``."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -234,13 +234,13 @@ def iter_synth(
 ) -> Iterator[SubjectSource]:
     """Each enrolled subject of the synthetic cohort in ``directory``, in enrolment order; records left
     out are named in ``notes``."""
-    cohort = _cohort(Path(directory))
+    cohort = read_cohort(Path(directory))
     today = cohort.data_cutoff
     for course in cohort.courses(batch=batch):
         subject = course["subjects"][0]
         if subject["enrolment_date"] is None or subject["enrolment_date"] > today:
             continue
-        forms = parse_forms(course_document(course, today, protocol), notes)
+        forms = parse_forms(course_document(course, today, protocol, seed=cohort.seed), notes)
         screen = course["screening"]
         yield SubjectSource(
             subject_id=subject["subject_id"],

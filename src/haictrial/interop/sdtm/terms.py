@@ -9,7 +9,7 @@ be traced too.
 
 from __future__ import annotations
 
-#: STUDYID prefix of every USUBJID (contracts/interop.md): the ClinicalTrials.gov identifier.
+#: STUDYID prefix of every USUBJID (docs/contracts/interop.md): the ClinicalTrials.gov identifier.
 USUBJID_PREFIX = "NCT06988852"
 
 #: SEX (C66731): F C16576, M C20197.
