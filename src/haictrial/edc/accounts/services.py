@@ -106,6 +106,23 @@ def revoke_token(token: str) -> bool:
     return _end_token(found, "revoked", timezone.now(), actor=found.user)
 
 
+def live_tokens(user: User, kind: str) -> list[ApiToken]:
+    """The user's tokens of ``kind`` that are neither revoked nor past their expiry, newest first."""
+    return list(
+        ApiToken.objects.filter(user=user, kind=kind, ended_at__isnull=True, expires_at__gt=timezone.now()).order_by(
+            "-created_at", "-pk"
+        )
+    )
+
+
+def revoke_token_of(user: User, token_id: int) -> bool:
+    """End one of the user's own tokens by its id (the account page); False if it is not theirs or not live."""
+    found = ApiToken.objects.filter(pk=token_id, user=user).first()
+    if found is None or found.ended_at is not None:
+        return False
+    return _end_token(found, "revoked", timezone.now(), actor=user)
+
+
 def is_locked_out(user: User) -> bool:
     """Whether django-axes locks ``user`` out now (from any address), so that their tokens are refused too.
 

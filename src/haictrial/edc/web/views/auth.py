@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from haictrial.edc.accounts.services import set_language
+from haictrial.edc.accounts.services import issue_token, live_tokens, revoke_token_of, set_language
 from haictrial.edc.web.forms import LanguageForm, LoginForm, OtpConfirmForm
 
 
@@ -48,6 +48,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "language_form": LanguageForm(initial={"language": user.language or translation.get_language()}),
         "otp_form": OtpConfirmForm(),
         "device": device,
+        "redcap_tokens": live_tokens(user, "redcap"),
     }
     if device is not None and not device.confirmed:
         context["otp_key"] = base64.b32encode(device.bin_key).decode("ascii")
@@ -96,3 +97,24 @@ def account_otp(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, _("Sign in with your authentication code first."))
     return redirect("web:account")
+
+
+@login_required
+@require_POST
+def account_redcap_token(request: HttpRequest) -> HttpResponse:
+    """Issue a REDCap-format token for the read-only /redcap/api/ (shown once), or revoke one of the user's own
+    (docs/contracts/interop.md, REDCap API subset)."""
+    user = request.user
+    if request.POST.get("action") == "revoke":
+        try:
+            token_id = int(request.POST.get("token_id", ""))
+        except ValueError:
+            token_id = -1
+        if revoke_token_of(user, token_id):
+            messages.success(request, _("REDCap token revoked."))
+        else:
+            messages.error(request, _("No such live token."))
+        return redirect("web:account")
+    token = issue_token(user, kind="redcap")
+    response = render(request, "web/redcap_token.html", {"token": token})
+    return response
