@@ -1,5 +1,5 @@
-"""``haictrial prescreen SOURCE [--source-format flat] [--out FILE] [--protocol FILE] [--backend URL]
-[--format json]`` (contracts/prescreen.md): a whole population screened at once."""
+"""``haictrial prescreen SOURCE [--source-format flat|omop] [--out FILE] [--protocol FILE] [--backend URL]
+[--format json]`` (docs/contracts/prescreen.md): a whole population screened at once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
+from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json
 from haictrial.errors import InputError
 from haictrial.i18n import _
 
@@ -20,7 +20,11 @@ class SourceFormat(StrEnum):
 
 
 def prescreen_command(
-    source: str = typer.Argument(..., metavar="SOURCE", help="A flat Parquet/CSV file (docs/prescreen-columns.md)."),
+    source: str = typer.Argument(
+        ...,
+        metavar="SOURCE",
+        help="A flat Parquet/CSV file (docs/prescreen-columns.md), or with --source-format omop an OMOP CDM 5.4 DuckDB file or database URL (docs/prescreen-omop.md).",
+    ),
     source_format: SourceFormat = typer.Option(SourceFormat.flat, "--source-format", help="flat or omop."),
     out: Path | None = typer.Option(None, "--out", help="Write one row per patient to this Parquet file."),
     protocol_file: Path | None = typer.Option(None, "--protocol", help="A protocol file (default: CHALLENGE-A1)."),
@@ -36,11 +40,16 @@ def prescreen_command(
     from haictrial.interop.prescreen.sources import connect, read_flat
     from haictrial.protocol import load_protocol
 
-    if source_format == SourceFormat.omop:
-        raise InputError("the OMOP CDM source is not available in this version; use a flat file", field="source-format")
     protocol = load_protocol(protocol_file)
     began = time.perf_counter()
-    result = prescreen_table(read_flat(source, connect(backend)), protocol)
+    if source_format == SourceFormat.omop:
+        # docs/prescreen-omop.md: SOURCE is the CDM itself (a DuckDB file or a database URL).
+        from haictrial.interop.prescreen.omop import connect_omop, omop_flat, omop_tables
+
+        table = omop_flat(omop_tables(connect_omop(source)))
+    else:
+        table = read_flat(source, connect(backend))
+    result = prescreen_table(table, protocol)
     seconds = time.perf_counter() - began
     if out is not None:
         try:
