@@ -114,10 +114,12 @@ def _read(protocol: Protocol, user: Any) -> AnalysisDatasets:
 def _deviations(subjects: Any) -> dict[str, int]:
     """Protocol deviations of the subjects read, per kind (every one found, reviewed or not, also those a
     later correction no longer shows: a deviation that happened is reported; ICH E3 10.2)."""
+    from django.apps import apps
     from django.db.models import Count
 
-    from haictrial.edc.operations.models import Deviation
-
+    # By its app label, as Django relates apps: the report reads the deviations the operations app stores
+    # without the analysis layer importing the operations services above it.
+    Deviation = apps.get_model("operations", "Deviation")  # noqa: N806 - a model class
     rows = Deviation.objects.filter(subject__in=subjects).values("kind").annotate(n=Count("id")).order_by("kind")
     return {row["kind"]: row["n"] for row in rows}
 

@@ -11,7 +11,7 @@ unit-conversion rounding. It is checked against ``screen()`` criterion by criter
 
 References
 ----------
-- NCT06988852 inclusion I1-I8, exclusion E1-E8; contracts/screen.md; :mod:`haictrial.clinical.eligibility`.
+- NCT06988852 inclusion I1-I8, exclusion E1-E8; docs/contracts/screen.md; :mod:`haictrial.clinical.eligibility`.
 """
 
 from __future__ import annotations
@@ -214,8 +214,8 @@ _DUCKDB_TYPES = {"string": "VARCHAR", "date": "DATE", "int": "BIGINT", "float": 
 
 
 def _structure() -> dict[str, object]:
-    """The json_transform structure of a screen.md document (contracts/screen.md)."""
-    from haictrial.interop.prescreen.layout import CODE_LISTS, OBJECT_LISTS, SCALARS
+    """The json_transform structure of a screen.md document (docs/contracts/screen.md)."""
+    from haictrial.vocabulary.flat_layout import CODE_LISTS, OBJECT_LISTS, SCALARS
 
     out: dict[str, object] = {}
     for path, kind in SCALARS:
@@ -239,7 +239,7 @@ def flat_screening_table(lines: pa.ChunkedArray, analysis: pa.Table) -> pa.Table
 
     import duckdb
 
-    from haictrial.interop.prescreen.layout import (
+    from haictrial.vocabulary.flat_layout import (
         LISTS,
         OBJECT_LISTS,
         SCALARS,

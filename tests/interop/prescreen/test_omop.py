@@ -17,8 +17,8 @@ import pytest
 
 from haictrial import prescreen_table, screen_document
 from haictrial.errors import DomainError, InputError
-from haictrial.interop.prescreen.layout import unflatten
 from haictrial.interop.prescreen.omop import LOINC, connect_omop, omop_flat, omop_tables
+from haictrial.vocabulary.flat_layout import unflatten
 from haictrial.vocabulary.units import Analyte
 
 INDEX = dt.date(2026, 11, 20)

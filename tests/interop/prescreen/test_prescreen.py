@@ -23,11 +23,11 @@ from typer.testing import CliRunner
 from haictrial import prescreen_table, screen_document
 from haictrial.errors import DomainError
 from haictrial.interop.prescreen.compiler import compile_prescreen
-from haictrial.interop.prescreen.layout import flat_table, flatten, unflatten
 from haictrial.interop.prescreen.sources import connect, read_flat
 from haictrial.protocol import load_protocol
 from haictrial.synth.cohort import generate_cohort
 from haictrial.synth.writer import write_cohort
+from haictrial.vocabulary.flat_layout import flat_table, flatten, unflatten
 from haictrial.vocabulary.units import Analyte
 
 START = dt.date(2023, 5, 1)

@@ -35,6 +35,7 @@ from haictrial.edc.crfs.catalogue import FORMS, FormSpec, form_spec
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
+from haictrial.edc.subjects.signals import subject_data_saved
 from haictrial.edc.subjects.status import TRANSITIONS
 from haictrial.edc.validation import reject_nul
 from haictrial.errors import ConflictError, InputError
@@ -338,9 +339,8 @@ def refresh_subject(
         dm.sync_queries(subject, findings, keys, user, existing=existing, evaluated=evaluated)
     if trigger is not None:
         advance_status(subject, forms, user, trigger)
-    from haictrial.edc.operations.services import subject_saved
-
-    subject_saved(subject, user, forms, records)  # protocol deviations found; a new SAE e-mailed after commit
+    # Protocol deviations are found and a new SAE e-mailed after commit (haictrial.edc.operations receives it).
+    subject_data_saved.send(sender=Subject, subject=subject, user=user, forms=forms, records=records)
     return findings
 
 

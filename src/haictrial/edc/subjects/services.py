@@ -43,6 +43,7 @@ from haictrial.edc.subjects.models import (
     SubjectStatus,
 )
 from haictrial.edc.subjects.persons import duplicate_screenings, normalised, person_ids, possible_duplicates
+from haictrial.edc.subjects.signals import subject_data_saved
 from haictrial.edc.subjects.status import check_transition
 from haictrial.edc.validation import MAX_ID, no_nul, reject_nul
 from haictrial.errors import ConflictError, InputError, UnprocessableError
@@ -323,9 +324,8 @@ def enroll(user: Any, screening_id: int, consent: Any, *, enrolled_at: dt.dateti
             ),
             user=user,
         )
-        from haictrial.edc.operations.services import subject_saved
-
-        subject_saved(subject, user)  # protocol deviations of the enrolment (eligibility, consent)
+        # The enrolment's protocol deviations (eligibility, consent) are found by haictrial.edc.operations.
+        subject_data_saved.send(sender=Subject, subject=subject, user=user, forms=None, records=None)
     return subject
 
 

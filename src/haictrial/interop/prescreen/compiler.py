@@ -46,16 +46,6 @@ from haictrial.clinical.eligibility import CHILD_PUGH_FIELDS, CRITERIA, PriorSys
 from haictrial.clinical.limits import LAB_LIMITS_SI, LIMITS, Limit
 from haictrial.clinical.patient import LiverLesion, Patient
 from haictrial.errors import InputError
-from haictrial.interop.prescreen.layout import (
-    CODE_LISTS,
-    IBIS_TYPES,
-    KEY_COLUMNS,
-    ROW,
-    Layout,
-    count_column,
-    item_column,
-    layout_of,
-)
 from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.base import EARLIEST_DATE
 from haictrial.vocabulary.enums import (
@@ -69,6 +59,16 @@ from haictrial.vocabulary.enums import (
     PrimarySite,
     PriorSystemicTreatment,
     Sex,
+)
+from haictrial.vocabulary.flat_layout import (
+    CODE_LISTS,
+    IBIS_TYPES,
+    KEY_COLUMNS,
+    ROW,
+    Layout,
+    count_column,
+    item_column,
+    layout_of,
 )
 from haictrial.vocabulary.units import _LOOKUP, CONVERSIONS, Analyte, normalise_unit
 

@@ -30,7 +30,7 @@ import ibis
 import ibis.expr.types as ir
 
 from haictrial.errors import InputError
-from haictrial.interop.prescreen.layout import ROW
+from haictrial.vocabulary.flat_layout import ROW
 from haictrial.vocabulary.units import Analyte
 
 #: LOINC code of each screening laboratory test (LOINC 2.76 long common names in the comments).

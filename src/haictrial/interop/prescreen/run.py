@@ -31,9 +31,9 @@ from haictrial.interop.prescreen.compiler import (
     suspect,
     unit_factors,
 )
-from haictrial.interop.prescreen.layout import ROW, unflatten
 from haictrial.protocol import load_protocol
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.flat_layout import ROW, unflatten
 
 #: The ``--out`` table of docs/contracts/prescreen.md.
 OUT_SCHEMA = pa.schema(

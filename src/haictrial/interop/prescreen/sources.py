@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from haictrial.errors import InputError
-from haictrial.interop.prescreen.layout import ROW, layout_of
+from haictrial.vocabulary.flat_layout import ROW, layout_of
 
 FLAT_SUFFIXES = (".parquet", ".csv")
 
