@@ -1,4 +1,4 @@
-"""Layering rules of DESIGN.md, checked on the source itself.
+"""Layering rules of docs/architecture.md, checked on the source itself.
 
 `clinical/` and `stats/` are the pure core: they import nothing from Django, the EDC, the reports or
 the CLI, and do no file or network I/O (the boundaries read files and call them).

@@ -1,4 +1,4 @@
-"""English and Simplified Chinese (zh-Hans) of the CLI tables and the analysis report (DESIGN.md, Conventions).
+"""English and Simplified Chinese (zh-Hans) of the CLI tables and the analysis report (docs/architecture.md, Conventions).
 
 The real command runs in a subprocess with a clean locale environment: ``HAICTRIAL_LANG`` (or ``LANG``)
 chooses the language of the labels, never the numbers; ``--format json`` is the same document in

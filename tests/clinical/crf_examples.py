@@ -1,10 +1,10 @@
 """A complete, consistent synthetic CHALLENGE-A1 subject (every eCRF), for the eCRF and edit-check tests.
 
 The patient of contracts/patient.example.json (162 cm, 58.5 kg: BSA 1.6225 m2, so the planned doses are
-those of contracts/plan.md); left-sided (sigmoid) primary, KRAS/NRAS/BRAF wild type -> cetuximab; two
-HAIC cycles 21 days apart; imaging after cycle 2 with the contract example's sizes (contracts/recist.md: 48 + 31 -> 30 + 20 mm);
+those of docs/contracts/plan.md); left-sided (sigmoid) primary, KRAS/NRAS/BRAF wild type -> cetuximab; two
+HAIC cycles 21 days apart; imaging after cycle 2 with the contract example's sizes (docs/contracts/recist.md: 48 + 31 -> 30 + 20 mm);
 an MDT decision to resect; an R0 resection; a follow-up visit. Every edit check passes on it.
-Synthetic data only (DESIGN.md): no real patient.
+Synthetic data only (docs/architecture.md): no real patient.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Edit checks: every rule passes on the complete subject and fails on a subject that breaks it.
 
-Each case names the check, the field it queries and the source of the rule: issue 7 (the eCRF
-specification), contracts/plan.md (25-250 kg, 100-250 cm), protocol ``dose_deviation_reason_percent``
+Each case names the check, the field it queries and the source of the rule: the CHALLENGE-A1 eCRF
+specification, docs/contracts/plan.md (25-250 kg, 100-250 cm), protocol ``dose_deviation_reason_percent``
 (10 %; HOPA, J Oncol Pract 2018, doi:10.1200/JOP.2017.025411), protocol ``regimen``/``schedule``/``settings``,
 RECIST 1.1 (Eisenhauer et al. 2009, section 3.2 and 4.2), Dindo et al. 2004 (grade V = death), Adams et al.,
 HPB 2013 (technical resectability), ICH E2A (adverse event during the study).
@@ -106,7 +106,7 @@ AE_PROCEDURE = {
 }  # fmt: skip
 
 CASES: list[tuple[str, Mutation, str, str, Severity]] = [
-    # required fields (issue 7)
+    # required fields
     ("missing ECOG", setter("baseline.ecog", None), "REQ-baseline-ecog", "baseline.ecog", Severity.error),
     ("no lesions", setter("baseline.lesions", []), "REQ-baseline-lesions", "baseline.lesions", Severity.error),
     ("comorbidities not recorded", setter("baseline.comorbidities", None), "REQ-baseline-comorbidities", "baseline.comorbidities", Severity.error),
@@ -118,7 +118,7 @@ CASES: list[tuple[str, Mutation, str, str, Severity]] = [
     ("progression without its date", append("follow_up", {"date": "2026-06-20", "vital_status": "alive", "disease_event": "recurrence", "event_sites": ["liver"]}), "REQ-follow_up-event_date-if", "follow_up[1].event_date", Severity.error),
     ("progression without its sites", append("follow_up", {"date": "2026-06-20", "vital_status": "alive", "disease_event": "progression", "event_date": "2026-06-01"}), "REQ-follow_up-event_sites-if", "follow_up[1].event_sites", Severity.error),
     ("new lesions not answered", setter("imaging.0.new_lesions", None), "REQ-imaging-new_lesions-if", "imaging[0].new_lesions", Severity.error),
-    # ranges with units (contracts/plan.md: 25-250 kg, 100-250 cm)
+    # ranges with units (docs/contracts/plan.md: 25-250 kg, 100-250 cm)
     ("weight in lb", setter("baseline.demographics.weight_kg", 260), "RNG-baseline-weight_kg", "baseline.demographics.weight_kg", Severity.warning),
     ("weight 24.9 kg", setter("haic_cycles.1.weight_kg", 24.9), "RNG-haic_cycle-weight_kg", "haic_cycles[1].weight_kg", Severity.warning),
     ("height in m", setter("baseline.demographics.height_cm", 1.62), "RNG-baseline-height_cm", "baseline.demographics.height_cm", Severity.warning),

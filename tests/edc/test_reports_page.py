@@ -1,4 +1,4 @@
-"""The report page and API (issue 8): statisticians and admins build the trial's analysis report from the
+"""The report page and API: statisticians and admins build the trial's analysis report from the
 database and read it back; other roles get 403; the report carries no direct identifier; an empty
 database and a bad cut-off are handled; the page and the report follow the user's language."""
 

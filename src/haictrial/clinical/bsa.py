@@ -1,7 +1,7 @@
 """Body surface area (BSA) from height and weight, for doses prescribed in mg/m2.
 
 The value is returned unrounded (m2); round it to 0.01 m2 only where it is shown. Doses are
-computed from the unrounded value (contracts/plan.md: 130 mg/m2 x 1.6225 m2 = 210.9 mg).
+computed from the unrounded value (docs/contracts/plan.md: 130 mg/m2 x 1.6225 m2 = 210.9 mg).
 
 References
 ----------
@@ -10,7 +10,7 @@ References
 - Du Bois D, Du Bois EF. A formula to estimate the approximate surface area if height and weight be
   known. Arch Intern Med 1916;17:863-71 (doi:10.1001/archinte.1916.00080130010002):
   BSA = 0.007184 x height_cm^0.725 x weight_kg^0.425.
-- Plausibility limits (100-250 cm, 25-250 kg): contracts/plan.md; a value outside them is taken as a
+- Plausibility limits (100-250 cm, 25-250 kg): docs/contracts/plan.md; a value outside them is taken as a
   typing or unit error (inches, pounds), never dosed.
 """
 
@@ -30,7 +30,7 @@ class BsaFormula(StrEnum):
     dubois = "dubois"
 
 
-#: Inclusive plausibility limits for dosing (contracts/plan.md), from the one table of limits.
+#: Inclusive plausibility limits for dosing (docs/contracts/plan.md), from the one table of limits.
 HEIGHT_CM_RANGE = (LIMITS["height_cm"].low, LIMITS["height_cm"].high)
 WEIGHT_KG_RANGE = (LIMITS["weight_kg"].low, LIMITS["weight_kg"].high)
 

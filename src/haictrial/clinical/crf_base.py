@@ -1,4 +1,4 @@
-"""Shared pieces of the eCRF payload models (issue 7): the form names, the base models, field errors.
+"""Shared pieces of the eCRF payload models: the form names, the base models, field errors.
 
 Public names
 ------------

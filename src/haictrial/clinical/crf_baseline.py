@@ -9,7 +9,7 @@ Public names
   :class:`RecistRole`, :class:`ImagingModality`, :class:`ComorbidityCategory`, :class:`Sidedness`.
 - :func:`primary_sidedness(site, protocol) -> Sidedness`: right or left, by ``Protocol.is_right_sided``.
 - :func:`lesion_selection_input(lesions, baseline_date, subject_id) -> RecistInput`: the baseline as
-  the RECIST engine's input (contracts/recist.md).
+  the RECIST engine's input (docs/contracts/recist.md).
 - :func:`validate_lesion_selection(lesions)`: the RECIST 1.1 selection rules, checked by
   :func:`haictrial.clinical.recist.validate_input`, with the error moved onto the lesion's field.
 - :func:`planning_patient(baseline, weight_kg=None, subject_id=None) -> Patient`: the planning

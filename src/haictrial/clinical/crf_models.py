@@ -1,4 +1,4 @@
-"""The typed eCRF payloads of CHALLENGE-A1 (issue 7), in one place, and :class:`SubjectForms`, one
+"""The typed eCRF payloads of CHALLENGE-A1, in one place, and :class:`SubjectForms`, one
 subject's forms bundled for the edit checks.
 
 The payload models live by concept and are re-exported here:

@@ -4,7 +4,7 @@ Public names
 ------------
 - :class:`ImagingAssessmentForm`, :class:`NewLesion`: one follow-up CT or MRI: target sizes, non-target
   states, new lesions, or a radiologist's time-point response (the fields of a RECIST assessment,
-  contracts/recist.md).
+  docs/contracts/recist.md).
 - :func:`recist_input(subject_id, baseline, imaging) -> RecistInput`: the baseline form's lesions (the
   baseline time point) and every imaging form, in date order, as the engine's input document.
 - :func:`evaluate_response(subject_id, baseline, imaging, protocol) -> RecistResult`: RECIST 1.1 with the
@@ -123,7 +123,7 @@ def _ordered(imaging: Sequence[ImagingAssessmentForm]) -> list[tuple[int, Imagin
 
 
 def recist_input(subject_id: str, baseline: BaselineForm, imaging: Sequence[ImagingAssessmentForm]) -> RecistInput:
-    """The RECIST engine's input (contracts/recist.md): baseline lesions, then each imaging form by date.
+    """The RECIST engine's input (docs/contracts/recist.md): baseline lesions, then each imaging form by date.
 
     Raises :class:`InputError` naming ``baseline.baseline_imaging_date`` or ``imaging[i].date`` when missing.
     """
@@ -170,7 +170,7 @@ def evaluate_response(
 
     References
     ----------
-    Eisenhauer et al., Eur J Cancer 2009;45:228 (sections 4.3-4.6); contracts/recist.md.
+    Eisenhauer et al., Eur J Cancer 2009;45:228 (sections 4.3-4.6); docs/contracts/recist.md.
     """
     data = recist_input(subject_id, baseline, imaging)
     try:

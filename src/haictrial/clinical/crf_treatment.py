@@ -12,10 +12,10 @@ Public names
 - ``HAIC_DRUGS``, ``TARGETED_AGENTS``.
 
 Clock times are ISO 8601 date-times with their UTC offset (``2026-02-01T08:30:00+08:00``): the EDC
-stores UTC and shows the site's time zone (DESIGN.md). The dose-deviation rule, the prefill from the
+stores UTC and shows the site's time zone (docs/architecture.md). The dose-deviation rule, the prefill from the
 planning engine and the CTCAE grading of the pre-cycle labs are in :mod:`haictrial.clinical.haic_procedure`.
 
-The procedure, as issue 7 describes CHALLENGE-A1's technique: femoral access, 5 F sheath, 3.5 F
+The procedure, as the CHALLENGE-A1 protocol describes its technique: femoral access, 5 F sheath, 3.5 F
 catheter for coeliac trunk and superior mesenteric artery angiography, 2.7 F microcatheter placed in
 the left, right or proper hepatic artery; extrahepatic collateral vessels found on angiography are
 embolised (gelatin sponge or coils) so that the infusion does not reach the stomach or duodenum.

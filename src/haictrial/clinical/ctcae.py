@@ -1,4 +1,4 @@
-"""CTCAE v5.0 grading of the laboratory results the trial monitors (contracts/ctcae.md).
+"""CTCAE v5.0 grading of the laboratory results the trial monitors (docs/contracts/ctcae.md).
 
 Eight terms, graded from the SI value, the reference range in force and, where the term says so,
 the baseline value:
@@ -29,7 +29,7 @@ Decisions the standard leaves to the implementer, made here once:
 - A baseline is "abnormal" for ALT, AST and bilirubin when it is above the ULN in force; then the
   baseline clauses replace the ULN clauses (a rise below 1.5 x an abnormal ALT baseline is grade 0).
 - Creatinine increased has a ULN clause and a baseline clause (grades 2 and 3 only, as in v5.0);
-  the grade is the highest either gives (contracts/ctcae.md).
+  the grade is the highest either gives (docs/contracts/ctcae.md).
 - A laboratory value supports at most grade 3 for anaemia: grade 4 is "life-threatening
   consequences; urgent intervention indicated", a clinical judgement.
 - Values on a boundary stay on it after unit conversion: comparisons treat numbers equal to
@@ -280,7 +280,7 @@ def _check_value(value: float, field: str) -> None:
         raise InputError("a laboratory value cannot be negative", field=field)
 
 
-# --- the input document (contracts/ctcae.md) ---------------------------------------------------------
+# --- the input document (docs/contracts/ctcae.md) ---------------------------------------------------------
 
 
 class ReferenceRangeInput(StrictModel):
@@ -314,7 +314,7 @@ class LabResultInput(StrictModel):
 
 
 class CtcaeInput(StrictModel):
-    """The ``haictrial ctcae`` input document (contracts/ctcae.md)."""
+    """The ``haictrial ctcae`` input document (docs/contracts/ctcae.md)."""
 
     subject_id: str | None = None
     sex: Sex | None = Field(None, description="Chooses the sex-specific default reference ranges.")
@@ -374,7 +374,7 @@ class CtcaeResult(StrictModel):
     protocol_version: str
 
     def as_contract(self) -> dict[str, Any]:
-        """The contract document (contracts/ctcae.md) plus the ranges, SI values and provenance."""
+        """The contract document (docs/contracts/ctcae.md) plus the ranges, SI values and provenance."""
         return {
             "subject_id": self.subject_id,
             "grades": [

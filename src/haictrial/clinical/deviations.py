@@ -42,7 +42,7 @@ from haictrial.protocol.schema import Protocol
 
 
 class DeviationKind(StrEnum):
-    """The kinds of protocol deviation found automatically (contracts/server.md, "Trial operations")."""
+    """The kinds of protocol deviation found automatically (docs/contracts/server.md, "Trial operations")."""
 
     visit_out_of_window = "visit_out_of_window"
     dose_off_plan = "dose_off_plan"

@@ -9,7 +9,7 @@ concentration of the prepared infusion is given).
 
 References
 ----------
-- CHALLENGE-A1, ClinicalTrials.gov NCT06988852 (registered interventions); contracts/plan.md.
+- CHALLENGE-A1, ClinicalTrials.gov NCT06988852 (registered interventions); docs/contracts/plan.md.
 - Cetuximab prescribing information: 400 mg/m2 initial dose, then 250 mg/m2 weekly.
 - Bevacizumab prescribing information: 7.5 mg/kg every 3 weeks.
 """
@@ -135,7 +135,7 @@ class CyclePlan(BaseModel):
         return self.modifications.delay is not None
 
     def as_contract(self) -> dict[str, Any]:
-        """The ``haictrial plan --format json`` document (contracts/plan.md), with extras after."""
+        """The ``haictrial plan --format json`` document (docs/contracts/plan.md), with extras after."""
         mods = self.modifications
         delay = None
         if mods.delay is not None:
@@ -195,7 +195,7 @@ def plan_cycle(
 
     References
     ----------
-    NCT06988852 registered regimen; contracts/plan.md; protocol sections ``regimen``,
+    NCT06988852 registered regimen; docs/contracts/plan.md; protocol sections ``regimen``,
     ``targeted_agent``, ``settings.cetuximab_days`` and ``settings.dose_modification``.
     """
     if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 1:

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -83,6 +83,10 @@ class EditCheckContext:
     protocol: Protocol
     today: dt.date
     zone: dt.tzinfo
+    #: The records (form -> list indexes, None for a single form) the record-local checks
+    #: (:attr:`EditCheck.record_local`) look at; None: every record. A record-local check's finding depends
+    #: on that one record only, so a caller that knows which records changed may limit them to those.
+    records: Mapping[FormName, frozenset[int | None]] | None = None
 
     def local_date(self, value: dt.date) -> dt.date:
         """A date as is; a date-time as its date in the site's time zone."""
@@ -144,6 +148,10 @@ class EditCheck(ABC):
     severity: Severity = Severity.error
     reference: str = ""
 
+    #: True when a finding depends on one record of ``form`` alone (and, for dates, on today): such a check
+    #: looks only at ``context.records`` when given. Cross-form rules are never limited.
+    record_local: ClassVar[bool] = False
+
     @abstractmethod
     def evaluate(self, context: EditCheckContext) -> list[EditCheckFinding]:
         """Every finding of this check for the subject in ``context``."""
@@ -168,7 +176,11 @@ class EditCheck(ABC):
         )
 
     def instances(self, context: EditCheckContext) -> list[FormInstance]:
-        return context.forms.instances(self.form)
+        every = context.forms.instances(self.form)
+        if not self.record_local or context.records is None:
+            return every
+        wanted = context.records.get(self.form, frozenset())
+        return [instance for instance in every if instance.index in wanted]
 
 
 # --- field rules ------------------------------------------------------------------------------------
@@ -179,6 +191,7 @@ class RequiredField(EditCheck):
     """``field`` must be given; ``non_empty``: a list must hold at least one entry (else ``[]`` = "none" is
     an answer); ``when(record)`` limits the check to some records."""
 
+    record_local: ClassVar[bool] = True
     non_empty: bool = False
     when: Callable[[Any], bool] | None = None
 
@@ -197,6 +210,7 @@ class RequiredField(EditCheck):
 class RangeCheck(EditCheck):
     """A number in ``unit`` outside [``low``, ``high``] (inclusive): a typing or unit error until confirmed."""
 
+    record_local: ClassVar[bool] = True
     low: float
     high: float
     unit: str
@@ -216,6 +230,7 @@ class RangeCheck(EditCheck):
 class LabPlausibility(EditCheck):
     """A ``{value, unit}`` laboratory value whose SI value lies outside [``low_si``, ``high_si``]."""
 
+    record_local: ClassVar[bool] = True
     analyte: Analyte
     low_si: float
     high_si: float
@@ -239,6 +254,8 @@ class LabPlausibility(EditCheck):
 @dataclass(frozen=True, kw_only=True)
 class NotInFuture(EditCheck):
     """No date or date-time of the form after today (the site's date)."""
+
+    record_local: ClassVar[bool] = True
 
     def evaluate(self, context: EditCheckContext) -> list[EditCheckFinding]:
         found = []

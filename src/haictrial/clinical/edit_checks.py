@@ -1,6 +1,6 @@
 """Edit checks of the CHALLENGE-A1 eCRFs, declared in one place (:data:`EDIT_CHECKS`) as rule objects.
 
-The validator pattern (STYLE.md): every check has an ``id``, the ``form`` and ``field`` it targets, a
+The validator pattern (docs/architecture.md): every check has an ``id``, the ``form`` and ``field`` it targets, a
 ``message``, a ``severity`` and a ``reference``, and ``evaluate(context) -> list[EditCheckFinding]``
 (the rule classes are in :mod:`haictrial.clinical.edit_check_rules`). :func:`run_edit_checks` runs them
 all over one subject's :class:`~haictrial.clinical.crf_models.SubjectForms` and returns every finding at
@@ -15,7 +15,7 @@ What is checked:
 - required fields per form (:data:`REQUIRED_FIELDS`), and conditional ones (margin unless R2, death
   date when dead, ...);
 - ranges with units: weight 25-250 kg and height 100-250 cm (the dosing limits of
-  :mod:`haictrial.clinical.bsa`, contracts/plan.md); laboratory plausibility in SI
+  :mod:`haictrial.clinical.bsa`, docs/contracts/plan.md); laboratory plausibility in SI
   (:data:`LAB_PLAUSIBLE_SI`, converted by :mod:`haictrial.vocabulary.units`);
 - dates not in the future (every date and date-time of every form, in the site's time zone);
 - cross-form rules: treatment on or after enrolment; resection after enrolment and after an MDT decision
@@ -37,7 +37,7 @@ Public names
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -159,7 +159,7 @@ LAB_PLAUSIBLE_SI: dict[Analyte, tuple[float, float]] = {
     analyte: (limit.low, limit.high) for analyte, limit in LAB_LIMITS_SI.items()
 }
 
-_PLAN = "contracts/plan.md; haictrial.clinical.bsa (dosing limits)"
+_PLAN = "docs/contracts/plan.md; haictrial.clinical.bsa (dosing limits)"
 _DATA = "haictrial data-management plausibility limits (LAB_PLAUSIBLE_SI), SI via haictrial.vocabulary.units"
 _RECIST = "RECIST 1.1, Eisenhauer et al., Eur J Cancer 2009;45:228 (doi:10.1016/j.ejca.2008.10.026)"
 _REGIMEN = "CHALLENGE-A1 (NCT06988852) protocol regimen and schedule"
@@ -196,7 +196,7 @@ def _required() -> list[EditCheck]:
                     field=name,
                     non_empty=entry.endswith("+"),
                     message="required: at least one" if entry.endswith("+") else "required",
-                    reference="issue 7 eCRF specification (required fields)",
+                    reference="CHALLENGE-A1 eCRF specification (clinical/crf_models.py: required fields)",
                 )
             )
     conditional = [
@@ -253,7 +253,7 @@ def _required() -> list[EditCheck]:
                 non_empty=entry.endswith("+"),
                 message=message,
                 when=when,
-                reference="issue 7 eCRF specification (conditional fields)",
+                reference="CHALLENGE-A1 eCRF specification (clinical/crf_models.py: conditional fields)",
             )
         )
     return checks
@@ -328,7 +328,7 @@ def _calendar() -> list[EditCheck]:
                     field=name,
                     message="nothing happens after the death date; check both dates",
                     exempt=_is("vital_status", VitalStatus.dead) if form == FormName.follow_up else None,
-                    reference="issue 7 cross-form rule 'death last'",
+                    reference="CHALLENGE-A1 cross-form rule: death is the last event (clinical/follow_up.py)",
                 )
             )
     return checks
@@ -378,14 +378,14 @@ def _cross_form() -> list[EditCheck]:
             form=FormName.follow_up,
             field="death_date",
             message="one subject has one date of death",
-            reference="issue 7 cross-form rule 'death last'",
+            reference="CHALLENGE-A1 cross-form rule: death is the last event (clinical/follow_up.py)",
         ),
         EndOfStudyDeath(
             id="XF-eos-death",
             form=FormName.end_of_study,
             field="reason",
             message="a subject who died ends the study for the reason 'death'",
-            reference="issue 7 end of study",
+            reference="CHALLENGE-A1 end of study (clinical/follow_up.py)",
         ),
         ClavienVNeedsDeath(
             id="XF-clavien-v-death",
@@ -517,19 +517,27 @@ def _zone(protocol: Protocol) -> ZoneInfo:
 
 
 def run_edit_checks(
-    forms: SubjectForms, protocol: Protocol | None = None, today: dt.date | None = None
+    forms: SubjectForms,
+    protocol: Protocol | None = None,
+    today: dt.date | None = None,
+    records: Mapping[FormName, frozenset[int | None]] | None = None,
 ) -> list[EditCheckFinding]:
     """Every finding of every edit check (:data:`EDIT_CHECKS`) for one subject's forms.
 
     ``protocol``: the protocol in force (default: the bundled CHALLENGE-A1 protocol, as the CLI's);
-    ``today``: the site's date (default: now in ``settings.site_time_zone``).
+    ``today``: the site's date (default: now in ``settings.site_time_zone``); ``records``: limit the
+    record-local checks (required fields, ranges, laboratory plausibility, dates not in the future: each
+    finding depends on one record alone) to these records of each form (list index, None for a single form);
+    every cross-form rule still runs over all forms. None: every record.
     """
     if protocol is None:
         from haictrial.protocol import load_protocol
 
         protocol = load_protocol()
     zone = _zone(protocol)
-    context = EditCheckContext(forms=forms, protocol=protocol, today=today or dt.datetime.now(zone).date(), zone=zone)
+    context = EditCheckContext(
+        forms=forms, protocol=protocol, today=today or dt.datetime.now(zone).date(), zone=zone, records=records
+    )
     return run_checks(EDIT_CHECKS, context)
 
 

@@ -1,6 +1,6 @@
-"""Screening a patient against the protocol's eligibility criteria (contracts/screen.md).
+"""Screening a patient against the protocol's eligibility criteria (docs/contracts/screen.md).
 
-The validator pattern (STYLE.md): one criterion object per registered id, I1-I8 and E1-E8, each with
+The validator pattern (docs/architecture.md): one criterion object per registered id, I1-I8 and E1-E8, each with
 ``evaluate(patient, protocol) -> CriterionResult``; :func:`screen` runs all sixteen and reports every
 failure and every unknown at once. Every number comes from ``protocol.eligibility.thresholds``, so a
 different protocol file changes the verdicts without a code change.
@@ -84,7 +84,7 @@ class ScreeningResult(BaseModel):
     engine_version: str = __version__
 
     def as_contract(self) -> dict[str, Any]:
-        """The JSON document of contracts/screen.md (plain values; Child-Pugh class as ``class``)."""
+        """The JSON document of docs/contracts/screen.md (plain values; Child-Pugh class as ``class``)."""
         return self.model_dump(mode="json")
 
 
@@ -495,7 +495,7 @@ class LaboratoryCriterion(EligibilityCriterion):
     WBC >= 3.0, neutrophils >= 1.5, platelets >= 75 (10^9/L), total bilirubin <= 30 umol/L,
     ALT and AST <= 200 U/L, creatinine <= 150 umol/L. A value on the limit passes.
 
-    References: NCT06988852 inclusion I8; units per contracts/screen.md (:mod:`haictrial.vocabulary.units`).
+    References: NCT06988852 inclusion I8; units per docs/contracts/screen.md (:mod:`haictrial.vocabulary.units`).
     """
 
     id = "I8"
@@ -725,7 +725,7 @@ def verdict(results: Sequence[CriterionResult]) -> bool | None:
 def screen(patient: Patient, protocol: Protocol) -> ScreeningResult:
     """Evaluate all sixteen criteria of ``protocol`` for ``patient`` and report every result.
 
-    References: NCT06988852 eligibility criteria I1-I8 and E1-E8; contracts/screen.md.
+    References: NCT06988852 eligibility criteria I1-I8 and E1-E8; docs/contracts/screen.md.
     """
     results = [criterion.evaluate(patient, protocol) for criterion in CRITERIA]
     missing = list(dict.fromkeys(path for r in results for path in r.missing))

@@ -22,7 +22,7 @@ References
   Fahrenbruch R et al., Dose rounding of biologic and cytotoxic anticancer agents: a position statement of
   the Hematology/Oncology Pharmacy Association, J Oncol Pract 2018 (doi:10.1200/JOP.2017.025411): changes
   <= 10 % are acceptable; > 10 % is the NCI clinical-trial audit deficiency threshold.
-- CTCAE v5.0 (NCI, 27 Nov 2017) for the pre-cycle labs; contracts/ctcae.md.
+- CTCAE v5.0 (NCI, 27 Nov 2017) for the pre-cycle labs; docs/contracts/ctcae.md.
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ def grade_pre_cycle_labs(
 
     References
     ----------
-    NCI CTCAE v5.0 (27 Nov 2017); :func:`haictrial.clinical.ctcae.grade_labs`; contracts/ctcae.md.
+    NCI CTCAE v5.0 (27 Nov 2017); :func:`haictrial.clinical.ctcae.grade_labs`; docs/contracts/ctcae.md.
     """
     labs = cycle.pre_cycle_labs
     reported = {name: lab for name, lab in labs.reported().items() if name in GRADED_TESTS}

@@ -1,4 +1,4 @@
-"""The patient document: the input of screening and planning (contracts/screen.md).
+"""The patient document: the input of screening and planning (docs/contracts/screen.md).
 
 Every field is optional at parse time: an absent or null field makes the criteria that need it
 ``unknown`` (it is never assumed normal). Types and impossible values are rejected at parse time
@@ -57,7 +57,7 @@ class MedicalHistoryEntry(MeasurementModel):
 
 
 class Labs(LabPanel):
-    """Screening laboratory values, each with its unit (contracts/screen.md)."""
+    """Screening laboratory values, each with its unit (docs/contracts/screen.md)."""
 
     @model_validator(mode="after")
     def _units_known_and_values_possible(self, info: ValidationInfo) -> Labs:
@@ -75,7 +75,7 @@ class Labs(LabPanel):
 
 
 class Patient(MeasurementModel):
-    """One patient's screening document (contracts/screen.md); also the input of ``plan``."""
+    """One patient's screening document (docs/contracts/screen.md); also the input of ``plan``."""
 
     subject_id: str | None = None
     screening_date: JsonDate | None = None

@@ -1,6 +1,6 @@
 """RECIST 1.1 for one patient: target selection, time-point response, best overall response.
 
-What is computed (contracts/recist.md), section by section of the guideline:
+What is computed (docs/contracts/recist.md), section by section of the guideline:
 
 - **Baseline** (sections 3.1.1, 4.2): at most 5 target lesions in total and 2 per organ; a target
   lesion measures >= 10 mm (longest diameter) and a target lymph node >= 15 mm (short axis).
@@ -323,7 +323,7 @@ def validate_input(data: RecistInput) -> None:
     """Every cross-field rule of the input; the first problem raises :class:`InputError` naming the lesion.
 
     References: Eisenhauer et al., Eur J Cancer 2009;45:228, section 3.1.1 (measurability) and
-    section 4.2 (at most 5 targets, 2 per organ); contracts/recist.md (ids, dates, reader responses).
+    section 4.2 (at most 5 targets, 2 per organ); docs/contracts/recist.md (ids, dates, reader responses).
     """
     targets = {lesion.id: lesion for lesion in data.target_lesions}
     non_targets = {lesion.id: lesion for lesion in data.non_target_lesions}
@@ -537,7 +537,7 @@ def _pct(value: Fraction, reference: Fraction) -> float | None:
 
 
 def evaluate_recist(data: RecistInput, confirmation_days: int, min_sd_days: int) -> RecistResult:
-    """RECIST 1.1 evaluation of one patient (contracts/recist.md).
+    """RECIST 1.1 evaluation of one patient (docs/contracts/recist.md).
 
     ``confirmation_days`` and ``min_sd_days`` come from the protocol settings
     (``recist_confirmation_days``, ``recist_min_sd_days``).

@@ -1,4 +1,4 @@
-"""Input and output models of the RECIST 1.1 engine (contracts/recist.md).
+"""Input and output models of the RECIST 1.1 engine (docs/contracts/recist.md).
 
 The input document (:class:`RecistInput`) is parsed here for types and impossible values (a negative
 diameter, an unknown response code); the cross-field rules of RECIST 1.1 (target selection,
@@ -100,7 +100,7 @@ class Assessment(MeasurementModel):
 
 
 class RecistInput(MeasurementModel):
-    """The ``haictrial recist`` input document (contracts/recist.md)."""
+    """The ``haictrial recist`` input document (docs/contracts/recist.md)."""
 
     subject_id: str = Field(min_length=1)
     target_lesions: list[TargetLesion] = Field(default_factory=list)
@@ -109,7 +109,7 @@ class RecistInput(MeasurementModel):
 
 
 def round_pct(value: float | None) -> float | None:
-    """A percentage rounded to 0.1, half away from zero (contracts/recist.md output)."""
+    """A percentage rounded to 0.1, half away from zero (docs/contracts/recist.md output)."""
     if value is None:
         return None
     return float(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
@@ -186,7 +186,7 @@ class RecistResult(BaseModel):
     )
 
     def as_contract(self) -> dict[str, Any]:
-        """The contract output (contracts/recist.md) plus extras; plain JSON values."""
+        """The contract output (docs/contracts/recist.md) plus extras; plain JSON values."""
         out: dict[str, Any] = {
             "subject_id": self.subject_id,
             "timepoints": [tp.as_contract(self.has_morphology) for tp in self.timepoints],

@@ -8,7 +8,7 @@ splenic flexure is classed by the site setting ``splenic_flexure_side`` and the 
 
 References
 ----------
-- ClinicalTrials.gov NCT06988852, arm "HAIC-FOLFOX plus bevacizumab or cetuximab"; contracts/plan.md.
+- ClinicalTrials.gov NCT06988852, arm "HAIC-FOLFOX plus bevacizumab or cetuximab"; docs/contracts/plan.md.
 - Sidedness and anti-EGFR benefit: Arnold D et al. Ann Oncol 2017;28:1713-29 (doi:10.1093/annonc/mdx175).
 """
 
@@ -27,7 +27,7 @@ from haictrial.vocabulary.enums import Drug, MutationStatus, PrimarySite
 class TargetedAgentChoice(BaseModel):
     """The targeted agent (None: cannot be chosen), why, and the sidedness used (None: unknown).
 
-    ``reason`` is the English reason (contracts/plan.md); ``reason_parts`` the same reason as
+    ``reason`` is the English reason (docs/contracts/plan.md); ``reason_parts`` the same reason as
     translatable parts (:mod:`haictrial.clinical.messages`): ``reason == join(reason_parts)``.
     """
 
@@ -100,7 +100,7 @@ def choose_targeted_agent(patient: Patient, protocol: Protocol) -> TargetedAgent
 
     References
     ----------
-    NCT06988852 registered arm; contracts/plan.md "Rules"; protocol section ``targeted_agent``.
+    NCT06988852 registered arm; docs/contracts/plan.md "Rules"; protocol section ``targeted_agent``.
     """
     rule = protocol.targeted_agent
     status = {gene: getattr(patient.molecular, gene) for gene in rule.genes}

@@ -204,7 +204,7 @@ def load_demo(subjects: int = 300, seed: int = 1, today: dt.date | None = None) 
             }
             subject = services.enroll(staff[code], screening.pk, consent, enrolled_at=enrolled_at)
             summary.enrolled += 1
-            # The course is entered as eCRFs up to today; the status follows from the forms (issue 7).
+            # The course is entered as eCRFs up to today; the status follows from the forms.
             load_course(subject, staff[code], cohort.course(synthetic_id), today, seed)
     path = logins_path()
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ MDT reviews, resection, follow-up and end of study. The EDC's demo loader
 payloads as :class:`~haictrial.clinical.crf_models.SubjectForms` (:func:`course_document`), so that the
 demo database and a synthetic cohort give the same records.
 
-Everything is synthetic (DESIGN.md: nothing of real patients). Values the generator does not model are
+Everything is synthetic (docs/architecture.md: nothing of real patients). Values the generator does not model are
 filled as a clean synthetic record would have them (the protocol's catheter sizes, no comorbidity, no
 procedure complication), or drawn from ``rng`` (:func:`course_rng`, seeded by the subject) where a number
 is needed (CEA and CA 19-9, FVC with FEV1 from the screening FEV1/FVC, the FLR at each MDT review,

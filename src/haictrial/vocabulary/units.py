@@ -1,11 +1,11 @@
 """Laboratory units: every lab value enters the engine as ``{value, unit}`` and is converted to SI.
 
-Canonical units (DESIGN.md): cell counts 10^9/L, haemoglobin and albumin g/L, bilirubin and
+Canonical units (docs/architecture.md): cell counts 10^9/L, haemoglobin and albumin g/L, bilirubin and
 creatinine umol/L, enzymes U/L, INR as a ratio. Any other unit is a :class:`UnitError` naming the field.
 
 References
 ----------
-- Conversion factors from the screening contract (contracts/screen.md): bilirubin 1 mg/dL = 17.1 umol/L,
+- Conversion factors from the screening contract (docs/contracts/screen.md): bilirubin 1 mg/dL = 17.1 umol/L,
   creatinine 1 mg/dL = 88.4 umol/L; 1 g/dL = 10 g/L; 1 10^3/uL = 1 10^9/L; 1 /uL = 10^-3 10^9/L.
 - SI conversion tables: Young DS, Ann Intern Med 1987;106:114-29 (doi:10.7326/0003-4819-106-1-114).
 - SI prefixes: BIPM, The International System of Units (SI Brochure), 9th ed. (2019), Table 7: giga (G) = 10^9,
@@ -168,7 +168,7 @@ def from_si(analyte: Analyte | str, value_si: float, unit: str, field: str | Non
 
 
 class LabValue(BaseModel):
-    """A laboratory value with its explicit unit, as entered (contracts/screen.md)."""
+    """A laboratory value with its explicit unit, as entered (docs/contracts/screen.md)."""
 
     model_config = ConfigDict(extra="forbid")
 

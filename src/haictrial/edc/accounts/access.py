@@ -6,7 +6,7 @@ and checks actions with :func:`require`. A user sees only the rows of the sites 
 statistician reads every site, de-identified (no :class:`Capability.identifiers`). A row of another site
 is "not found" (404), so that its existence and data never leak.
 
-Role -> capabilities (contracts/server.md roles):
+Role -> capabilities (docs/contracts/server.md roles):
 
 ============  ====  ======  ======  ====  ===========  =========
 role          read  screen  enroll  edit  identifiers  all sites
@@ -18,10 +18,10 @@ statistician  yes   no      no      no    no           yes
 admin         yes   no      no      no    no           no
 ============  ====  ======  ======  ====  ===========  =========
 
-eCRF data management (issue 7): ``sign`` (sign a casebook, unlock a signed form: investigator) and
+eCRF data management: ``sign`` (sign a casebook, unlock a signed form: investigator) and
 ``monitor`` (open and close queries, source data verification: monitor); answering a query is ``edit``.
 
-Analysis report (issue 8): ``report`` (build and read the trial's de-identified analysis report, all sites:
+Analysis report: ``report`` (build and read the trial's de-identified analysis report, all sites:
 statistician and admin).
 """
 

@@ -1,7 +1,7 @@
 """Human labels for the codes the pages show: enum values of the core (choices, statuses, routes, decisions),
 the eCRF field paths, and the CTCAE v5.0 terms' Chinese display names.
 
-The data keep the codes (clinical codes stay in English in the data, see DESIGN.md); the pages show these
+The data keep the codes (clinical codes stay in English in the data, see docs/architecture.md); the pages show these
 labels through gettext, in English or Simplified Chinese. A code without a label is shown as it is, so the
 zh-Hans page test (tests/edc/test_zh_pages.py) finds it.
 """
