@@ -165,7 +165,9 @@ def main() -> None:
             token = httpx.post(base + "/api/auth/token", json=login, timeout=30).json()["token"]
             headers = {"Authorization": f"Bearer {token}"}
             with httpx.Client(base_url=base, headers=headers, timeout=60) as http:
-                subjects = [s["subject_id"] for s in http.get("/api/subjects").json() if s["site"] == "001"]
+                # Off-study subjects (consent withdrawn) refuse new forms other than follow-up: not benched.
+                listed = http.get("/api/subjects").json()
+                subjects = [s["subject_id"] for s in listed if s["site"] == "001" and s["status"] != "off_study"]
             print(
                 f"== eCRF saves: {len(subjects)} subjects of site 001, {args.clients} clients, {args.seconds:.0f} s each"
             )

@@ -1,6 +1,6 @@
 """Screening reasons in the user's language (haictrial.i18n.render_reason), and the ``haictrial screen``
 command in English and Simplified Chinese: the stored JSON stays English and language-neutral
-(contracts/screen.md), the table shows the reasons translated with the same numbers (NCT06988852
+(docs/contracts/screen.md), the table shows the reasons translated with the same numbers (NCT06988852
 I1-I8, E1-E8)."""
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> object:
-    """``screen_document`` and ``prescreen_table`` (contracts/prescreen.md), imported on first use so that
+    """``screen_document`` and ``prescreen_table`` (docs/contracts/prescreen.md), imported on first use so that
     ``import haictrial`` stays fast."""
     if name in ("screen_document", "prescreen_table"):
         from haictrial.interop import prescreen

@@ -166,7 +166,7 @@ def test_sign_in_screen_enrol_and_open_the_plan(server, page):
     assert page.locator("#criteria td.fail").count() == 0
     assert "eligible" in page.locator("#verdict").inner_text()
 
-    # The enrolment step records the informed consent (contracts/server.md; ICH E6(R2) 4.8.8).
+    # The enrolment step records the informed consent (docs/contracts/server.md; ICH E6(R2) 4.8.8).
     page.fill("#id_signed_on", dt.datetime.now(dt.UTC).date().isoformat())  # UTC today <= the site's today
     page.fill("#id_obtained_by", "Dr Li Wei")
     page.click("#enroll")
@@ -178,4 +178,4 @@ def test_sign_in_screen_enrol_and_open_the_plan(server, page):
     page.wait_for_url("**/subjects/CHA-001-0001/plan/?cycle=1")
     assert "1.62" in page.locator("#bsa").inner_text()
     table = page.locator("#administrations").inner_text()
-    assert "oxaliplatin" in table and "210.9" in table  # 130 mg/m2 x 1.62 m2 (contracts/plan.md)
+    assert "oxaliplatin" in table and "210.9" in table  # 130 mg/m2 x 1.62 m2 (docs/contracts/plan.md)

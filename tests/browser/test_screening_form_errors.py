@@ -1,7 +1,7 @@
 """The screening form in a real browser (Debian chromium through Playwright): a letter in a number field and
 a screening date after today are errors on their fields, and what was typed stays in the form.
 
-Sources: contracts/server.md ("Input is typed strictly at every boundary"; a date after today in the site
+Sources: docs/contracts/server.md ("Input is typed strictly at every boundary"; a date after today in the site
 time zone is refused); the form never truncates what was typed ("16O" is not 16 cm).
 """
 

@@ -159,7 +159,7 @@ def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):  #
 
     # Enrolment.
     page.goto(f"{server}/screenings/{screening['screening_id']}/")
-    # The enrolment step records the informed consent (contracts/server.md; ICH E6(R2) 4.8.8).
+    # The enrolment step records the informed consent (docs/contracts/server.md; ICH E6(R2) 4.8.8).
     page.fill("#id_signed_on", _day(-1))  # before the first study procedure
     page.fill("#id_obtained_by", "Dr Li Wei")
     page.click("#enroll")

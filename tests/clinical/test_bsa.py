@@ -22,7 +22,7 @@ weights = st.floats(min_value=25, max_value=250, allow_nan=False)
         (180, 80, 2.0),
         # The usual worked example of the Mosteller formula: 170 cm, 70 kg -> sqrt(11900/3600) = 1.82 m2.
         (170, 70, 1.82),
-        # contracts/plan.md example: 162 cm, 58.5 kg -> 1.62 m2.
+        # docs/contracts/plan.md example: 162 cm, 58.5 kg -> 1.62 m2.
         (162, 58.5, 1.62),
     ],
 )
@@ -31,7 +31,7 @@ def test_it_computes_mosteller_worked_values(height_cm, weight_kg, expected_m2):
 
 
 def test_it_keeps_mosteller_unrounded_for_dosing():
-    # contracts/plan.md: doses are computed from 1.6225 m2, not from the rounded 1.62.
+    # docs/contracts/plan.md: doses are computed from 1.6225 m2, not from the rounded 1.62.
     assert body_surface_area(162, 58.5) == pytest.approx(math.sqrt(162 * 58.5 / 3600), rel=1e-15)
     assert round(body_surface_area(162, 58.5), 4) == 1.6225
 
@@ -94,7 +94,7 @@ def test_it_rejects_missing_or_implausible_measures_naming_the_field(height_cm, 
 
 
 def test_it_accepts_the_limits_themselves():
-    # contracts/plan.md: 100-250 cm and 25-250 kg are accepted.
+    # docs/contracts/plan.md: 100-250 cm and 25-250 kg are accepted.
     assert body_surface_area(100, 25) == pytest.approx(math.sqrt(2500 / 3600))
     assert body_surface_area(250, 250) == pytest.approx(math.sqrt(62500 / 3600))
 

@@ -2,7 +2,7 @@
 the baseline lesion selection is validated by the RECIST engine, sidedness comes from the protocol.
 
 Sources: RECIST 1.1 (Eisenhauer et al., Eur J Cancer 2009;45:228, doi:10.1016/j.ejca.2008.10.026),
-sections 3.1.1 and 4.2, Tables 1-3; contracts/recist.md (the 48 + 31 -> 30 + 20 mm example); protocol
+sections 3.1.1 and 4.2, Tables 1-3; docs/contracts/recist.md (the 48 + 31 -> 30 + 20 mm example); protocol
 ``targeted_agent`` and ``settings.splenic_flexure_side`` (Arnold et al., Ann Oncol 2017, doi:10.1093/annonc/mdx175).
 """
 
@@ -205,7 +205,7 @@ def test_lesion_selection_becomes_the_recist_input():
 
 
 def test_the_contract_example_through_the_forms():
-    # contracts/recist.md: 48 + 31 = 79 mm -> 30 + 20 = 50 mm, -36.7 %: PR at the time point; unconfirmed,
+    # docs/contracts/recist.md: 48 + 31 = 79 mm -> 30 + 20 = 50 mm, -36.7 %: PR at the time point; unconfirmed,
     # 42 days after baseline (recist_min_sd_days 42): best overall response SD (RECIST 1.1 Table 3).
     forms = parse(complete_subject())
     assert forms.baseline is not None

@@ -285,7 +285,7 @@ def test_anemia_is_never_above_grade_3_from_a_value(lln, value):
 @settings(max_examples=200, deadline=None)
 @given(test=st.sampled_from(GRADED_TESTS), data=st.data())
 def test_a_value_within_the_normal_range_is_grade_0(test, data):
-    """Grade 0 means within the normal range (contracts/ctcae.md); normal baseline or none."""
+    """Grade 0 means within the normal range (docs/contracts/ctcae.md); normal baseline or none."""
     lln = data.draw(st.floats(min_value=(DECREASE_THRESHOLDS.get(test, (0.0,))[0]), max_value=200))
     uln = data.draw(st.floats(min_value=lln + 0.01, max_value=400))
     value = data.draw(st.floats(min_value=lln, max_value=uln))

@@ -1,4 +1,4 @@
-"""One dosed cycle (contracts/plan.md; NCT06988852 registered regimen).
+"""One dosed cycle (docs/contracts/plan.md; NCT06988852 registered regimen).
 
 Oxaliplatin 130 mg/m2 0-2 h, leucovorin 400 mg/m2 2-3 h, fluorouracil 400 mg/m2 bolus at 3 h and
 2400 mg/m2 over 46 h (3-49 h), every 21 days; bevacizumab 7.5 mg/kg day 1; cetuximab 400 mg/m2 first
@@ -23,7 +23,7 @@ from haictrial.vocabulary.enums import Drug
 EXAMPLE = default_protocol_path().parent / "examples" / "patient.example.json"
 VARIANT = Path(__file__).parent.parent / "data" / "protocols" / "variant.yaml"
 
-#: The output example of contracts/plan.md, verbatim.
+#: The output example of docs/contracts/plan.md, verbatim.
 CONTRACT_EXAMPLE = {
     "subject_id": "CHA-001-0001", "cycle": 1, "cycle_length_days": 21,
     "bsa_m2": 1.62, "bsa_formula": "mosteller",
@@ -83,7 +83,7 @@ def test_it_reproduces_the_contract_example_exactly(protocol):
 
 
 def test_doses_come_from_the_unrounded_bsa(protocol):
-    # contracts/plan.md: 130 mg/m2 x 1.6225 m2 = 210.92 -> 210.9 mg (1.62 m2 would give 210.6 mg).
+    # docs/contracts/plan.md: 130 mg/m2 x 1.6225 m2 = 210.92 -> 210.9 mg (1.62 m2 would give 210.6 mg).
     result = plan_cycle(example(), protocol)
     assert result.bsa_m2 == 1.62
     assert result.bsa_m2_unrounded == pytest.approx(1.622498, abs=1e-6)

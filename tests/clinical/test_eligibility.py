@@ -1,4 +1,4 @@
-"""Screening against the CHALLENGE-A1 eligibility criteria (NCT06988852, I1-I8 and E1-E8; contracts/screen.md).
+"""Screening against the CHALLENGE-A1 eligibility criteria (NCT06988852, I1-I8 and E1-E8; docs/contracts/screen.md).
 
 Each criterion is tested pass / fail / unknown from the registered wording, with its thresholds on both
 sides (age 18-75 years; LVEF >= 45 %, FEV1/FVC >= 60 %, ECOG 0-1; WBC >= 3.0, neutrophils >= 1.5,
@@ -95,7 +95,7 @@ def test_the_contract_example_is_eligible():
     assert result.missing == []
     assert result.child_pugh is not None
     assert (result.child_pugh.score, result.child_pugh.child_pugh_class) == (5, "A")
-    # contracts/screen.md: born 1961-04-03, screened 2026-11-20 -> 65 years.
+    # docs/contracts/screen.md: born 1961-04-03, screened 2026-11-20 -> 65 years.
     assert criterion(result, "I1").reason == "age 65 years (18-75)"
 
 
@@ -226,7 +226,7 @@ CASES: list[tuple[str, dict[str, Any], CriterionStatus, str, list[str]]] = [
     ("I8", {"labs.neutrophils": lab(1.49, "10^9/L")}, FAIL, "neutrophils 1.49 x10^9/L below 1.5", []),
     ("I8", {"labs.total_bilirubin": lab(30, "umol/L")}, PASS, "total bilirubin 30 umol/L (<= 30 umol/L)", []),
     ("I8", {"labs.total_bilirubin": lab(30.1, "umol/L")}, FAIL, "total bilirubin 30.1 umol/L above 30 umol/L", []),
-    # 30 umol/L is 30 / 17.1 mg/dL (contracts/screen.md factor 17.1): on the limit, so it passes.
+    # 30 umol/L is 30 / 17.1 mg/dL (docs/contracts/screen.md factor 17.1): on the limit, so it passes.
     ("I8", {"labs.total_bilirubin": lab(30 / 17.1, "mg/dL")}, PASS, "mg/dL (30 umol/L)", []),
     ("I8", {"labs.total_bilirubin": lab(1.8, "mg/dL")}, FAIL, "1.8 mg/dL (30.78 umol/L) above 30 umol/L", []),
     ("I8", {"labs.alt": lab(200, "U/L")}, PASS, "ALT 200 U/L", []),

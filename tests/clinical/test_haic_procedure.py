@@ -2,7 +2,7 @@
 
 Sources: protocol setting ``dose_deviation_reason_percent`` (CHALLENGE-A1: 10 %); HOPA position statement,
 Fahrenbruch R et al., J Oncol Pract 2018 (doi:10.1200/JOP.2017.025411): dose changes <= 10 % acceptable,
-> 10 % the NCI clinical-trial deficiency threshold; contracts/plan.md (doses for BSA 1.6225 m2);
+> 10 % the NCI clinical-trial deficiency threshold; docs/contracts/plan.md (doses for BSA 1.6225 m2);
 CTCAE v5.0 (Neutrophil count decreased, Platelet count decreased).
 """
 
@@ -137,7 +137,7 @@ def test_targeted_agent_deviation():
 
 
 def test_infusions_are_prefilled_from_plan_cycle():
-    # contracts/plan.md: BSA 1.6225 m2 -> oxaliplatin 210.9, leucovorin 649.0, 5-FU 649.0 + 3894.0 mg.
+    # docs/contracts/plan.md: BSA 1.6225 m2 -> oxaliplatin 210.9, leucovorin 649.0, 5-FU 649.0 + 3894.0 mg.
     baseline = parse(complete_subject()).baseline
     assert baseline is not None
     plan = plan_cycle(planning_patient(baseline), PROTOCOL, cycle=1)

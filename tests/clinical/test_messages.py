@@ -1,5 +1,5 @@
 """Translatable screening reasons (haictrial.clinical.messages): the stored English ``reason`` of every
-criterion (NCT06988852 I1-I8, E1-E8; contracts/screen.md) is exactly its template(s) formatted with
+criterion (NCT06988852 I1-I8, E1-E8; docs/contracts/screen.md) is exactly its template(s) formatted with
 its params, for many generated patients, so a user interface can show it in another language."""
 
 from __future__ import annotations

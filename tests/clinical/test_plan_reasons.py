@@ -1,8 +1,8 @@
 """The planning engine's reasons in the reader's language: the targeted agent's (NCT06988852 arm,
-contracts/plan.md "Rules") and each dose modification's and delay's (protocol
+docs/contracts/plan.md "Rules") and each dose modification's and delay's (protocol
 ``settings.dose_modification``, CTCAE v5.0 terms and grades).
 
-The English reasons stay byte-identical (contracts/plan.md): the JSON is compared with golden files
+The English reasons stay byte-identical (docs/contracts/plan.md): the JSON is compared with golden files
 written by the engine before the reasons had parts (``tests/data/plan_golden``), in both languages.
 Each reason carries ``*_parts`` ({template, params}) with ``reason == join(parts)``; the plan table,
 the order sheet and the web plan page render them in Chinese with the same numbers, CTCAE terms,
@@ -141,7 +141,7 @@ def test_every_agent_reason_is_its_parts_joined(protocol_file, side):
 
 
 def test_the_agent_reasons_are_the_contract_sentences():
-    """contracts/plan.md example, and a missing test naming its field."""
+    """docs/contracts/plan.md example, and a missing test naming its field."""
     assert choose_targeted_agent(example(), load_protocol()).reason == (
         "left-sided primary (sigmoid colon); KRAS, NRAS, BRAF wild type"
     )

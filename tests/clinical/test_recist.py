@@ -3,7 +3,7 @@
 Every case cites Eisenhauer EA et al., Eur J Cancer 2009;45:228-47 (doi:10.1016/j.ejca.2008.10.026):
 section 3.1.1 (measurability), 4.2 (target selection, sum of diameters), 4.3.1 (target response),
 4.3.2 (non-target response), 4.3.4 (new lesions), Table 1 / Table 2 (time-point response),
-4.4.3 + Table 3 + 4.6.1 (best overall response with confirmation), and contracts/recist.md.
+4.4.3 + Table 3 + 4.6.1 (best overall response with confirmation), and docs/contracts/recist.md.
 """
 
 from __future__ import annotations
@@ -243,7 +243,7 @@ def test_it_reports_non_cr_non_pd_as_best_for_non_target_disease_only():
 
 
 def test_it_matches_the_contract_example():
-    # contracts/recist.md: baseline 48 + 31 = 79 mm; 2026-02-20: 30 + 20 = 50 mm, (50 - 79) / 79 = -36.7 %,
+    # docs/contracts/recist.md: baseline 48 + 31 = 79 mm; 2026-02-20: 30 + 20 = 50 mm, (50 - 79) / 79 = -36.7 %,
     # a PR (>= 30 % below baseline; section 4.3.1), NT1 present -> NON_CR_NON_PD, Table 1 -> PR.
     # Best overall response: the PR has no later assessment to confirm it (section 4.6.1), so it counts
     # as SD because it is 46 days after baseline, >= the 42-day minimum (section 4.4.3): SD, not confirmed.
@@ -353,7 +353,7 @@ def test_it_evaluates_non_target_disease_only_by_table_2():
 
 
 def test_it_takes_reader_responses_as_given_with_a_date_only_baseline():
-    # contracts/recist.md "Reader responses": every follow-up gives overall_response; sums are null.
+    # docs/contracts/recist.md "Reader responses": every follow-up gives overall_response; sums are null.
     doc = {
         "subject_id": "S",
         "target_lesions": [{"id": "T1", "organ": "liver"}],

@@ -1,4 +1,4 @@
-"""Targeted-agent choice (NCT06988852 arm; contracts/plan.md "Rules").
+"""Targeted-agent choice (NCT06988852 arm; docs/contracts/plan.md "Rules").
 
 Bevacizumab if the primary is right-sided or KRAS, NRAS or BRAF is mutant; cetuximab if left-sided
 and all wild type; no agent when left-sided with a test missing and none mutant.

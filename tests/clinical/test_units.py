@@ -1,4 +1,4 @@
-"""Unit conversions of contracts/screen.md: bilirubin 17.1, creatinine 88.4, g/dL x10, 10^3/uL = 10^9/L."""
+"""Unit conversions of docs/contracts/screen.md: bilirubin 17.1, creatinine 88.4, g/dL x10, 10^3/uL = 10^9/L."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from haictrial.vocabulary.units import CONVERSIONS, Analyte, from_si, to_si
 @pytest.mark.parametrize(
     ("analyte", "value", "unit", "expected"),
     [
-        ("total_bilirubin", 1.0, "mg/dL", 17.1),  # contracts/screen.md
-        ("creatinine", 1.0, "mg/dL", 88.4),  # contracts/screen.md
+        ("total_bilirubin", 1.0, "mg/dL", 17.1),  # docs/contracts/screen.md
+        ("creatinine", 1.0, "mg/dL", 88.4),  # docs/contracts/screen.md
         ("albumin", 3.5, "g/dL", 35.0),
         ("hemoglobin", 12.0, "g/dL", 120.0),
         ("platelets", 182, "10^3/uL", 182.0),

@@ -1,4 +1,4 @@
-"""``haictrial ctcae LABS.json [--protocol FILE] [--format json]`` (contracts/ctcae.md)."""
+"""``haictrial ctcae LABS.json [--protocol FILE] [--format json]`` (docs/contracts/ctcae.md)."""
 
 from __future__ import annotations
 

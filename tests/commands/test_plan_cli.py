@@ -1,4 +1,4 @@
-"""``haictrial plan`` (contracts/plan.md) and ``haictrial calendar``, run as a user runs them."""
+"""``haictrial plan`` (docs/contracts/plan.md) and ``haictrial calendar``, run as a user runs them."""
 
 from __future__ import annotations
 

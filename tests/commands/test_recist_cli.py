@@ -1,4 +1,4 @@
-"""``haictrial recist ASSESSMENTS.json [--min-sd-days N] [--protocol FILE] [--format json]`` (contracts/recist.md)."""
+"""``haictrial recist ASSESSMENTS.json [--min-sd-days N] [--protocol FILE] [--format json]`` (docs/contracts/recist.md)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def run_json(*args: str) -> dict:
 
 
 def test_it_prints_the_contract_example_output():
-    # contracts/recist.md: the PR of 2026-02-20 is unconfirmed (no later scan, RECIST 1.1 section 4.6.1)
+    # docs/contracts/recist.md: the PR of 2026-02-20 is unconfirmed (no later scan, RECIST 1.1 section 4.6.1)
     # and 46 days after baseline >= the protocol's 42-day minimum, so the best response is SD.
     out = run_json(str(EXAMPLE))
     for key, value in CONTRACT_OUTPUT.items():

@@ -1,4 +1,4 @@
-"""``haictrial screen PATIENT.json [--protocol FILE] [--format json]`` as contracts/screen.md writes it.
+"""``haictrial screen PATIENT.json [--protocol FILE] [--format json]`` as docs/contracts/screen.md writes it.
 
 The malformed-input corpus (tests/data/bad/*.json, expected messages in tests/data/bad/EXPECTED.tsv) runs
 through the real command in a subprocess: exit 2, exactly one line on standard error naming the problem,

@@ -1,4 +1,4 @@
-"""The statistics commands of contracts/stats.md, run as a user runs them.
+"""The statistics commands of docs/contracts/stats.md, run as a user runs them.
 
 Success paths run in-process through ``haictrial.cli.main`` (argv patched), error paths check the
 ``main()`` mapping: one line on stderr naming the field, exit code 2; one case runs in a real subprocess.
@@ -105,7 +105,7 @@ def test_design_simon_contract_shape(capsys, monkeypatch):
         capsys, monkeypatch, "design", "simon", "--p0", "0.2", "--p1", "0.4", "--alpha", "0.05", "--power", "0.8"
     )
     assert (doc["p0"], doc["p1"], doc["alpha"], doc["power"]) == (0.2, 0.4, 0.05, 0.8)
-    # Simon 1989 Table 1 (and contracts/stats.md): optimal 3/13, 12/43; minimax 4/18, 10/33
+    # Simon 1989 Table 1 (and docs/contracts/stats.md): optimal 3/13, 12/43; minimax 4/18, 10/33
     opt, mm = doc["optimal"], doc["minimax"]
     assert (opt["r1"], opt["n1"], opt["r"], opt["n"], opt["en_p0"], opt["pet_p0"]) == (3, 13, 12, 43, 20.6, 0.747)
     assert (mm["r1"], mm["n1"], mm["r"], mm["n"], mm["en_p0"], mm["pet_p0"]) == (4, 18, 10, 33, 22.3, 0.716)
@@ -277,7 +277,7 @@ def test_cox_lung_sex_contract_example(capsys, monkeypatch, lung_csv):
     )
     assert (doc["n"], doc["events"]) == (228, 165)
     (sex,) = doc["coefficients"]
-    # contracts/stats.md and R coxph: coef -0.531, se 0.167, hr 0.588, hr_ci [0.424, 0.816], p 0.0015
+    # docs/contracts/stats.md and R coxph: coef -0.531, se 0.167, hr 0.588, hr_ci [0.424, 0.816], p 0.0015
     assert sex["name"] == "sex"
     assert round(sex["coef"], 3) == -0.531 and round(sex["se"], 3) == 0.167 and round(sex["hr"], 3) == 0.588
     assert [round(v, 3) for v in sex["hr_ci"]] == [0.424, 0.816]

@@ -1,4 +1,4 @@
-"""The body of an enrolment: the informed consent record the contract requires (contracts/server.md,
+"""The body of an enrolment: the informed consent record the contract requires (docs/contracts/server.md,
 "Enrolment"; ICH E6(R2) 4.8.8: signed and dated before participation, on an approved ICF version)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""The REST API of contracts/server.md: tokens, screening, enrolment, subjects, plan, audit, errors.
+"""The REST API of docs/contracts/server.md: tokens, screening, enrolment, subjects, plan, audit, errors.
 
-Eligibility verdicts cite NCT06988852 criteria (contracts/screen.md); the plan is contracts/plan.md.
+Eligibility verdicts cite NCT06988852 criteria (docs/contracts/screen.md); the plan is docs/contracts/plan.md.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def test_it_reports_unknown_criteria_and_missing_fields(api, patient):
 def test_it_enrols_an_eligible_patient_with_a_site_sequence_and_the_targeted_agent(api, patient, enrolled):
     assert enrolled["subject_id"] == "CHA-001-0001"
     assert enrolled["status"] == "enrolled"
-    # Left-sided (sigmoid) and KRAS/NRAS/BRAF wild type: cetuximab (NCT06988852 arm; contracts/plan.md).
+    # Left-sided (sigmoid) and KRAS/NRAS/BRAF wild type: cetuximab (NCT06988852 arm; docs/contracts/plan.md).
     assert enrolled["targeted_agent"] == "cetuximab"
     assert "left-sided" in enrolled["targeted_agent_reason"]
     patient["molecular"]["kras"] = "mutant"
@@ -191,7 +191,7 @@ def test_it_returns_the_plan_of_the_plan_engine(api, enrolled, patient):
     expected = plan_cycle(parse_model(Patient, document), load_protocol(), 2).as_contract()
     # No eCRF recorded yet: the plan engine's plan, with no toxicity terms left out of dose modification.
     assert plan == json.loads(json.dumps(expected)) | {"ignored_toxicity_terms": []}
-    assert plan["bsa_m2"] == 1.62  # contracts/plan.md example: 162 cm, 58.5 kg, Mosteller
+    assert plan["bsa_m2"] == 1.62  # docs/contracts/plan.md example: 162 cm, 58.5 kg, Mosteller
     assert plan["protocol_version"] == load_protocol().version and plan["engine_version"]
     assert not CyclePlan.objects.exists()  # a GET never writes
 

@@ -1,4 +1,4 @@
-"""Never a 500 for anything a client sends (contracts/server.md): random documents and random
+"""Never a 500 for anything a client sends (docs/contracts/server.md): random documents and random
 values in every field of the screening body, and random path and query values."""
 
 from __future__ import annotations

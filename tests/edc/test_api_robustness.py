@@ -1,4 +1,4 @@
-"""API robustness on every endpoint (contracts/server.md, API errors and "Enrolment"): an over-size body
+"""API robustness on every endpoint (docs/contracts/server.md, API errors and "Enrolment"): an over-size body
 is 413 JSON, a malformed multipart body or invalid UTF-8 400 JSON, a NUL character or a lone surrogate
 anywhere in a JSON body 422 naming the field, and 404/405 under /api/ answer JSON, never an HTML page.
 

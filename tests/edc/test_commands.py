@@ -1,4 +1,4 @@
-"""``haictrial demo``, ``backup``, ``restore`` and ``audit verify`` (contracts/server.md), run as real
+"""``haictrial demo``, ``backup``, ``restore`` and ``audit verify`` (docs/contracts/server.md), run as real
 commands on one demo database (each command is a subprocess: they are few, to keep the suite fast)."""
 
 from __future__ import annotations

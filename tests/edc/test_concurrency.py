@@ -93,7 +93,7 @@ def test_racing_enrolments_get_unique_consecutive_subject_ids(users, patient):
 
 @pytest.mark.django_db(transaction=True)
 def test_racing_enrolments_of_one_person_make_one_subject(users, patient):
-    """One person, one subject (contracts/server.md): two screenings of the same hospital number enrolled at once."""
+    """One person, one subject (docs/contracts/server.md): two screenings of the same hospital number enrolled at once."""
     token = issue_token(users["alice"])
     client = ApiClient(token)
     screenings = [client.post("/api/screenings", patient).json()["screening_id"] for _ in range(2)]

@@ -1,5 +1,5 @@
 """Enrolment: informed consent, one person one subject, amendments of a screening
-(contracts/server.md, "Enrolment: consent, one person one subject, amendments").
+(docs/contracts/server.md, "Enrolment: consent, one person one subject, amendments").
 
 Sources: ICH E6(R2) 4.8.8 (consent signed and dated before participation) and 4.8.1 (the approved ICF
 version, protocol ``settings.consent.icf_versions``); RFC 7396 (JSON Merge Patch) for amendments.

@@ -2,7 +2,7 @@
 answer documented (status code, content type, body schema), valid requests accepted and invalid ones
 refused. Bounded: a few examples per operation, so the whole file runs well inside a CI minute or two.
 
-References: OpenAPI 3.1 (the API's own document); contracts/server.md (never a 500 for anything a
+References: OpenAPI 3.1 (the API's own document); docs/contracts/server.md (never a 500 for anything a
 client sends; 400/422 ``{"detail", "field"}`` for bad input).
 """
 
@@ -44,7 +44,7 @@ def bearer(users, enrolled) -> dict[str, str]:
 
 
 #: Operations taking a clinical patient document: units per lab, physiological limits in the unit given and dates
-#: against today (contracts/screen.md) are more than a JSON Schema can say; a schema-valid document may be refused,
+#: against today (docs/contracts/screen.md) are more than a JSON Schema can say; a schema-valid document may be refused,
 #: but only as a 400/422 naming the field.
 CLINICAL_DOCUMENTS = {"POST /api/screenings", "PATCH /api/screenings/{screening_id}"}
 

@@ -1,4 +1,4 @@
-"""Accounts in the sealed trail, token hygiene and the security headers (contracts/server.md "Tokens and
+"""Accounts in the sealed trail, token hygiene and the security headers (docs/contracts/server.md "Tokens and
 headers").
 
 References: 21 CFR Part 11 sections 11.10(d), 11.10(e), 11.300; RFC 6750 section 3 (WWW-Authenticate:
@@ -212,7 +212,7 @@ def test_a_user_added_on_the_command_line_is_audited(db, sites):
     assert [e.action for e in _entries("accounts.user") if e.object_id == str(user.pk)] == ["create", "update"]
 
 
-# --- the role x action x site matrix (contracts/server.md: a user sees and edits only their sites) ---------
+# --- the role x action x site matrix (docs/contracts/server.md: a user sees and edits only their sites) ---------
 
 #: (user, action, site of the subject) -> the status the API answers. 404 hides another site's subject.
 #: users: alice investigator 001, carol coordinator 001, bob investigator 002, monty monitor 001,

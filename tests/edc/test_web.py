@@ -124,7 +124,7 @@ def test_it_enrols_and_opens_the_subject_and_its_plan(client, users):
     assert "ICF version 1.0" in page and "Dr Li Wei" in page  # the consent record on the subject page
     assert 'id="calendar"' in page and 'id="audit"' in page
     plan = client.get("/subjects/CHA-001-0001/plan/?cycle=1").content.decode()
-    assert "1.62" in plan and "oxaliplatin" in plan and "210.9" in plan  # contracts/plan.md example doses
+    assert "1.62" in plan and "oxaliplatin" in plan and "210.9" in plan  # docs/contracts/plan.md example doses
 
 
 def test_the_screening_log_lists_failing_criteria(client, users):

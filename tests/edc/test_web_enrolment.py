@@ -1,6 +1,6 @@
 """The enrolment pages: the consent step, the possible-duplicate warning with its links, "Correct this
 screening" with a reason, the consent on the subject page, the screening log's count of persons
-(contracts/server.md, "Enrolment"; ICH E6(R2) 4.8.8; RFC 7396 for the correction's merge patch)."""
+(docs/contracts/server.md, "Enrolment"; ICH E6(R2) 4.8.8; RFC 7396 for the correction's merge patch)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def forms(**changes: Any) -> SubjectForms:
         },
         # cycle 2 on time (21 days after cycle 1), cycle 3 five days late and one dose level down
         "haic_cycles": [cycle(1, "2026-01-15"), cycle(2, "2026-02-05"), cycle(3, "2026-03-03", level=1)],
-        # contracts/recist.md sizes: 48 + 31 = 79 -> 50 mm is -36.7 % (PR), confirmed 42 days later
+        # docs/contracts/recist.md sizes: 48 + 31 = 79 -> 50 mm is -36.7 % (PR), confirmed 42 days later
         "imaging": [
             {"date": "2026-02-19", "after_cycle": 2, "target_mm": {"T1": 30, "T2": 20},
              "non_target": {"NT1": "present"}, "new_lesions": False},
@@ -75,7 +75,7 @@ def test_baseline_values_come_from_the_baseline_ecrf(rows):
 
 
 def test_response_is_the_recist_engines_from_the_imaging_ecrfs(rows):
-    """contracts/recist.md example: 79 -> 50 mm = -36.7 % (PR); a second PR 42 days later confirms it."""
+    """docs/contracts/recist.md example: 79 -> 50 mm = -36.7 % (PR); a second PR 42 days later confirms it."""
     assert rows.adsl["best_overall_response"] == "PR" and rows.adsl["response_confirmed"] is True
     assert rows.adsl["best_percent_change"] == pytest.approx(-41.8, abs=0.05)  # 46 of 79 mm at the second
     assert [(r["baseline"], r["overall_response"]) for r in rows.adrs] == [(True, None), (False, "PR"), (False, "PR")]

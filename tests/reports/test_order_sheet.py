@@ -41,7 +41,7 @@ def test_it_writes_a_one_page_pdf_with_the_doses(contract_plan, tmp_path):
     assert path.read_bytes().startswith(b"%PDF")
     assert len(render_order_sheet(contract_plan).pages) == 1
     text = pdf_text(path)
-    # contracts/plan.md example doses, printed without trailing zeros (ISMP).
+    # docs/contracts/plan.md example doses, printed without trailing zeros (ISMP).
     for expected in ("210.9 mg", "649 mg", "3894 mg", "405.6 mg", "84.65 mg/h", "3.39 mL/h"):
         assert expected in text, expected
     for expected in ("CHA-001-0001", "162 cm", "58.5 kg", "1.62 m2 (mosteller)", "CHALLENGE-A1 version 1.0"):

@@ -34,7 +34,7 @@ def test_it_matches_r_binom_test_and_prop_test(x, n, cp_lo, cp_hi, w_lo, w_hi):
 
 
 def test_it_gives_the_contract_example():
-    # contracts/stats.md: 5/20 -> 0.0866, 0.4910
+    # docs/contracts/stats.md: 5/20 -> 0.0866, 0.4910
     ci = binomial_ci(5, 20)
     assert (round(ci.lower, 4), round(ci.upper, 4)) == (0.0866, 0.4910)
 

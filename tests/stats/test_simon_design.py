@@ -122,7 +122,7 @@ def test_nmax_150_runs_in_under_a_second():
 
 def test_operating_characteristics_of_a_given_design():
     active, pet, en = operating_characteristics(3, 13, 12, 43, 0.2)
-    assert (round(en, 1), round(pet, 3)) == (20.6, 0.747)  # contracts/stats.md example, Simon Table 1
+    assert (round(en, 1), round(pet, 3)) == (20.6, 0.747)  # docs/contracts/stats.md example, Simon Table 1
     assert active <= 0.05
 
 

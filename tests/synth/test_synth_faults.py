@@ -1,6 +1,6 @@
 """Data-quality faults: recorded in the ledger, present where the ledger says, never type errors.
 
-References: contracts/screen.md (units: bilirubin 17.1, creatinine 88.4, g/dL = 10 g/L); the issue's
+References: docs/contracts/screen.md (units: bilirubin 17.1, creatinine 88.4, g/dL = 10 g/L); the issue's
 fault kinds (missing, out of range, unit mix-up, dates out of order).
 """
 

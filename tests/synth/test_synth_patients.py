@@ -1,7 +1,7 @@
 """The screened population: every document is a valid screen-contract patient, and the vectorised
 screening verdict is the screening engine's, criterion by criterion.
 
-References: contracts/screen.md; NCT06988852 criteria I1-I8, E1-E8 (haictrial.clinical.eligibility).
+References: docs/contracts/screen.md; NCT06988852 criteria I1-I8, E1-E8 (haictrial.clinical.eligibility).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from haictrial.synth.verify import sample_indices, screening_mismatches
 
 
 def test_it_writes_a_valid_patient_document_for_every_screened_patient(cohort):
-    # contracts/screen.md: each line parses with the Patient model (haictrial.documents.parse_model)
+    # docs/contracts/screen.md: each line parses with the Patient model (haictrial.documents.parse_model)
     count = 0
     for doc in cohort.screening_documents():
         patient = parse_model(Patient, doc)

@@ -1,6 +1,6 @@
 """Doses, dose modifications and laboratory toxicity of the generated courses, checked against the engines.
 
-References: contracts/plan.md and haictrial.clinical.dosing.plan_cycle (doses rounded half up to 0.1 mg);
+References: docs/contracts/plan.md and haictrial.clinical.dosing.plan_cycle (doses rounded half up to 0.1 mg);
 protocol settings.dose_modification; CTCAE v5.0 (haictrial.clinical.ctcae.grade_lab).
 """
 

@@ -1,4 +1,4 @@
-"""``haictrial export ctgov --out DIR [--from-synth DIR] [--cutoff DATE]`` (contracts/interop.md).
+"""``haictrial export ctgov --out DIR [--from-synth DIR] [--cutoff DATE]`` (docs/contracts/interop.md).
 
 Writes ``results.json``: the ClinicalTrials.gov v2 ``resultsSection`` built from the report's results
 (the EDC database, or a ``haictrial synth`` directory with ``--from-synth``). Exit 0 when written and

@@ -1,4 +1,4 @@
-"""``haictrial export sdtm --out DIR [--format-out xpt,json] [--from-synth DIR]`` (contracts/interop.md).
+"""``haictrial export sdtm --out DIR [--format-out xpt,json] [--from-synth DIR]`` (docs/contracts/interop.md).
 
 Prints the files written (``--format json``: ``{"files": [{"path", "rows", "sha256"}], "problems": [...]}``);
 exit 0 when written and valid, 1 when the package fails its own validation, 2 for bad input.

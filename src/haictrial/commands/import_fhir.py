@@ -1,6 +1,6 @@
 """``haictrial import fhir BUNDLE.json [--screening-date DATE] [--format json] [--site CODE --post]``.
 
-Prints the screening document (contracts/screen.md) read from a FHIR R4B Bundle, with the patient's
+Prints the screening document (docs/contracts/screen.md) read from a FHIR R4B Bundle, with the patient's
 name and medical record number under ``identifiers`` (kept apart from the clinical fields). With
 ``--site CODE --post`` it is stored as a screening of that site through the EDC service, as the
 ``HAICTRIAL_USER`` (default: the only administrator), and the stored screening result is printed.

@@ -1,4 +1,4 @@
-"""``haictrial plan`` (one dosed cycle, contracts/plan.md) and ``haictrial calendar`` (visit calendar)."""
+"""``haictrial plan`` (one dosed cycle, docs/contracts/plan.md) and ``haictrial calendar`` (visit calendar)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from haictrial.clinical.dosing import CyclePlan, plan_cycle
 from haictrial.clinical.patient import Patient
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.clinical.schedule import to_icalendar, visit_calendar
-from haictrial.entry_date import parse_entry
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import parse_model, read_json
+from haictrial.entry_date import parse_entry
 from haictrial.errors import InputError
 from haictrial.i18n import _, render_parts
 from haictrial.protocol import load_protocol

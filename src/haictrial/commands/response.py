@@ -1,6 +1,6 @@
 """``haictrial recist ASSESSMENTS.json``: RECIST 1.1 and morphologic response of one patient.
 
-A thin shell over :func:`haictrial.clinical.recist.evaluate_recist` (contracts/recist.md): read the
+A thin shell over :func:`haictrial.clinical.recist.evaluate_recist` (docs/contracts/recist.md): read the
 document, take the confirmation interval and the minimum SD duration from the protocol settings
 (``recist_confirmation_days``, ``recist_min_sd_days``; ``--min-sd-days`` overrides the latter), print.
 """

@@ -1,6 +1,6 @@
 """``haictrial ctcae LABS.json [--protocol FILE] [--format json]``: CTCAE v5.0 laboratory grading.
 
-A thin shell over :func:`haictrial.clinical.ctcae.grade_labs` (contracts/ctcae.md): read the document,
+A thin shell over :func:`haictrial.clinical.ctcae.grade_labs` (docs/contracts/ctcae.md): read the document,
 grade it, print a table or the contract JSON. Input problems are :class:`~haictrial.errors.DomainError`
 and become one ``error: field: message`` line with exit code 2 in ``haictrial.cli.main``.
 """
@@ -56,7 +56,7 @@ def render_ctcae(result: CtcaeResult) -> None:
 
 def ctcae(
     labs_file: str = typer.Argument(
-        ..., metavar="LABS.json", help="Laboratory results (contracts/ctcae.md); - for stdin."
+        ..., metavar="LABS.json", help="Laboratory results (docs/contracts/ctcae.md); - for stdin."
     ),
     protocol_file: Path | None = typer.Option(None, "--protocol", help="A protocol file (default: CHALLENGE-A1)."),
     output: OutputFormat = FORMAT_OPTION,

@@ -1,4 +1,4 @@
-"""``haictrial screen PATIENT.json [--protocol FILE] [--format json]`` (contracts/screen.md)."""
+"""``haictrial screen PATIENT.json [--protocol FILE] [--format json]`` (docs/contracts/screen.md)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from rich.markup import escape
 
 from haictrial.clinical.eligibility import CriterionStatus, ScreeningResult, screen
 from haictrial.clinical.patient import Patient
-from haictrial.entry_date import parse_entry
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.documents import read_json
+from haictrial.entry_date import parse_entry
 from haictrial.i18n import _, render_reason
 from haictrial.protocol import load_protocol
 

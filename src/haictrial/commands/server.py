@@ -1,4 +1,4 @@
-"""The EDC's commands (contracts/server.md): serve, demo, site add, user add, audit verify, backup, restore.
+"""The EDC's commands (docs/contracts/server.md): serve, demo, site add, user add, audit verify, backup, restore.
 
 Django is imported only when one of these commands runs, so that the other commands stay fast.
 """

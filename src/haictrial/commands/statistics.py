@@ -1,4 +1,4 @@
-"""Statistics commands (contracts/stats.md): ``ci``, ``design``, ``survival`` and ``interim``.
+"""Statistics commands (docs/contracts/stats.md): ``ci``, ``design``, ``survival`` and ``interim``.
 
 The commands read the user's input (arguments, a CSV file), call :mod:`haictrial.stats` and print a
 table or one JSON document. All arithmetic is in the core; here only parsing, rounding for display and

@@ -1,4 +1,4 @@
-"""Django settings of the EDC, all from the environment (contracts/server.md).
+"""Django settings of the EDC, all from the environment (docs/contracts/server.md).
 
 - ``HAICTRIAL_DATA_DIR`` (default ``./var``): the embedded SQLite database ``haictrial.sqlite3``,
   collected static files and the demo logins live there.

@@ -1,7 +1,7 @@
 """Analysis data sets from a synthetic cohort directory (``haictrial synth --out DIR``).
 
 The directory holds ``manifest.json``, the Parquet tables (subjects, screening, cycles, adverse_events,
-mdt, resections, follow_up, ...) and ``recist.jsonl`` (one contracts/recist.md document per enrolled
+mdt, resections, follow_up, ...) and ``recist.jsonl`` (one docs/contracts/recist.md document per enrolled
 patient); docs/synthetic-data.md describes them. Responses are not copied from the generator: each
 patient's RECIST document is evaluated by the RECIST engine (:func:`haictrial.clinical.recist.evaluate_recist`
 with the protocol's confirmation and minimum-SD intervals), which gives the time-point responses

@@ -2,7 +2,7 @@
 
 References
 ----------
-contracts/screen.md (the patient document and the screening output); protocol ``targeted_agent``
+docs/contracts/screen.md (the patient document and the screening output); protocol ``targeted_agent``
 (sidedness, with the splenic flexure classed by the ``splenic_flexure_side`` setting).
 """
 

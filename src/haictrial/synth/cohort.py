@@ -88,7 +88,7 @@ class SyntheticCohort:
         return {name: self.arrow_tables[name].to_pandas(date_as_object=True) for name in TABLE_NAMES}
 
     def screening_documents(self) -> Iterator[dict[str, Any]]:
-        """Each screened patient's contracts/screen.md document, in screening order."""
+        """Each screened patient's docs/contracts/screen.md document, in screening order."""
         for line in self.screening_lines:
             yield json.loads(line.as_py())
 
@@ -96,7 +96,7 @@ class SyntheticCohort:
         return json.loads(self.screening_lines[index].as_py())
 
     def recist_documents(self) -> Iterator[dict[str, Any]]:
-        """Each enrolled patient's contracts/recist.md input document."""
+        """Each enrolled patient's docs/contracts/recist.md input document."""
         for line in self.recist_lines:
             yield json.loads(line.as_py())
 

@@ -19,7 +19,7 @@ engine's. The ledger names the file, table, subject, record, field, kind, origin
 
 References
 ----------
-- Unit conversions: contracts/screen.md (bilirubin 17.1, creatinine 88.4, g/dL = 10 g/L).
+- Unit conversions: docs/contracts/screen.md (bilirubin 17.1, creatinine 88.4, g/dL = 10 g/L).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Imaging of the enrolled patients: target and non-target liver lesions measured at every assessment,
-and one RECIST 1.1 input document (contracts/recist.md) per patient.
+and one RECIST 1.1 input document (docs/contracts/recist.md) per patient.
 
 The baseline is the screening imaging (the lesions of the screening document). Target lesions are the
 two largest measurable liver lesions (RECIST 1.1: at most two per organ, each >= 10 mm); every other
@@ -98,7 +98,7 @@ def _documents(
     a_off: np.ndarray,
     has_nt: np.ndarray,
 ) -> pa.ChunkedArray:
-    """One contracts/recist.md input document per patient (JSON lines)."""
+    """One docs/contracts/recist.md input document per patient (JSON lines)."""
     lesion_id = pc.binary_join_element_wise("L", T.integers(l_number + 1), "")
     target_refs = T.obj([("id", T.quoted(lesion_id)), ("organ", T.literal('"liver"', len(l_owner)))], len(l_owner))
     target_lists = T.array_of(target_refs, l_off)

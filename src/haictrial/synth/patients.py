@@ -1,6 +1,6 @@
 """The screened population, column by column (vectorised numpy), and its screen-contract documents.
 
-A :class:`Population` holds one numpy array per field of the screening document (contracts/screen.md)
+A :class:`Population` holds one numpy array per field of the screening document (docs/contracts/screen.md)
 with a ``missing`` mask where a fault removed the value, plus flat arrays for the list fields (liver
 lesions, medical history, allergies, intolerances, prior liver-directed treatment) with per-patient
 offsets. :func:`draw_population` draws it from :mod:`haictrial.synth.distributions`;
@@ -8,7 +8,7 @@ offsets. :func:`draw_population` draws it from :mod:`haictrial.synth.distributio
 
 References
 ----------
-- contracts/screen.md (the document); distributions and their sources in :mod:`haictrial.synth.distributions`.
+- docs/contracts/screen.md (the document); distributions and their sources in :mod:`haictrial.synth.distributions`.
 """
 
 from __future__ import annotations
@@ -350,7 +350,7 @@ def _lesion_texts(pop: Population) -> pa.Array:
 
 
 def screening_documents(pop: Population) -> pa.ChunkedArray:
-    """One contracts/screen.md document per patient (a JSON line), in screening order."""
+    """One docs/contracts/screen.md document per patient (a JSON line), in screening order."""
     n, c, miss = pop.n, pop.cols, pop.is_missing
 
     def num(name: str, places: int) -> pa.Array:

@@ -2,8 +2,8 @@
 
 Files (docs/synthetic-data.md describes every column):
 
-- ``screening.jsonl``: one contracts/screen.md document per screened patient;
-- ``recist.jsonl``: one contracts/recist.md input document per enrolled patient;
+- ``screening.jsonl``: one docs/contracts/screen.md document per screened patient;
+- ``recist.jsonl``: one docs/contracts/recist.md input document per enrolled patient;
 - ``faults.jsonl``: the ledger of injected data-quality faults (empty without ``--faults``);
 - ``<table>.parquet``: the analysis tables (subjects, screening, cycles, ...); ``screening.parquet`` holds
   the screening documents in the flat pre-screening layout (docs/prescreen-columns.md) and the verdicts;
@@ -39,8 +39,8 @@ MANIFEST = "manifest.json"
 #: dictionary once per file rather than once per million rows (twice as fast, a third smaller).
 ROW_GROUP_ROWS = 64_000_000
 JSON_FILES = {
-    "screening.jsonl": "one contracts/screen.md patient document per screened patient",
-    "recist.jsonl": "one contracts/recist.md input document per enrolled patient",
+    "screening.jsonl": "one docs/contracts/screen.md patient document per screened patient",
+    "recist.jsonl": "one docs/contracts/recist.md input document per enrolled patient",
     "faults.jsonl": "ledger of injected data-quality faults, one per line",
 }
 

@@ -24,7 +24,7 @@ class PriorSystemicTreatment(StrEnum):
 
 
 class PrimarySite(StrEnum):
-    """Primary tumour location, caecum to rectum (contracts/screen.md)."""
+    """Primary tumour location, caecum to rectum (docs/contracts/screen.md)."""
 
     cecum = "cecum"
     ascending_colon = "ascending_colon"

@@ -200,7 +200,7 @@ def test_the_statistician_reads_every_site_without_the_birth_date(api, subject_i
 
 
 def test_the_haic_prefill_has_the_planned_doses_of_contracts_plan_md(api, subject_id, course):
-    """162 cm, 58.5 kg -> BSA 1.62 m2; oxaliplatin 85 mg/m2 x 1.6225 = 137.9 mg ... as in contracts/plan.md
+    """162 cm, 58.5 kg -> BSA 1.62 m2; oxaliplatin 85 mg/m2 x 1.6225 = 137.9 mg ... as in docs/contracts/plan.md
     (here: the protocol's HAIC doses), cetuximab 400 mg/m2 loading in cycle 1."""
     api["alice"].post(f"/api/subjects/{subject_id}/forms/baseline", {"payload": _payload(course, "baseline")})
     body = api["alice"].get(f"/api/subjects/{subject_id}/haic-prefill", cycle=1).json()

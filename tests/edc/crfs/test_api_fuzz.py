@@ -1,4 +1,4 @@
-"""Never a 500 for anything a client sends to the eCRF and data-management API (contracts/server.md):
+"""Never a 500 for anything a client sends to the eCRF and data-management API (docs/contracts/server.md):
 random values in the fields of every form's payload, random bodies, random path values."""
 
 from __future__ import annotations

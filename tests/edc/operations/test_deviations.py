@@ -1,4 +1,4 @@
-"""Protocol deviations found whenever data are saved (contracts/server.md, "Trial operations"): one saved form
+"""Protocol deviations found whenever data are saved (docs/contracts/server.md, "Trial operations"): one saved form
 that creates each kind and one that does not; stored once; review by an investigator or monitor.
 
 Sources: protocol ``schedule.visits[].window`` (visit windows); ``settings.dose_deviation_reason_percent``

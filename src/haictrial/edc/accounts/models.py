@@ -29,7 +29,7 @@ class Site(models.Model):
 
 
 class Role(models.TextChoices):
-    """The roles of contracts/server.md; what each may do is in :mod:`haictrial.edc.accounts.access`."""
+    """The roles of docs/contracts/server.md; what each may do is in :mod:`haictrial.edc.accounts.access`."""
 
     investigator = "investigator", _("Investigator")
     coordinator = "coordinator", _("Coordinator")

@@ -1,1 +1,1 @@
-"""The REST API (django-ninja) of contracts/server.md; OpenAPI at /api/openapi.json."""
+"""The REST API (django-ninja) of docs/contracts/server.md; OpenAPI at /api/openapi.json."""

@@ -13,7 +13,7 @@ api = NinjaAPI(
     title="haictrial EDC API",
     version=__version__,
     description="CHALLENGE-A1 (NCT06988852) EDC: screening, enrolment, subjects, plans and audit trail "
-    "(contracts/server.md). Authenticate with POST /api/auth/token, then send Authorization: Bearer TOKEN.",
+    "(docs/contracts/server.md). Authenticate with POST /api/auth/token, then send Authorization: Bearer TOKEN.",
     auth=BearerToken(),
     urls_namespace="api",
 )

@@ -1,4 +1,4 @@
-"""Request bodies checked before any view, and JSON errors for every API path (contracts/server.md, API).
+"""Request bodies checked before any view, and JSON errors for every API path (docs/contracts/server.md, API).
 
 - A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (by its Content-Length, or Django's RequestDataTooBig while
   reading it): 413 ``{"detail", "field": null}``.

@@ -5,7 +5,7 @@
 - every authenticated operation documents 401 with its ``WWW-Authenticate: Bearer`` header (RFC 6750);
 - ``{form}`` and ``form`` parameters list the eCRF names (an enum); a ``site`` in a body is three digits.
 
-References: OpenAPI 3.1 section 4.8.16 (Responses Object); RFC 6750 section 3; contracts/server.md.
+References: OpenAPI 3.1 section 4.8.16 (Responses Object); RFC 6750 section 3; docs/contracts/server.md.
 """
 
 from __future__ import annotations

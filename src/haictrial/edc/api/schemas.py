@@ -33,7 +33,7 @@ class TokenOut(Schema):
 
 
 class EnrolmentIn(Schema):
-    """An enrolment: the informed consent record (required; contracts/server.md)."""
+    """An enrolment: the informed consent record (required; docs/contracts/server.md)."""
 
     consent: ConsentIn | None = Field(None, description="{signed_on, icf_version, obtained_by}; required.")
 
@@ -49,7 +49,7 @@ class ScreeningAmendmentIn(Schema):
 
 
 class ScreeningIn(Patient):
-    """A patient document (contracts/screen.md) plus the screening ``site`` and optional direct identifiers.
+    """A patient document (docs/contracts/screen.md) plus the screening ``site`` and optional direct identifiers.
 
     ``birth_date`` and ``identifiers`` are stored apart and shown only to staff of the site.
     """
@@ -72,7 +72,7 @@ class CriterionOut(_Open):
 
 
 class ScreenOut(_Open):
-    """The ``haictrial screen`` output (contracts/screen.md) plus ``screening_id``."""
+    """The ``haictrial screen`` output (docs/contracts/screen.md) plus ``screening_id``."""
 
     screening_id: int
     subject_id: str | None = None
@@ -101,7 +101,7 @@ class SubjectOut(_Open):
 
 
 class PlanOut(_Open):
-    """The ``haictrial plan`` output (contracts/plan.md)."""
+    """The ``haictrial plan`` output (docs/contracts/plan.md)."""
 
     subject_id: str | None
     cycle: int

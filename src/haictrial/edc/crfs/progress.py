@@ -11,9 +11,9 @@ from typing import Any
 from django.utils import timezone
 
 from haictrial.clinical.crf_base import FormName
+from haictrial.clinical.visit_schedule import RecordFacts, Visit, subject_schedule
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.crfs.timeline import Line, TimelineRow, subject_line
-from haictrial.clinical.visit_schedule import RecordFacts, Visit, subject_schedule
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
 
@@ -44,10 +44,33 @@ def _schedule(subject: Subject, facts: list[RecordFacts], today: dt.date) -> lis
     )
 
 
-def subject_visits(subject: Subject, today: dt.date | None = None) -> list[Visit]:
-    """The subject's visit schedule (the caller has read the subject through the site-isolation layer)."""
-    rows = FormRecord.objects.filter(subject=subject).values(*_FACT_FIELDS)
-    return _schedule(subject, [_facts(r) for r in rows], today or timezone.localdate())
+def record_facts(record: FormRecord) -> RecordFacts:
+    """What the schedule reads of one loaded record (as :func:`_facts` of a ``values()`` row)."""
+    payload = record.payload if isinstance(record.payload, dict) else {}
+    return _facts(
+        {
+            "id": record.pk,
+            "form": record.form,
+            "cycle": record.cycle,
+            "event_date": record.event_date,
+            "payload__day": payload.get("day"),
+            "payload__drug": payload.get("drug"),
+        }
+    )
+
+
+def subject_visits(
+    subject: Subject, today: dt.date | None = None, records: list[FormRecord] | None = None
+) -> list[Visit]:
+    """The subject's visit schedule (the caller has read the subject through the site-isolation layer).
+
+    ``records``: the subject's records already loaded by the caller (a save loads them once), else read here.
+    """
+    if records is not None:
+        facts = [record_facts(r) for r in records]
+    else:
+        facts = [_facts(r) for r in FormRecord.objects.filter(subject=subject).values(*_FACT_FIELDS)]
+    return _schedule(subject, facts, today or timezone.localdate())
 
 
 def flagged_visits(user: Any, today: dt.date | None = None, limit: int = 200) -> list[dict[str, Any]]:

@@ -363,7 +363,7 @@ def _records_to_check(
     return evaluated
 
 
-#: The status a saved form moves the subject to, and from which statuses (issue 7).
+#: The status a saved form moves the subject to, and from which statuses.
 _STATUS_AFTER: dict[FormName, tuple[str, frozenset[str]]] = {
     FormName.haic_cycle: ("on_treatment", frozenset({"enrolled"})),
     FormName.resection: ("resected", frozenset({"on_treatment"})),

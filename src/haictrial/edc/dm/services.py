@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from haictrial.clinical import course
-from haictrial.clinical.edit_checks import EditCheckFinding
+from haictrial.clinical.edit_checks import EditCheckFinding, check_by_id
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
 from haictrial.edc.audit.records import create_record, update_record
@@ -77,19 +77,30 @@ def sync_queries(
     findings: list[EditCheckFinding],
     keys: dict[course.RecordKey, FormRecord],
     user: Any,
+    *,
+    existing: list[Query] | None = None,
+    evaluated: set[int] | None = None,
 ) -> None:
     """Open a query for each new failing check on its field; close (``resolved_by_data``) the edit-check
-    queries whose check now passes. A query a monitor closed stays closed while its finding stands."""
+    queries whose check now passes. A query a monitor closed stays closed while its finding stands.
+
+    ``existing``: the subject's unresolved edit-check queries (:func:`unresolved_check_queries`), if already
+    read. ``evaluated``: the records the record-local checks ran on (``run_edit_checks(records=...)``); the
+    queries of a record-local check on any other record are left as they are. None: every record."""
     by_id = {str(r.pk): r for r in keys.values()}
     wanted: dict[tuple[str, int | None, str, str], EditCheckFinding] = {}
     for finding in findings:
         record = _finding_record(finding, keys, by_id)
         wanted.setdefault((finding.check_id, record.pk if record else None, finding.form.value, finding.field), finding)
-    existing = Query.objects.filter(subject=subject, origin=QueryOrigin.edit_check, resolved_by_data=False)
+    if existing is None:
+        existing = unresolved_check_queries(subject)
     seen: set[tuple[str, int | None, str, str]] = set()
     now = timezone.now()
     for query in existing:
         key = (query.check_id, query.record_id, query.form, query.field)
+        if evaluated is not None and query.record_id not in evaluated and _record_local(query.check_id):
+            seen.add(key)  # not run on this unchanged record this time: its query stands as it is
+            continue
         if key in wanted:
             seen.add(key)
             continue
@@ -116,6 +127,18 @@ def sync_queries(
             ),
             user=user,
         )
+
+
+def unresolved_check_queries(subject: Subject) -> list[Query]:
+    """The subject's edit-check queries not resolved by the data (open, answered, or closed by a monitor)."""
+    return list(Query.objects.filter(subject=subject, origin=QueryOrigin.edit_check, resolved_by_data=False))
+
+
+def _record_local(check_id: str) -> bool:
+    try:
+        return check_by_id(check_id).record_local
+    except KeyError:  # a check no longer declared: its queries are closed by a full run
+        return False
 
 
 # --- queries by people --------------------------------------------------------------------------

@@ -1,1 +1,1 @@
-"""The read-only REDCap API subset at ``/redcap/api/`` (contracts/interop.md), for REDCap clients (PyCap, REDCapR)."""
+"""The read-only REDCap API subset at ``/redcap/api/`` (docs/contracts/interop.md), for REDCap clients (PyCap, REDCapR)."""

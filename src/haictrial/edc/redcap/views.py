@@ -1,4 +1,4 @@
-"""``POST /redcap/api/``: the read-only REDCap API subset (contracts/interop.md, "REDCap API subset").
+"""``POST /redcap/api/``: the read-only REDCap API subset (docs/contracts/interop.md, "REDCap API subset").
 
 Form-encoded ``token``, ``content`` and ``format`` (json or csv), as REDCap takes them. ``content``:
 ``metadata`` (the data dictionary; ``fields[]``, ``forms[]``), ``project``, ``instrument``, ``event``,

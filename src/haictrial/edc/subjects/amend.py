@@ -1,4 +1,4 @@
-"""Amending a screening instead of screening the patient again (contracts/server.md, "Enrolment").
+"""Amending a screening instead of screening the patient again (docs/contracts/server.md, "Enrolment").
 
 The change is a JSON Merge Patch (RFC 7396) of the patient document as it was sent: objects merge key by
 key, a null removes a key, any other value (lists included) replaces the old one whole. The merged

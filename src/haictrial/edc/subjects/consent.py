@@ -1,4 +1,4 @@
-"""Informed consent at enrolment (contracts/server.md, "Enrolment: consent, ...").
+"""Informed consent at enrolment (docs/contracts/server.md, "Enrolment: consent, ...").
 
 References: ICH E6(R2) 4.8.8 (written informed consent, signed and personally dated, before participation)
 and 4.8.1 (the consent form approved by the ethics committee; protocol ``settings.consent.icf_versions``).
@@ -17,7 +17,7 @@ from haictrial.edc.validation import no_nul
 from haictrial.errors import UnprocessableError
 from haictrial.protocol.schema import Protocol
 
-#: The earliest date any date of the EDC may be (contracts/server.md: before 1900-01-01 is refused).
+#: The earliest date any date of the EDC may be (docs/contracts/server.md: before 1900-01-01 is refused).
 EARLIEST_DATE = dt.date(1900, 1, 1)
 
 _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(no_nul)]

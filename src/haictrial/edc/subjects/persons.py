@@ -1,4 +1,4 @@
-"""One person, one subject: which screenings are of the same person (contracts/server.md, "Enrolment").
+"""One person, one subject: which screenings are of the same person (docs/contracts/server.md, "Enrolment").
 
 Two screenings are of the same person when they were made at the same site with the same hospital number,
 or carry the same full name and birth date (any site). Names and hospital numbers are compared without case

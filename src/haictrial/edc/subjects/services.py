@@ -444,7 +444,7 @@ def update_identifiers(user: Any, screening: Screening, change: IdentifiersChang
 
 
 def subject_patient(subject: Subject) -> Patient:
-    """The core ``Patient`` of a subject (issue 7 adds per-cycle measurements here)."""
+    """The core ``Patient`` of a subject."""
     return screening_patient(subject.screening, subject.subject_id)
 
 

@@ -1,4 +1,4 @@
-"""Forms of the pages. The screening form builds the same patient document (contracts/screen.md) the
+"""Forms of the pages. The screening form builds the same patient document (docs/contracts/screen.md) the
 API takes; an empty field is sent as absent, so that the engine reports it ``unknown``, never normal."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _date(label: Any) -> forms.DateField:
 
 
 class ScreeningForm(forms.Form):
-    """The screening document, field by field (contracts/screen.md)."""
+    """The screening document, field by field (docs/contracts/screen.md)."""
 
     site = forms.ChoiceField(label=_("Site"))
     full_name = forms.CharField(label=_("Name"), required=False, max_length=200)

@@ -1,4 +1,4 @@
-"""Forms of the enrolment and screening-correction steps: the consent record (contracts/server.md,
+"""Forms of the enrolment and screening-correction steps: the consent record (docs/contracts/server.md,
 "Enrolment") and the screening form filled in from a stored screening, with the reason for the change."""
 
 from __future__ import annotations

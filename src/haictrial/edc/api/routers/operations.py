@@ -1,4 +1,4 @@
-"""Trial operations (contracts/server.md, "Trial operations"): protocol deviations and their review, the SAE
+"""Trial operations (docs/contracts/server.md, "Trial operations"): protocol deviations and their review, the SAE
 desk and the record status dashboard."""
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ def update_subject(request: HttpRequest, subject_id: str, change: SubjectChange)
 
 @router.get("/{subject_id}/plan", response=responses(PlanOut))
 def plan(request: HttpRequest, subject_id: str, cycle: int = Query(1, ge=1, le=services.MAX_CYCLE)):
-    """The ``plan`` output (contracts/plan.md) for this subject and cycle."""
+    """The ``plan`` output (docs/contracts/plan.md) for this subject and cycle."""
     return services.cycle_plan(request.user, subject_id, cycle)
 
 
