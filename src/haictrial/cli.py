@@ -41,7 +41,19 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for area in (protocol, screening, prescreen, planning, response, safety, statistics, synthetic, server, reporting, exchange):
+for area in (
+    protocol,
+    screening,
+    prescreen,
+    planning,
+    response,
+    safety,
+    statistics,
+    synthetic,
+    server,
+    reporting,
+    exchange,
+):
     area.register(app)
 
 

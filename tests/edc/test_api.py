@@ -117,7 +117,10 @@ def test_it_enrols_an_eligible_patient_with_a_site_sequence_and_the_targeted_age
     patient["site"] = "002"
     patient["identifiers"] = {"full_name": "Wang Wu", "hospital_number": "H-0042"}  # same number, other site
     third = api["bob"].post("/api/screenings", patient).json()
-    assert api["bob"].post(f"/api/screenings/{third['screening_id']}/enroll", consent_body()).json()["subject_id"] == "CHA-002-0001"
+    assert (
+        api["bob"].post(f"/api/screenings/{third['screening_id']}/enroll", consent_body()).json()["subject_id"]
+        == "CHA-002-0001"
+    )
 
 
 def test_it_refuses_to_enrol_an_ineligible_patient_with_the_reason(api, patient):

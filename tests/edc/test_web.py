@@ -108,7 +108,9 @@ def test_an_empty_field_is_unknown_never_normal(client, users):
 
 def test_the_form_names_the_field_the_engine_rejects(client, users):
     client.force_login(users["alice"])
-    response = client.post("/screenings/new/", dict(FORM, birth_date="2026-11-25"))  # after the screening date, not in the future
+    response = client.post(
+        "/screenings/new/", dict(FORM, birth_date="2026-11-25")
+    )  # after the screening date, not in the future
     assert response.status_code == 200
     assert "is after screening_date" in response.content.decode()
     assert Screening.objects.count() == 0

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_token_end'),
+        ("accounts", "0002_token_end"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='apitoken',
-            name='kind',
-            field=models.CharField(choices=[('api', 'api'), ('redcap', 'redcap')], default='api', max_length=10),
+            model_name="apitoken",
+            name="kind",
+            field=models.CharField(choices=[("api", "api"), ("redcap", "redcap")], default="api", max_length=10),
         ),
     ]
