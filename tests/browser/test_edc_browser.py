@@ -8,16 +8,11 @@ criteria (NCT06988852 I1-I8, E1-E8) and their reasons, enrols the patient and op
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from .serving import haictrial, server_environment, serving
 
 pytestmark = pytest.mark.browser
 
@@ -34,61 +29,16 @@ CHROMIUM_ARGS = [
 PASSWORD = "Corr3ct-horse-battery-staple"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _haictrial(args: list[str], env: dict[str, str], stdin: str | None = None) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "haictrial.cli", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
     data = tmp_path_factory.mktemp("edc-data")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(HAICTRIAL_DATA_DIR=str(data), HAICTRIAL_SECRET_KEY="browser-test-secret-key-0123456789")
-    env.pop("HAICTRIAL_DEBUG", None)
-    _haictrial(["site", "add", "001", "--name", "Tongji Hospital"], env)
-    _haictrial(["user", "add", "carol", "--role", "coordinator", "--site", "001"], env, stdin=PASSWORD + "\n")
-    port = _free_port()
-    log = (data / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "haictrial.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(url + "/login/", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail("haictrial serve exited: " + (data / "server.log").read_text())
-                time.sleep(0.1)
-        else:
-            pytest.fail("haictrial serve did not answer: " + (data / "server.log").read_text())
+    env = server_environment(data)
+    haictrial(["site", "add", "001", "--name", "Tongji Hospital"], env)
+    haictrial(["user", "add", "carol", "--role", "coordinator", "--site", "001"], env, stdin=PASSWORD + "\n")
+    with serving(env, data) as url:
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(20)
-        log.close()
 
 
 @pytest.fixture(scope="module")

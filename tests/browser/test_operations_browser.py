@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+from .serving import haictrial, server_environment, serving
+from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -47,45 +43,11 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
     data = tmp_path_factory.mktemp("operations-data")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(
-        HAICTRIAL_DATA_DIR=str(data),
-        HAICTRIAL_SECRET_KEY="browser-test-secret-key-0123456789",
-        HAICTRIAL_AUDIT_KEY="browser-test-audit-key-0123456789abcdef",
+    env = server_environment(data)
+    logins = dict(
+        re.findall(r"^\s+(demo-\S+)\s+(\S+)\s+\w+$", haictrial(["demo", "--subjects", "4", "--seed", "1"], env), re.M)
     )
-    env.pop("HAICTRIAL_DEBUG", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "haictrial.cli", "demo", "--subjects", "4", "--seed", "1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    logins = dict(re.findall(r"^\s+(demo-\S+)\s+(\S+)\s+\w+$", done.stdout, re.M))
-    port = _free_port()
-    log = (data / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "haictrial.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180  # 2 CPU cores shared: the server may take a while to start
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(url + "/login/", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail("haictrial serve exited: " + (data / "server.log").read_text())
-                time.sleep(0.1)
-        else:
-            pytest.fail("haictrial serve did not answer: " + (data / "server.log").read_text())
+    with serving(env, data) as url:
         token = _api(url, "/api/auth/token", {"username": "demo-coordinator", "password": logins["demo-coordinator"]})
         aware = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
         event = {
@@ -100,10 +62,6 @@ def server(tmp_path_factory):
         }
         _api(url, "/api/subjects/CHA-001-0001/forms/adverse_events", {"payload": event}, token["token"])
         yield url, logins
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(20)
-        log.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,18 +5,13 @@ is done, and report.zip downloads with the report, tables, figures, data sets an
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, _free_port, _haictrial
+from .serving import haictrial, server_environment, serving
+from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -26,36 +21,12 @@ def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
     data = tmp_path_factory.mktemp("edc-report")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
-    env.update(HAICTRIAL_DATA_DIR=str(data), HAICTRIAL_SECRET_KEY="browser-test-secret-key-0123456789")
-    env.pop("HAICTRIAL_DEBUG", None)
+    env = server_environment(data)
     env.pop("HAICTRIAL_TASKS_IMMEDIATE", None)  # the real queue: the worker that `serve` starts runs the build
-    _haictrial(["demo", "--subjects", "12", "--seed", "3"], env)
-    _haictrial(["user", "add", "stan", "--role", "statistician", "--site", "001"], env, stdin=PASSWORD + "\n")
-    port = _free_port()
-    log = (data / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "haictrial.cli", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(url + "/login/", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail("haictrial serve exited: " + (data / "server.log").read_text())
-                time.sleep(0.1)
-        else:
-            pytest.fail("haictrial serve did not answer: " + (data / "server.log").read_text())
+    haictrial(["demo", "--subjects", "12", "--seed", "3"], env)
+    haictrial(["user", "add", "stan", "--role", "statistician", "--site", "001"], env, stdin=PASSWORD + "\n")
+    with serving(env, data) as url:
         yield url, data
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(20)
-        log.close()
 
 
 def test_a_build_started_on_the_page_reaches_done_and_report_zip_downloads(server, tmp_path):

@@ -79,6 +79,21 @@ def tab_to(page, name: str | None, element_id: str | None = None) -> None:
     pytest.fail(f"{name or element_id} cannot be reached with the Tab key")
 
 
+def date_keys(page, iso: str) -> str:
+    """The digits to type into a date input for ``iso``: the segment order (day-month or month-day) is
+    chromium's own, which follows its build's locale rather than the page's, so it is probed once."""
+    page.evaluate(
+        """() => { const probe = document.createElement("input"); probe.type = "date"; probe.id = "date-probe";
+                   document.body.append(probe); probe.focus(); }"""
+    )
+    probe = page.locator("#date-probe")
+    for key in "01022026":
+        page.keyboard.press(key)
+    month_first = probe.input_value() == "2026-01-02"
+    probe.evaluate("e => e.remove()")
+    return dt.date.fromisoformat(iso).strftime("%m%d%Y" if month_first else "%d%m%Y")
+
+
 SAVED = re.compile(r"/forms/\w+/\d+/$")
 
 
@@ -228,7 +243,7 @@ def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):  #
     fill(page, {"date": _day(36), "after_cycle": "2", "target_mm.T1": "30", "target_mm.T2": "20"})
     select(page, {"modality": "ct", "new_lesions": "false", "morphology.T1": "1", "morphology.T2": "1"})
     save(page)
-    assert page.locator("#timepoint-response").inner_text() == "PR"
+    assert page.locator("#timepoint-response strong").inner_text() == "PR"
     assert page.locator("#morphologic-response").inner_text() == "optimal"
 
     # The MDT review, with the keyboard only.
@@ -236,8 +251,8 @@ def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):  #
     page.click("#add-mdt_review")
     page.wait_for_url("**/forms/mdt_review/new/")
     page.locator("body").focus()
-    review = dt.date.fromisoformat(_day(37)).strftime("%d%m%Y")  # en-GB date input: day, month, year
-    imaged = dt.date.fromisoformat(_day(36)).strftime("%d%m%Y")
+    review = date_keys(page, _day(37))
+    imaged = date_keys(page, _day(36))
     for name, keys in (
         ("date", list(review)),
         ("imaging_date", list(imaged)),

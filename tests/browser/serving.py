@@ -1,0 +1,92 @@
+"""Starting ``haictrial serve`` for the browser tests: one way for every module.
+
+The machine has two cores shared with a second pytest worker and its chromium: importing Django, migrating
+and forking gunicorn and the background worker can take far longer than on an idle machine. The wait is a
+wall-clock deadline (not a count of tries, which ends in seconds when the port refuses at once), and the
+server's own log, unbuffered, is the failure message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+#: Long enough for a cold start on two loaded cores; a server that answers returns at once.
+START_DEADLINE_SECONDS = 240
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_environment(data: Path, **extra: str) -> dict[str, str]:
+    """The test process's environment for a production-mode server on ``data``: its own secret and audit keys
+    (``serve`` refuses to start without an audit key outside debug), no database URL, no debug."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    env.pop("HAICTRIAL_DEBUG", None)
+    env.update(
+        HAICTRIAL_DATA_DIR=str(data),
+        HAICTRIAL_SECRET_KEY="browser-test-secret-key-0123456789",
+        HAICTRIAL_AUDIT_KEY="browser-test-audit-key-0123456789abcdef",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def haictrial(args: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    """Run one ``haictrial`` command; its standard output, or the test fails with its standard error."""
+    done = subprocess.run(
+        [sys.executable, "-m", "haictrial.cli", *args], input=stdin, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], data: Path) -> Iterator[str]:
+    """``haictrial serve`` (one gunicorn worker) on a free port until the block ends; yields its base URL."""
+    port = free_port()
+    log_path = data / "server.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "haictrial.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--workers", "1"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + START_DEADLINE_SECONDS
+            while True:
+                try:
+                    with urllib.request.urlopen(url + "/login/", timeout=10) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    if process.poll() is not None:
+                        pytest.fail("haictrial serve exited: " + log_path.read_text())
+                    if time.monotonic() > deadline:
+                        pytest.fail(
+                            f"haictrial serve did not answer in {START_DEADLINE_SECONDS} s: " + log_path.read_text()
+                        )
+                    time.sleep(0.2)
+            yield url
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(20)
