@@ -31,6 +31,8 @@ References
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -139,12 +141,38 @@ def same_value(a: ir.FloatingValue, b: float) -> ir.BooleanValue:
     return (a - b).abs() <= ibis.greatest(REL_TOL * ibis.greatest(a.abs(), abs(b)), ABS_TOL)
 
 
+def _margin(limit: float) -> float:
+    """A distance from ``limit`` beyond which :func:`same_value` is false whatever the value: four times its
+    tolerance at the limit (``rel_tol < 1/2``, so the tolerance grows slower than the distance)."""
+    return 4 * max(REL_TOL * abs(limit), ABS_TOL)
+
+
 def at_least(a: ir.FloatingValue, limit: float) -> ir.BooleanValue:
-    return _true((a >= limit) | same_value(a, limit))
+    """:func:`haictrial.vocabulary.units.at_least`: ``a >= limit`` or the same value after rounding.
+
+    The exact test (:func:`same_value`) is evaluated only for values within :func:`_margin` below the limit
+    (a CASE evaluates a branch for its rows alone): two comparisons for every other value, same result.
+    """
+    exact = (a >= limit) | same_value(a, limit)
+    return _true(ibis.cases((a >= limit, True), (a < limit - _margin(limit), False), else_=exact))
 
 
 def at_most(a: ir.FloatingValue, limit: float) -> ir.BooleanValue:
-    return _true((a <= limit) | same_value(a, limit))
+    """:func:`haictrial.vocabulary.units.at_most`, evaluated as :func:`at_least`."""
+    exact = (a <= limit) | same_value(a, limit)
+    return _true(ibis.cases((a <= limit, True), (a > limit + _margin(limit), False), else_=exact))
+
+
+def _below(a: ir.FloatingValue, limit: float) -> ir.BooleanValue:
+    """``a < limit`` and not the same value after rounding (null for null), evaluated as :func:`at_least`."""
+    exact = (a < limit) & ~same_value(a, limit)
+    return ibis.cases((a >= limit, False), (a < limit - _margin(limit), True), else_=exact)
+
+
+def _above(a: ir.FloatingValue, limit: float) -> ir.BooleanValue:
+    """``a > limit`` and not the same value after rounding (null for null), evaluated as :func:`at_least`."""
+    exact = (a > limit) & ~same_value(a, limit)
+    return ibis.cases((a <= limit, False), (a > limit + _margin(limit), True), else_=exact)
 
 
 def status(fail: ir.BooleanValue, unknown: ir.BooleanValue) -> ir.IntegerValue:
@@ -174,6 +202,23 @@ def unit_factors(table: ir.Table) -> dict[Analyte, dict[str, float]]:
     return out
 
 
+def known_unit_factors() -> dict[Analyte, dict[str, float]]:
+    """Each analyte's accepted spellings, as :data:`~haictrial.vocabulary.units.CONVERSIONS` writes them and as
+    :func:`~haictrial.vocabulary.units.normalise_unit` folds them -> factor to SI.
+
+    The data-independent choice of :func:`unit_factors`: the query needs no look at the data first, so its
+    SQL can be compiled once (:func:`prescreen_sql`). A row with any other spelling is ``suspect`` and decided
+    by the engine, which folds spellings itself; a run finding many such rows recompiles with the spellings
+    found (:mod:`haictrial.interop.prescreen.run`).
+    """
+    out: dict[Analyte, dict[str, float]] = {}
+    for analyte, (_, factors) in CONVERSIONS.items():
+        spellings = {unit: _LOOKUP[analyte][normalise_unit(unit)] for unit in factors}
+        spellings.update({normalise_unit(unit): factor for unit, factor in spellings.items()})
+        out[analyte] = spellings
+    return out
+
+
 def lab_si(t: ir.Table, analyte: Analyte, factors: dict[str, float]) -> ir.FloatingValue:
     """The value in the analyte's SI unit (:func:`~haictrial.vocabulary.units.to_si`); null for an unknown unit."""
     unit = t[f"labs_{analyte.value}_unit"]
@@ -193,13 +238,6 @@ def _bounds(metadata: list[Any]) -> list[tuple[str, float]]:
             if isinstance(item, getattr(at, attr.capitalize())):
                 out.append((attr, float(getattr(item, attr))))
     return out
-
-
-def _outside(x: ir.FloatingValue, bounds: list[tuple[str, float]]) -> ir.BooleanValue:
-    bad = ibis.literal(False)
-    for op, limit in bounds:
-        bad = bad | {"gt": x <= limit, "ge": x < limit, "lt": x >= limit, "le": x > limit}[op]
-    return bad
 
 
 def _not_code(x: ir.StringValue, enum: type[StrEnum]) -> ir.BooleanValue:
@@ -244,10 +282,43 @@ def _limit_name(field: Any) -> str | None:
     return names[0] if names else None
 
 
-def _outside_limit(x: ir.FloatingValue, limit: Limit) -> ir.BooleanValue:
-    """Not strictly inside ``limit``: a superset of the engine's refusals (a value on a limit, equal after
-    rounding, is left to the engine's :meth:`~haictrial.clinical.limits.Limit.contains`)."""
-    return x.notnull() & ~((x > limit.low) & (x < limit.high))
+def _inside(x: ir.FloatingValue, bounds: list[tuple[str, float]]) -> ir.BooleanValue:
+    """True when ``x`` lies inside every one of ``bounds`` and is finite: one range test (the tightest lower and
+    upper bound of the list), false for NaN and the infinities (``x <= MAX`` fails for them), null for null."""
+    lower: tuple[str, float] = ("ge", -_MAX_FLOAT)
+    upper: tuple[str, float] = ("le", _MAX_FLOAT)
+    for op, limit in bounds:
+        if op in ("gt", "ge") and (limit > lower[1] or (limit == lower[1] and op == "gt")):
+            lower = (op, limit)
+        if op in ("lt", "le") and (limit < upper[1] or (limit == upper[1] and op == "lt")):
+            upper = (op, limit)
+    low = x > lower[1] if lower[0] == "gt" else x >= lower[1]
+    high = x < upper[1] if upper[0] == "lt" else x <= upper[1]
+    return low & high
+
+
+#: The largest finite double: a bound that NaN and the infinities fail.
+_MAX_FLOAT = 1.7976931348623157e308
+
+
+def _strictly_inside(limit: Limit) -> list[tuple[str, float]]:
+    """A plausibility limit as bounds, strictly: a value on a limit (equal after rounding, decided by
+    :meth:`~haictrial.clinical.limits.Limit.contains`) is left to the engine - a superset of its refusals."""
+    return [("gt", limit.low), ("lt", limit.high)]
+
+
+def _any(exprs: Sequence[ir.BooleanValue]) -> ir.BooleanValue:
+    """True when any of ``exprs`` is true; a null part counts as false (one COALESCE over the OR chain:
+    ``true OR null`` is true, ``false OR null`` is null)."""
+    out = exprs[0]
+    for expr in exprs[1:]:
+        out = out | expr
+    return _true(out)
+
+
+def _when(listed: ir.BooleanValue, bad: ir.BooleanValue) -> ir.BooleanValue:
+    """``bad`` for the rows where ``listed`` holds, else false: evaluated for those rows alone."""
+    return ibis.cases((_true(listed), bad), else_=False)
 
 
 def suspect(
@@ -258,69 +329,67 @@ def suspect(
     A superset of the engine's refusals is enough (a flagged row the engine accepts gets its verdict from
     the engine). ``today``: the site's date of an entry (``haictrial screen``): dates after it and values
     outside the plausibility limits of :mod:`haictrial.clinical.limits` are refused too.
+
+    One range test per value (the core's domain and the plausibility limit intersected; a lab's after its
+    conversion to SI, computed once in :func:`derived`), and one null-safe OR over all the tests.
     """
     bad: list[ir.BooleanValue] = []
     for name in ("age_years", "ecog"):
         bad.append(_not_whole(t[name]))
     for name, field in Patient.model_fields.items():
+        if name not in t.columns:
+            continue
         bounds = _bounds(field.metadata)
-        if bounds and name in t.columns:
-            bad.append(_not_finite(t[name]) | _outside(t[name], bounds))
         limit_name = _limit_name(field)
-        if today is not None and limit_name is not None and name in t.columns:
-            bad.append(_outside_limit(t[name], LIMITS[limit_name]))
+        if today is not None and limit_name is not None:
+            bounds += _strictly_inside(LIMITS[limit_name])
+        if bounds:
+            bad.append(~_inside(t[name], bounds))
     for name, enum in _SCALAR_CODES.items():
         bad.append(_not_code(t[name], enum))
     for analyte in Analyte:
         value, unit = t[f"labs_{analyte.value}_value"], t[f"labs_{analyte.value}_unit"]
-        bad.append(value.isnull() != unit.isnull())
-        known = list(factors[analyte])
-        bad.append(unit.notnull() & (~unit.isin(known) if known else ibis.literal(True)))
-        bad.append(_not_finite(value) | (value < 0))
-        if today is not None:
-            si = f"_si_{analyte.value}"
-            value_si = t[si] if si in t.columns else lab_si(t, analyte, factors[analyte])
-            bad.append(_outside_limit(value_si, LAB_LIMITS_SI[analyte]))
+        si = f"_si_{analyte.value}"
+        value_si = t[si] if si in t.columns else lab_si(t, analyte, factors[analyte])
+        # Null for an unknown unit or a value without a unit (lab_si); a lab is either absent (no value and no
+        # unit) or a known unit with a finite value >= 0 (units.to_si), at entry inside LAB_LIMITS_SI.
+        bounds = [("ge", 0.0)] + (_strictly_inside(LAB_LIMITS_SI[analyte]) if today is not None else [])
+        absent = value.isnull() & unit.isnull()
+        bad.append(~(absent | _true(_inside(value_si, bounds))))
     bad.append(t.birth_date > t.screening_date)
     # Patient: age_years must agree with the two dates (within a year).
-    bad.append(
-        t.age_years.notnull()
-        & t.birth_date.notnull()
-        & t.screening_date.notnull()
-        & ((t.age_years - t._age).abs() >= 1)
-    )
+    bad.append((t.age_years - t._age).abs() >= 1)
     dates = [t.birth_date, t.screening_date]
     dates += [t[item_column("medical_history", i, "date")] for i in range(layout.entries.get("medical_history", 0))]
     for date in dates:
-        bad.append(date < EARLIEST_DATE)
-        if today is not None:
-            bad.append(date > today)
+        bad.append(~((date >= EARLIEST_DATE) & (date <= today)) if today is not None else date < EARLIEST_DATE)
     for name in (*CODE_LISTS, "liver_lesions", "medical_history"):
         count = t[count_column(name)]
-        bad.append(_not_whole(count) | (count < 0) | (count > layout.entries.get(name, 0)))
+        bad.append(~((count >= 0) & (count <= layout.entries.get(name, 0)) & (count.floor() == count)))
     lesion_field = LiverLesion.model_fields["longest_diameter_mm"]
     size_bounds = _bounds(lesion_field.metadata)
     size_limit = _limit_name(lesion_field)
+    if today is not None and size_limit is not None:
+        size_bounds += _strictly_inside(LIMITS[size_limit])
     for i in range(layout.entries.get("liver_lesions", 0)):
-        inside = t.liver_lesions_count > i
         size = t[item_column("liver_lesions", i, "longest_diameter_mm")]
-        bad.append(inside & t[item_column("liver_lesions", i, "id")].isnull())
-        bad.append(inside & (_not_finite(size) | _outside(size, size_bounds)))
-        if today is not None and size_limit is not None:
-            bad.append(inside & _outside_limit(size, LIMITS[size_limit]))
+        lesion_id = t[item_column("liver_lesions", i, "id")]
+        # An unsized lesion is valid (I5 unknown); a sized one must lie inside the domain. Checked only for the
+        # listed lesions (a CASE evaluates its branch for those rows alone).
+        bad.append(_when(t.liver_lesions_count > i, lesion_id.isnull() | ~(size.isnull() | _inside(size, size_bounds))))
     for i in range(layout.entries.get("medical_history", 0)):
-        inside = t.medical_history_count > i
         condition = t[item_column("medical_history", i, "condition")]
-        bad.append(inside & (condition.isnull() | _not_code(condition, HistoryCondition)))
-        bad.append(inside & (t[item_column("medical_history", i, "date")] > t.screening_date))
+        wrong = condition.isnull() | _not_code(condition, HistoryCondition)
+        bad.append(
+            _when(
+                t.medical_history_count > i, wrong | (t[item_column("medical_history", i, "date")] > t.screening_date)
+            )
+        )
     for name, enum in _LIST_CODES.items():
         for i in range(layout.entries.get(name, 0)):
             code = t[item_column(name, i)]
-            bad.append((t[count_column(name)] > i) & (code.isnull() | _not_code(code, enum)))
-    out = ibis.literal(False)
-    for expr in bad:
-        out = out | _true(expr)
-    return out
+            bad.append(_when(t[count_column(name)] > i, code.isnull() | _not_code(code, enum)))
+    return _any(bad)
 
 
 # --- the criteria ------------------------------------------------------------------------------
@@ -387,16 +456,21 @@ def _i3(t: ir.Table, p: Protocol) -> Compiled:
 
 def _i5_parts(t: ir.Table, p: Protocol) -> tuple[ir.BooleanValue, ir.BooleanValue]:
     """Whether a listed lesion is measurable, and whether a listed lesion is unsized (computed once, in
-    :func:`derived`)."""
+    :func:`derived`).
+
+    Measurable: the largest listed size is at least the minimum (``at_least`` is monotone in the size, so
+    the largest decides); an unlisted or unsized lesion counts as -1 mm (sizes of accepted rows are > 0).
+    """
     min_mm = p.eligibility.thresholds.I5_measurable_min_mm
     count = t.liver_lesions_count
-    measurable: ir.BooleanValue = ibis.literal(False)
-    any_unsized: ir.BooleanValue = ibis.literal(False)
-    for i in range(layout_entries(t, "liver_lesions")):
-        size = t[item_column("liver_lesions", i, "longest_diameter_mm")]
-        inside = _true(count > i)
-        measurable = measurable | (inside & size.notnull() & at_least(size, min_mm))
-        any_unsized = any_unsized | (inside & size.isnull())
+    n = layout_entries(t, "liver_lesions")
+    if n == 0:
+        return ibis.literal(False), ibis.literal(False)
+    sizes = [t[item_column("liver_lesions", i, "longest_diameter_mm")] for i in range(n)]
+    listed = [ibis.ifelse(_true(count > i), sizes[i], None).fill_null(-1.0) for i in range(n)]
+    largest = listed[0] if n == 1 else ibis.greatest(*listed)
+    measurable = at_least(largest, min_mm)
+    any_unsized = _any([(count > i) & sizes[i].isnull() for i in range(n)])
     return measurable, any_unsized
 
 
@@ -440,8 +514,8 @@ def _i6(t: ir.Table, p: Protocol) -> Compiled:
 
 def _band(value: ir.FloatingValue, low: float, high: float, *, higher_is_worse: bool) -> ir.IntegerValue:
     """:func:`haictrial.clinical.child_pugh._band`: 1-3 points, the 2-point band ``[low, high]`` inclusive."""
-    below = (value < low) & ~same_value(value, low)
-    above = (value > high) & ~same_value(value, high)
+    below = _below(value, low)
+    above = _above(value, high)
     low_points, high_points = (1, 3) if higher_is_worse else (3, 1)
     return ibis.cases((_true(below), low_points), (_true(above), high_points), else_=2)
 
@@ -627,4 +701,70 @@ def compile_prescreen(
     )
 
 
-__all__ = ["compile_prescreen", "criteria_expressions", "standardise", "suspect", "CRITERION_IDS"]
+# --- the compiled SQL, once per protocol and source schema --------------------------------------
+
+#: The table name the cached SQL reads; :func:`bind_sql` puts the real source in its place.
+SOURCE_NAME = "haictrial_prescreen_source_3f9c"
+_SQL_CACHE: dict[str, tuple[str, str]] = {}
+
+
+def _cache_key(
+    schema: ibis.Schema,
+    protocol: Protocol,
+    factors: dict[Analyte, dict[str, float]],
+    today: dt.date | None,
+    dialect: str,
+) -> str:
+    parts = [
+        protocol.model_dump_json(),
+        [(name, str(dtype)) for name, dtype in schema.items()],
+        {a.value: sorted(f.items()) for a, f in factors.items()},
+        today.isoformat() if today else None,
+        dialect,
+    ]
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def prescreen_sql(
+    schema: ibis.Schema,
+    protocol: Protocol,
+    factors: dict[Analyte, dict[str, float]] | None = None,
+    today: dt.date | None = None,
+    dialect: str = "duckdb",
+) -> tuple[str, str]:
+    """The SQL of :func:`compile_prescreen` over a source of ``schema`` (named :data:`SOURCE_NAME`), and the SQL of
+    its standardised rows (the engine's input for the ``suspect`` rows), compiled once and cached, keyed by
+    the protocol, the source schema, the unit spellings, the entry date and the dialect.
+
+    Building the ibis expression and rendering its SQL cost seconds; running the SQL on a million rows costs
+    less. ``factors`` defaults to :func:`known_unit_factors`.
+    """
+    factors = known_unit_factors() if factors is None else factors
+    key = _cache_key(schema, protocol, factors, today, dialect)
+    cached = _SQL_CACHE.get(key)
+    if cached is None:
+        source = ibis.table(schema, name=SOURCE_NAME)
+        std, _ = standardise(source)
+        cached = (
+            str(ibis.to_sql(compile_prescreen(source, protocol, factors, today), dialect=dialect)),
+            str(ibis.to_sql(std, dialect=dialect)),
+        )
+        _SQL_CACHE[key] = cached
+    return cached
+
+
+def bind_sql(sql: str, source: str) -> str:
+    """``sql`` of :func:`prescreen_sql` reading the table or view ``source`` (an SQL identifier, quoted)."""
+    return sql.replace(f'"{SOURCE_NAME}"', source)
+
+
+__all__ = [
+    "CRITERION_IDS",
+    "bind_sql",
+    "compile_prescreen",
+    "criteria_expressions",
+    "known_unit_factors",
+    "prescreen_sql",
+    "standardise",
+    "suspect",
+]
