@@ -46,7 +46,7 @@ def prescreen_command(
         # docs/prescreen-omop.md: SOURCE is the CDM itself (a DuckDB file or a database URL).
         from haictrial.interop.prescreen.omop import connect_omop, omop_flat, omop_tables
 
-        table = omop_flat(omop_tables(connect_omop(source)))
+        table = omop_flat(omop_tables(connect_omop(source)), protocol=protocol)  # E5's window: --protocol
     else:
         table = read_flat(source, connect(backend))
     result = prescreen_table(table, protocol)

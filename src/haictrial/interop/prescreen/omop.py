@@ -13,7 +13,11 @@ is mapped, and how (docs/prescreen-omop.md):
   a mapped laboratory test; each value is the latest one in the ``lookback_days`` (default 30) before and
   on the index date (ties on a date: the highest ``measurement_id``).
 
-Everything else (pathology, imaging, history, treatment) is left unreported, so those criteria are
+- ``condition_occurrence``, ``procedure_occurrence``, ``observation`` (when present): I2, E1, E4, E5, E7 and
+  I6 fields through the concept sets of :mod:`haictrial.interop.prescreen.omop_concepts`
+  (:mod:`haictrial.interop.prescreen.omop_history`); a record found is evidence, none found is not a "no".
+
+Everything else (pathology, imaging, treatment history) is left unreported, so those criteria are
 ``unknown`` with the fields to obtain: the worklist says what to ask for, never a guessed verdict.
 
 References: OMOP CDM 5.4 (https://ohdsi.github.io/CommonDataModel/cdm54.html); LOINC 2.76 codes;
@@ -30,6 +34,9 @@ import ibis
 import ibis.expr.types as ir
 
 from haictrial.errors import InputError
+from haictrial.interop.prescreen.omop_history import OPTIONAL_TABLES, history_columns
+from haictrial.protocol import load_protocol
+from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.flat_layout import ROW
 from haictrial.vocabulary.units import Analyte
 
@@ -71,7 +78,7 @@ def omop_tables(con: Any, schema: str | None = None) -> dict[str, ir.Table]:
     if missing:
         raise InputError(f"not an OMOP CDM 5.4 schema: no {', '.join(missing)} table", field="SOURCE")
     out = {}
-    for name in TABLES:
+    for name in (*TABLES, *(t for t in OPTIONAL_TABLES if t in found)):
         table = con.table(found[name], database=schema) if schema else con.table(found[name])
         # Column names are case-insensitive in the CDM (Eunomia's DuckDB spells them in capitals).
         out[name] = table.rename({c.lower(): c for c in table.columns if c != c.lower()})
@@ -95,9 +102,17 @@ def connect_omop(source: str | Path) -> Any:
 
 
 def omop_flat(
-    tables: dict[str, ir.Table], *, index_date: dt.date | None = None, lookback_days: int = LOOKBACK_DAYS
+    tables: dict[str, ir.Table],
+    *,
+    index_date: dt.date | None = None,
+    lookback_days: int = LOOKBACK_DAYS,
+    protocol: Protocol | None = None,
 ) -> ir.Table:
-    """The flat layout (docs/prescreen-columns.md) of an OMOP CDM 5.4 population, one row per person."""
+    """The flat layout (docs/prescreen-columns.md) of an OMOP CDM 5.4 population, one row per person.
+
+    Besides the laboratory values and demographics, the conditions, procedures and organ-function
+    observations of :mod:`haictrial.interop.prescreen.omop_history` (the protocol gives E5's window).
+    """
     person, measurement, concept = tables["person"], tables["measurement"], tables["concept"]
     by_code = {code: analyte.value for analyte, code in LOINC.items()}
     labs = concept.filter((concept.vocabulary_id == "LOINC") & concept.concept_code.isin(list(by_code)))
@@ -142,12 +157,17 @@ def omop_flat(
         sex=person.gender_concept_id.cast("int64").substitute(GENDER, else_=ibis.null("string")),
     )
     out = base.left_join(index, "person_id").left_join(wide, "person_id")
+    extra: list[str] = []
+    for table in history_columns(tables, index, protocol or load_protocol(), lookback_days):
+        extra += [c for c in table.columns if c != "person_id"]
+        out = out.left_join(table, "person_id")
     columns = {
         "person_id": out.person_id.cast("string"),
         "screening_date": out.index_day,
         "birth_date": out.birth_date,
         "sex": out.sex,
         **{name: out[name] for name in pivot},
+        **{name: out[name] for name in extra},
     }
     flat = out.select(**columns)
     return flat.mutate(**{ROW: ibis.row_number().over(order_by=flat.person_id).cast("int64")})

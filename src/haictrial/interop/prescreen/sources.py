@@ -7,6 +7,7 @@ connects to (``postgres://user@host:5432/db``, ``trino://user@host:8080/catalog/
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,32 @@ def read_flat(path: str | Path, con: Any | None = None) -> ir.Table:
             if suffix == ".parquet":
                 table = con.read_parquet(file, file_row_number=True)
                 return table.rename({ROW: "file_row_number"})
-            raw = con.read_csv(file, types=_csv_types(file))
+            types = _csv_types(file)
+            raw = con.read_csv(file, types=types)
+            # DuckDB converts the typed columns while it copies the rows: a bad cell is found here.
+            return con.create_table("prescreen_source", raw.mutate(**{ROW: ibis.row_number()}), temp=True)
         except Exception as exc:  # noqa: BLE001 - DuckDB's reader errors are the file's problems
-            raise InputError(f"{file}: cannot read: {str(exc).splitlines()[0]}", field="SOURCE") from None
-        return con.create_table("prescreen_source", raw.mutate(**{ROW: ibis.row_number()}), temp=True)
+            raise _read_error(file, str(exc)) from None
     arrow = _read_arrow(file)
     arrow = arrow.append_column(ROW, pa.array(range(arrow.num_rows), pa.int64()))
     # A fresh temporary name: ibis's PostgreSQL ``create_table(temp=True, overwrite=True)`` emits an empty DROP.
     return con.create_table(f"prescreen_source_{uuid.uuid4().hex}", arrow, temp=True)
+
+
+_BAD_CELL = re.compile(r'converting column "(?P<column>[^"]+)"')
+_LINE = re.compile(r"CSV Error on Line: (?P<line>\d+)")
+_TYPE_WORDS = {"VARCHAR": "text", "DATE": "dates", "DOUBLE": "numbers", "BOOLEAN": "true/false"}
+
+
+def _read_error(file: Path, text: str) -> InputError:
+    """One line for a file DuckDB cannot read: the column and the line of a cell of the wrong type."""
+    bad, line = _BAD_CELL.search(text), _LINE.search(text)
+    if bad is not None and file.suffix.lower() == ".csv":
+        column = bad["column"]
+        kind = _TYPE_WORDS.get(_csv_types(file).get(column, ""), "values of the layout's type")
+        where = f" (line {line['line']})" if line else ""
+        return InputError(f"expected {kind}, the CSV holds another value{where}", field=column)
+    return InputError(f"{file}: cannot read: {text.splitlines()[0]}", field="SOURCE")
 
 
 _DUCKDB_TYPES = {"string": "VARCHAR", "date": "DATE", "int": "DOUBLE", "float": "DOUBLE", "bool": "BOOLEAN"}
