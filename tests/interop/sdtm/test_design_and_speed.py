@@ -91,3 +91,18 @@ def test_dataset_json_metadata_is_still_checked_against_the_schema(tmp_path):
     assert list(files._dataset_schema().iter_errors(written)) == []
     del written["columns"]  # required by the Dataset-JSON 1.1 schema
     assert list(files._dataset_schema().iter_errors(written))
+
+
+def test_define_xml_stays_valid_after_an_odm_export_in_the_same_process(tmp_path):
+    """odmlib's namespace registry is process-wide and the ODM 1.3.2 builder resets it to the ODM namespaces:
+    a define.xml written afterwards (a server worker runs both) must still declare xlink and def."""
+    import odmlib.ns_registry as NS
+
+    NS.NamespaceRegistry(prefix="odm", uri="http://www.cdisc.org/ns/odm/v1.3", is_default=True, is_reset=True)
+    NS.NamespaceRegistry(prefix="xml", uri="http://www.w3.org/XML/1998/namespace")
+    path = _define(tmp_path)
+    assert schema_problems(path) == []
+    text = path.read_text(encoding="utf-8")
+    assert (
+        'xmlns:xlink="http://www.w3.org/1999/xlink"' in text and 'xmlns:def="http://www.cdisc.org/ns/def/v2.1"' in text
+    )

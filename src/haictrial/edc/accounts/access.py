@@ -23,6 +23,9 @@ eCRF data management: ``sign`` (sign a casebook, unlock a signed form: investiga
 
 Analysis report: ``report`` (build and read the trial's de-identified analysis report, all sites:
 statistician and admin).
+
+Data exports: ``export`` (build and download de-identified SDTM, ODM, REDCap and ClinicalTrials.gov
+packages of the sites the user may read: coordinator, statistician and admin).
 """
 
 from __future__ import annotations
@@ -55,16 +58,17 @@ class Capability(StrEnum):
     sign = "sign"
     monitor = "monitor"
     report = "report"
+    export = "export"
 
 
 _C = Capability
 #: role (``Role`` value) -> what it may do.
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     "investigator": frozenset({_C.read, _C.screen, _C.enroll, _C.edit, _C.identifiers, _C.sign}),
-    "coordinator": frozenset({_C.read, _C.screen, _C.enroll, _C.edit, _C.identifiers}),
+    "coordinator": frozenset({_C.read, _C.screen, _C.enroll, _C.edit, _C.identifiers, _C.export}),
     "monitor": frozenset({_C.read, _C.identifiers, _C.monitor}),
-    "statistician": frozenset({_C.read, _C.all_sites, _C.report}),
-    "admin": frozenset({_C.read, _C.report}),
+    "statistician": frozenset({_C.read, _C.all_sites, _C.report, _C.export}),
+    "admin": frozenset({_C.read, _C.report, _C.export}),
 }
 
 

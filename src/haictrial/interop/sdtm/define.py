@@ -111,7 +111,25 @@ def build_define(package: Package, protocol: Protocol, created: dt.datetime, for
     )
 
 
+def register_define_namespaces() -> None:
+    """Register the Define-XML 2.1 namespaces (odm default, xs, xml, xlink, def) in odmlib's process-wide
+    registry, as its model modules do when first imported.
+
+    odmlib serialises with whatever the registry holds when ``write_xml`` runs, and the ODM 1.3.2 export
+    resets it to the ODM namespaces: a define.xml written afterwards in the same process would lack
+    ``xlink`` and ``def`` and not be well-formed. So every write sets them again.
+    """
+    import odmlib.ns_registry as NS
+
+    NS.NamespaceRegistry(prefix="odm", uri="http://www.cdisc.org/ns/odm/v1.3", is_default=True, is_reset=True)
+    NS.NamespaceRegistry(prefix="xs", uri="http://www.w3.org/2001/XMLSchema-instance")
+    NS.NamespaceRegistry(prefix="xml", uri="http://www.w3.org/XML/1998/namespace")
+    NS.NamespaceRegistry(prefix="xlink", uri="http://www.w3.org/1999/xlink")
+    NS.NamespaceRegistry(prefix="def", uri="http://www.cdisc.org/ns/def/v2.1")
+
+
 def write_define(document: object, path: Path) -> None:
+    register_define_namespaces()
     document.write_xml(str(path))  # type: ignore[attr-defined]
 
 
