@@ -14,11 +14,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from haictrial.clinical.crf_base import FormName
 from haictrial.edc.crfs import services
-from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.subjects.models import Subject
-from haictrial.edc.subjects.services import protocol
+from haictrial.edc.trial import protocol
 from haictrial.errors import DomainError, UnprocessableError
 from haictrial.synth.forms import clean, course_entries, course_rng
 
@@ -27,7 +25,7 @@ def load_course(subject: Subject, user: Any, course: dict[str, Any], today: dt.d
     """Enter ``course`` (``SyntheticCohort.course(id)``) as eCRFs up to ``today``; returns the records made.
 
     The forms are saved without re-deriving after each one; the subject is derived, edit-checked and
-    moved along its status once at the end (the same services as a site's saves).
+    moved along its status once at the end (:func:`services.finish_loading`, the orchestrator of a site's saves).
     """
     entries = course_entries(
         course,
@@ -53,12 +51,7 @@ def load_course(subject: Subject, user: Any, course: dict[str, Any], today: dt.d
             made += 1
         except DomainError:
             continue  # a synthetic value the eCRF refuses: left out, as a site would have to correct it
-    services.refresh_subject(subject, user)
-    present = set(FormRecord.objects.filter(subject=subject).values_list("form", flat=True))
-    for trigger in (FormName.haic_cycle, FormName.resection, FormName.follow_up, FormName.end_of_study):
-        if trigger.value in present:
-            forms, _keys = services.subject_forms(subject, list(FormRecord.objects.filter(subject=subject)))
-            services.advance_status(subject, forms, user, trigger)
+    services.finish_loading(subject, user)
     return made
 
 

@@ -27,6 +27,7 @@ from haictrial.edc.crfs.catalogue import FormSpec
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
+from haictrial.edc.trial import protocol
 from haictrial.errors import ConflictError, DomainError
 
 #: Forms that may still be recorded after a withdrawal of consent.
@@ -94,7 +95,7 @@ def check_safety_stops(
     pending = FormRecord(subject=subject, form=spec.name.value, payload=payload, cycle=cycle)
     pending.pk = record_id if record_id is not None else _UNSAVED_PK
     records = [r for r in records if r.pk != record_id] + [pending]
-    proto = subjects.protocol()
+    proto = protocol()
     from haictrial.edc.crfs.services import subject_forms
 
     try:

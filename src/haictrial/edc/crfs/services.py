@@ -1,12 +1,20 @@
 """eCRF services: the only place converting :class:`~haictrial.edc.crfs.models.FormRecord` rows to the
-core's models (:class:`~haictrial.clinical.crf_models.SubjectForms`) and back.
+core's models (:class:`~haictrial.clinical.crf_models.SubjectForms`) and back, and the one orchestrator of
+an eCRF save, which the API, the pages and the demo loader all call.
 
-Saving a form (:func:`save_form`): authorise (edit at the subject's site) -> parse the payload with the
+Saving a form (:func:`save_form`): authorise (edit at the subject's site) -> validate the payload with the
 core's pydantic model (the first problem is an InputError naming the field) -> refuse a locked record
 or a stale version (ConflictError, 409) -> store it through the audited save (reason after the first
-save) -> recompute what the core derives for the subject (:func:`refresh_subject`), run the edit checks
+save) -> derive what the saved form can change (:func:`refresh_subject`; the forms each derived value
+reads are declared in :mod:`haictrial.clinical.course_inputs`) -> run the edit checks
 (:func:`haictrial.clinical.edit_checks.run_edit_checks`) and turn their findings into queries
-(:func:`haictrial.edc.dm.services.sync_queries`) -> move the subject's status along the course.
+(:func:`haictrial.edc.dm.services.sync_queries`) -> move the subject's status along the course -> find the
+protocol deviations (signal ``subject_data_saved``). Bulk loading saves with ``refresh=False`` and ends
+with :func:`finish_loading`.
+
+Cost: a save reads the subject's records once; each record's payload is validated once per process and
+version (:func:`subject_forms` keeps the parsed models), and only the records whose derived values the saved
+form can change are derived again, so the cost of a save does not grow with the rest of the casebook.
 """
 
 from __future__ import annotations
@@ -14,16 +22,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from pydantic import BaseModel
 
-from haictrial import __version__
 from haictrial.clinical import course
 from haictrial.clinical.adverse_events import AdverseEvent, sae_report_due, sae_status
+from haictrial.clinical.course_inputs import DEVIATIONS_FROM, affected_by, inputs_of, restricted
 from haictrial.clinical.crf_models import FORM_ATTRIBUTES, FormName, SubjectForms
 from haictrial.clinical.edit_checks import EditCheckFinding, run_edit_checks
 from haictrial.documents import parse_model
@@ -37,10 +48,11 @@ from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
 from haictrial.edc.subjects.signals import subject_data_saved
 from haictrial.edc.subjects.status import TRANSITIONS
+from haictrial.edc.trial import ENGINE_VERSION, MAX_CYCLE, protocol
 from haictrial.edc.validation import reject_nul
+from haictrial.edc.writes import serialised_writes
 from haictrial.errors import ConflictError, InputError
 
-ENGINE_VERSION = __version__
 #: Payload keys the EDC owns: never taken from the client.
 _EDC_KEYS = ("record_id", "subject_id")
 
@@ -91,22 +103,56 @@ def subject_forms(
     keys: dict[course.RecordKey, FormRecord] = {}
     for name, spec in FORMS.items():
         mine = sorted((r for r in records if r.form == name.value), key=_order_key)
-        payloads = []
-        for index, record in enumerate(mine):
-            payload = dict(record.payload)
-            if spec.has_record_id:
-                payload["record_id"] = str(record.pk)
-            payloads.append(payload)
-            keys[(name, index if spec.repeating else None)] = record
         attribute = FORM_ATTRIBUTES[name]
+        models = []
+        for index, record in enumerate(mine):
+            path = f"{attribute}[{index}]" if spec.repeating else attribute
+            models.append(_parsed(spec, record, path))
+            keys[(name, index if spec.repeating else None)] = record
         if spec.repeating:
-            document[attribute] = payloads
-        elif payloads:
-            document[attribute] = payloads[0]
-    try:
+            document[attribute] = models
+        elif models:
+            document[attribute] = models[0]
+    try:  # the records are models already: only the casebook's own (cross-record) rules run here
         return parse_model(SubjectForms, document), keys
-    except InputError as exc:  # a stored record no longer valid (protocol or engine changed)
-        raise InputError(_("stored forms do not parse: %(message)s") % {"message": exc.message}, exc.field) from None
+    except InputError as exc:
+        raise _stored_error(exc.message, exc.field) from None
+
+
+def _stored_error(message: str, field: str | None) -> InputError:
+    """A stored record no longer valid (the protocol or the engine changed since it was saved)."""
+    return InputError(_("stored forms do not parse: %(message)s") % {"message": message}, field)
+
+
+#: Parsed records by primary key: the payload each was parsed from and its model (frozen). A record is
+#: validated again only when its stored payload differs (a new version, or a row changed in place), so
+#: a save validates the saved record and not the rest of the casebook. Bounded; one per process.
+_PARSED: OrderedDict[int, tuple[dict[str, Any], BaseModel]] = OrderedDict()
+_PARSED_LIMIT = 20_000  # records kept per process (bounded memory; the least recently used go first)
+_PARSED_LOCK = threading.Lock()
+
+
+def _parsed(spec: FormSpec, record: FormRecord, path: str) -> BaseModel:
+    """The core's model of a stored record (with the EDC's ``record_id``), validated once per payload."""
+    payload = dict(record.payload)
+    if spec.has_record_id:
+        payload["record_id"] = str(record.pk)
+    hit = _PARSED.get(record.pk)
+    if hit is not None and hit[0] == payload and type(hit[1]) is spec.model:
+        with _PARSED_LOCK:
+            if record.pk in _PARSED:
+                _PARSED.move_to_end(record.pk)
+        return hit[1]
+    try:
+        model = parse_model(spec.model, payload)
+    except InputError as exc:
+        raise _stored_error(exc.message, path + (f".{exc.field}" if exc.field else "")) from None
+    with _PARSED_LOCK:
+        _PARSED[record.pk] = (payload, model)
+        _PARSED.move_to_end(record.pk)
+        while len(_PARSED) > _PARSED_LIMIT:
+            _PARSED.popitem(last=False)
+    return model
 
 
 def payload_sha256(record: FormRecord) -> str:
@@ -154,9 +200,9 @@ def sae_clock(payload: dict[str, Any]) -> dict[str, Any]:
     (:func:`haictrial.clinical.adverse_events.sae_status`).
     """
     event = AdverseEvent.model_validate(payload)
-    out: dict[str, Any] = {"sae_status": sae_status(event, timezone.now(), subjects.protocol()).value}
+    out: dict[str, Any] = {"sae_status": sae_status(event, timezone.now(), protocol()).value}
     if event.aware_at is not None:
-        out["sae_report_due"] = sae_report_due(event.aware_at, subjects.protocol()).isoformat()
+        out["sae_report_due"] = sae_report_due(event.aware_at, protocol()).isoformat()
     return out
 
 
@@ -177,10 +223,6 @@ def parse_payload(spec: FormSpec, data: Any) -> dict[str, Any]:
     model = parse_model(spec.model, body, today=timezone.localdate(), zone=timezone.get_current_timezone())
     exclude = {"record_id"} if spec.has_record_id else {"subject_id"}
     return model.model_dump(mode="json", exclude=exclude)
-
-
-#: The largest value of the indexed ``cycle`` column (a 32-bit integer in every database).
-MAX_CYCLE = 2**31 - 1
 
 
 def _indexed(spec: FormSpec, payload: dict[str, Any]) -> tuple[int | None, dt.date | None]:
@@ -228,12 +270,12 @@ def save_form(
     spec = form_spec(form)
     payload = parse_payload(spec, data)
     cycle, event_date = _indexed(spec, payload)
-    proto = subjects.protocol()
+    proto = protocol()
     if reason is not None and "\x00" in reason:
         raise InputError(_("contains a NUL character"), field="reason")
     safety.check_consent_not_withdrawn(subject, spec)
     safety.check_safety_stops(user, subject, spec, payload, cycle, record_id)
-    with transaction.atomic():
+    with serialised_writes(), transaction.atomic():  # one writer at a time on SQLite, queued (edc/writes.py)
         if record_id is None:
             _check_unique(subject, spec, cycle, None)
             record = create_record(
@@ -269,7 +311,6 @@ def save_form(
             record = update_record(record, user=user, reason=reason, expected_version=version)
         if refresh:
             refresh_subject(subject, user, today=today, checks=checks, trigger=spec.name, saved=record)
-    record.refresh_from_db()
     return record
 
 
@@ -297,36 +338,38 @@ def refresh_subject(
     trigger: FormName | None = None,
     saved: FormRecord | None = None,
 ) -> list[EditCheckFinding]:
-    """Recompute the derived values of every record of ``subject``, sync the edit-check queries and
-    apply the status transition the saved form brings. Returns the edit-check findings.
+    """Derive the values the saved form can change, sync the edit-check queries, apply the status transition
+    the saved form brings and find the protocol deviations. Returns the edit-check findings.
 
-    ``saved``: the record this save changed. The record-local edit checks (one record each: required fields,
-    ranges, laboratory plausibility, dates not in the future) then run on it and on the records with an
-    unresolved query of such a check only; every other record is unchanged since the save that checked it,
-    so its findings are too (a date not after today stays so as days pass). Every cross-form check runs.
+    ``saved``: the record this save changed. Only the records of the forms whose derived values read the
+    saved form (:func:`haictrial.clinical.course_inputs.affected_by`) are derived again, from the forms they
+    read; every other record keeps the values of the save that last changed its inputs. The record-local edit
+    checks (one record each: required fields, ranges, laboratory plausibility, dates not in the future) run on
+    the saved record and on the records with an unresolved query of such a check only; every other record is
+    unchanged since the save that checked it, so its findings are too. Every cross-form check runs. The
+    deviations are found again unless the saved form is one no deviation reads
+    (:data:`~haictrial.clinical.course_inputs.DEVIATIONS_FROM`).
     Without ``saved``, with an explicit ``today``, or when a record was stored under another protocol or
-    engine version, every check runs on every record."""
+    engine version, everything is derived and every check runs on every record."""
     from haictrial.edc.dm import services as dm
 
-    proto = subjects.protocol()
+    proto = protocol()
     # The subject's records are read once per save (only the columns the core and the syncs read) and passed,
     # with their typed forms, to the query sync, the visit schedule and the deviation detection.
     records = list(FormRecord.objects.filter(subject=subject).only(*_REFRESH_FIELDS))
     forms, keys = subject_forms(subject, records)
-    derived = course.derive(forms, proto, timezone.now(), subjects.subject_patient(subject))
-    changed = []
-    for key, record in keys.items():
-        values = derived.records.get(key, {})
-        code = derived.codes.get(key, "")
-        if record.derived != values or record.outcome_code != code:
-            record.derived, record.outcome_code = values, code
-            changed.append(record)
-    if changed:  # one statement, however many records the save changed
-        FormRecord.objects.bulk_update(changed, ["derived", "outcome_code"])
+    scoped = saved is not None and today is None and _all_current(records, proto.version)
+    changed_form = FormName(saved.form) if saved is not None else None
+    affected = affected_by(changed_form) if scoped and changed_form is not None else frozenset(FormName)
+    _store_derived(subject, forms, keys, affected)
+    if saved is not None:  # the caller's instance shows what was stored
+        stored = next((r for r in records if r.pk == saved.pk), None)
+        if stored is not None:
+            saved.derived, saved.outcome_code = stored.derived, stored.outcome_code
     findings: list[EditCheckFinding] = []
     if checks:
         existing = dm.unresolved_check_queries(subject)
-        evaluated = _records_to_check(saved, records, existing, proto.version, today)
+        evaluated = _records_to_check(saved, records, existing, proto.version, today) if scoped else None
         scope = None
         if evaluated is not None:
             where = {record.pk: key for key, record in keys.items()}
@@ -339,9 +382,39 @@ def refresh_subject(
         dm.sync_queries(subject, findings, keys, user, existing=existing, evaluated=evaluated)
     if trigger is not None:
         advance_status(subject, forms, user, trigger)
-    # Protocol deviations are found and a new SAE e-mailed after commit (haictrial.edc.operations receives it).
-    subject_data_saved.send(sender=Subject, subject=subject, user=user, forms=forms, records=records)
+    if not scoped or changed_form in DEVIATIONS_FROM:
+        # Protocol deviations are found and a new SAE e-mailed after commit (haictrial.edc.operations receives it).
+        subject_data_saved.send(sender=Subject, subject=subject, user=user, forms=forms, records=records)
     return findings
+
+
+def _all_current(records: list[FormRecord], protocol_version: str) -> bool:
+    """Every record stored under this protocol and engine version (else everything is derived again)."""
+    return all(r.engine_version == ENGINE_VERSION and r.protocol_version == protocol_version for r in records)
+
+
+def _store_derived(
+    subject: Subject,
+    forms: SubjectForms,
+    keys: dict[course.RecordKey, FormRecord],
+    affected: frozenset[FormName],
+) -> None:
+    """Derive the records of the ``affected`` forms from the forms they read; store the values that changed."""
+    if not affected:
+        return
+    casebook = forms if affected == frozenset(FormName) else restricted(forms, inputs_of(affected) | affected)
+    derived = course.derive(casebook, protocol(), timezone.now(), subjects.subject_patient(subject))
+    changed = []
+    for key, record in keys.items():
+        if key[0] not in affected:
+            continue
+        values = derived.records.get(key, {})
+        code = derived.codes.get(key, "")
+        if record.derived != values or record.outcome_code != code:
+            record.derived, record.outcome_code = values, code
+            changed.append(record)
+    if changed:  # one statement, however many records the save changed
+        FormRecord.objects.bulk_update(changed, ["derived", "outcome_code"])
 
 
 def _records_to_check(
@@ -350,9 +423,7 @@ def _records_to_check(
     """The records the record-local checks must see (see :func:`refresh_subject`), or None for all."""
     from haictrial.edc.dm.services import _record_local
 
-    if saved is None or today is not None:
-        return None
-    if any(r.engine_version != ENGINE_VERSION or r.protocol_version != protocol_version for r in records):
+    if saved is None or today is not None or not _all_current(records, protocol_version):
         return None
     evaluated = {saved.pk}
     for query in existing:
@@ -363,7 +434,19 @@ def _records_to_check(
     return evaluated
 
 
-#: The status a saved form moves the subject to, and from which statuses.
+def finish_loading(subject: Subject, user: Any) -> list[EditCheckFinding]:
+    """The end of a bulk load (forms saved with ``refresh=False``): derive everything, run every edit check,
+    find the deviations, then move the subject's status along the forms present, in course order."""
+    findings = refresh_subject(subject, user)
+    present = set(FormRecord.objects.filter(subject=subject).values_list("form", flat=True))
+    for trigger in _STATUS_AFTER:
+        if trigger.value in present:
+            forms, _keys = subject_forms(subject, list(FormRecord.objects.filter(subject=subject)))
+            advance_status(subject, forms, user, trigger)
+    return findings
+
+
+#: The status a saved form moves the subject to, and from which statuses (in course order).
 _STATUS_AFTER: dict[FormName, tuple[str, frozenset[str]]] = {
     FormName.haic_cycle: ("on_treatment", frozenset({"enrolled"})),
     FormName.resection: ("resected", frozenset({"on_treatment"})),
@@ -376,8 +459,10 @@ def advance_status(subject: Subject, forms: SubjectForms, user: Any, trigger: Fo
     """on_treatment after the first cycle, resected after a resection, follow_up at the first follow-up
     visit, off_study at the end of study; the change is audited with the form as its reason."""
     rule = _STATUS_AFTER.get(trigger)
+    if rule is None:
+        return
     subject.refresh_from_db()
-    if rule is None or subject.status not in rule[1] or rule[0] not in TRANSITIONS[subject.status]:
+    if subject.status not in rule[1] or rule[0] not in TRANSITIONS[subject.status]:
         return
     new_status = rule[0]
     change: dict[str, Any] = {
@@ -402,7 +487,7 @@ def haic_prefill(user: Any, subject_id: str, cycle: int) -> dict[str, Any]:
     if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 1:
         raise InputError(_("must be a whole number >= 1"), field="cycle")
     forms, _keys = subject_forms(subject, list(records_of(subject)))
-    return course.prefill(forms, subjects.protocol(), cycle, subjects.subject_patient(subject))
+    return course.prefill(forms, protocol(), cycle, subjects.subject_patient(subject))
 
 
 def next_cycle_number(subject: Subject) -> int:
@@ -414,7 +499,7 @@ def response_summary(user: Any, subject_id: str) -> dict[str, Any]:
     """The subject's RECIST 1.1 evaluation (time points, best overall response) as the core gives it."""
     subject = subjects.subject_for(user, subject_id)
     forms, _keys = subject_forms(subject, list(records_of(subject)))
-    derived = course.derive(forms, subjects.protocol(), timezone.now(), subjects.subject_patient(subject))
+    derived = course.derive(forms, protocol(), timezone.now(), subjects.subject_patient(subject))
     return {"subject_id": subject.subject_id, "recist": derived.subject.get("recist")}
 
 
@@ -422,4 +507,4 @@ def edit_check_findings(user: Any, subject_id: str, today: dt.date | None = None
     """The current findings of every edit check for the subject (read only)."""
     subject = subjects.subject_for(user, subject_id)
     forms, _keys = subject_forms(subject, list(records_of(subject)))
-    return [f.as_dict() for f in run_edit_checks(forms, subjects.protocol(), today=today)]
+    return [f.as_dict() for f in run_edit_checks(forms, protocol(), today=today)]

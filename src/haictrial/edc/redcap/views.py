@@ -127,7 +127,7 @@ def _check_names(dictionary: list[Any], wanted: set[str], forms: set[str]) -> No
 
 
 def _project(request: HttpRequest, user: Any, fmt: str) -> HttpResponse:
-    from haictrial.edc.subjects.services import protocol
+    from haictrial.edc.trial import protocol
 
     trial = protocol()
     info = {
@@ -167,7 +167,7 @@ def _instrument(request: HttpRequest, user: Any, fmt: str) -> HttpResponse:
 
 
 def _event(request: HttpRequest, user: Any, fmt: str) -> HttpResponse:
-    from haictrial.edc.subjects.services import protocol
+    from haictrial.edc.trial import protocol
     from haictrial.interop.redcap.records import events
 
     rows = events(protocol())
@@ -175,14 +175,14 @@ def _event(request: HttpRequest, user: Any, fmt: str) -> HttpResponse:
 
 
 def _form_event_mapping(request: HttpRequest, user: Any, fmt: str) -> HttpResponse:
-    from haictrial.edc.subjects.services import protocol
+    from haictrial.edc.trial import protocol
     from haictrial.interop.redcap.records import form_event_mapping
 
     return _respond(fmt, form_event_mapping(protocol()), ["arm_num", "unique_event_name", "form"])
 
 
 def _record(request: HttpRequest, user: Any, fmt: str) -> HttpResponse:
-    from haictrial.edc.subjects.services import protocol
+    from haictrial.edc.trial import protocol
     from haictrial.interop.odm.ecrf import ecrf_forms
     from haictrial.interop.odm.source import read_database
     from haictrial.interop.redcap.dictionary import fields

@@ -140,7 +140,7 @@ def run(build_id: int) -> ReportBuild:
     clock = time.perf_counter()
     ReportBuild.objects.filter(pk=report.pk).update(status=BuildStatus.running, step="loading data", progress=1)
     try:
-        from haictrial.edc.subjects.services import protocol as edc_protocol
+        from haictrial.edc.trial import protocol as edc_protocol
         from haictrial.reports.build import STEPS, build_report
         from haictrial.reports.from_database import from_database
 

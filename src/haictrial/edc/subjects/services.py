@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import lru_cache
 from typing import Annotated, Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from haictrial import __version__
 from haictrial.clinical import course
 from haictrial.clinical.eligibility import age_in_years, screen
 from haictrial.clinical.patient import Patient
@@ -45,24 +42,15 @@ from haictrial.edc.subjects.models import (
 from haictrial.edc.subjects.persons import duplicate_screenings, normalised, person_ids, possible_duplicates
 from haictrial.edc.subjects.signals import subject_data_saved
 from haictrial.edc.subjects.status import check_transition
+from haictrial.edc.trial import ENGINE_VERSION, MAX_CYCLE, protocol
 from haictrial.edc.validation import MAX_ID, no_nul, reject_nul
 from haictrial.errors import ConflictError, InputError, UnprocessableError
 from haictrial.i18n import render_reason
-from haictrial.protocol import load_protocol
 from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.enums import Drug
 
-ENGINE_VERSION = __version__
-#: Highest cycle number the plan accepts (far beyond any course; keeps stored numbers in range).
-MAX_CYCLE = 1000
 #: Cycles shown in the visit calendar by default (a display choice, not a clinical rule).
 CALENDAR_CYCLES = 6
-
-
-@lru_cache(maxsize=1)
-def protocol() -> Protocol:
-    """The protocol the EDC runs (``HAICTRIAL_PROTOCOL``, default the bundled CHALLENGE-A1 file)."""
-    return load_protocol(settings.HAICTRIAL_PROTOCOL)
 
 
 class IdentifiersIn(BaseModel):
@@ -342,6 +330,17 @@ def subjects_for(user: Any, query: str | None = None, status: str | None = None)
     if status:
         rows = rows.filter(status=status)
     return rows
+
+
+def status_counts(user: Any) -> tuple[list[tuple[str, int]], int]:
+    """The number of visible subjects in each status (every status, zeros included) and their total.
+
+    One aggregate query gives both, so that the tiles always add up to the total shown beside them.
+    """
+    rows = subjects_for(user).order_by().values_list("status").annotate(n=Count("pk"))
+    counts = {status: n for status, n in rows}
+    per_status = [(status, counts.get(status, 0)) for status in SubjectStatus.values]
+    return per_status, sum(counts.values())
 
 
 def subject_for(user: Any, subject_id: str) -> Subject:

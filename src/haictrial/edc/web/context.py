@@ -14,7 +14,7 @@ from haictrial.edc.demo_label import DEMO_SITE_PREFIX
 
 
 def edc(request: HttpRequest) -> dict[str, Any]:
-    from haictrial.edc.subjects.services import protocol
+    from haictrial.edc.trial import protocol
 
     user = getattr(request, "user", None)
     return {
