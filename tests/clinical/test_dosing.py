@@ -141,6 +141,9 @@ def test_cetuximab_loading_dose_only_in_cycle_1(cycle):
     later = [a for a in plan_cycle(example(), protocol, cycle=cycle).administrations if a.drug == Drug.cetuximab]
     assert [(a.day, a.prescribed_dose) for a in first] == [(1, 400), (8, 250), (15, 250)]
     assert [(a.day, a.prescribed_dose) for a in later] == [(1, 250), (8, 250), (15, 250)]
+    # The loading dose is a typed field of the plan (the order sheet reads it, never the dose_basis text).
+    assert [a.loading_dose for a in first] == [True, False, False]
+    assert not any(a.loading_dose for a in later)
 
 
 def test_cetuximab_days_follow_the_site_setting():

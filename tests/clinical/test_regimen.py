@@ -9,11 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from haictrial.clinical.patient import Patient
-from haictrial.clinical.regimen import choose_targeted_agent
+from haictrial.clinical.regimen import choose_targeted_agent, primary_side, ras_status
 from haictrial.protocol import load_protocol
-from haictrial.vocabulary.enums import Drug
+from haictrial.vocabulary.enums import Drug, MutationStatus, PrimarySite, Sidedness
 
 VARIANT = Path(__file__).parent.parent / "data" / "protocols" / "variant.yaml"
 WT = {"kras": "wild_type", "nras": "wild_type", "braf": "wild_type"}
@@ -121,3 +123,57 @@ def test_a_site_the_protocol_does_not_class_is_not_assumed_left(protocol):
     choice = choose_targeted_agent(patient("rectum"), narrowed)
     assert choice.agent is None
     assert "not classed" in choice.reason
+
+
+# --- sidedness and RAS status as the reports read them ---------------------------------------------
+
+RIGHT_SITES = {"cecum", "ascending_colon", "hepatic_flexure", "transverse_colon"}
+
+
+@pytest.mark.parametrize("site", list(PrimarySite))
+def test_primary_side_follows_the_protocol(protocol, site):
+    # Protocol targeted_agent: right = caecum to transverse colon; splenic flexure by site setting (left here).
+    expected = Sidedness.right if site.value in RIGHT_SITES else Sidedness.left
+    assert primary_side(site, protocol) == expected
+
+
+def test_primary_side_of_the_splenic_flexure_is_the_site_setting(protocol, variant):
+    assert primary_side(PrimarySite.splenic_flexure, protocol) == Sidedness.left
+    assert primary_side(PrimarySite.splenic_flexure, variant) == Sidedness.right
+
+
+def test_an_unreported_or_unclassed_site_stays_unknown_never_left(protocol):
+    assert primary_side(None, protocol) is None
+    rule = protocol.targeted_agent.model_copy(
+        update={"left_sided_sites": [s for s in protocol.targeted_agent.left_sided_sites if s != PrimarySite.rectum]}
+    )
+    assert primary_side(PrimarySite.rectum, protocol.model_copy(update={"targeted_agent": rule})) is None
+
+
+_GENE = st.sampled_from([None, *MutationStatus])
+
+
+@pytest.mark.parametrize(
+    ("kras", "nras", "expected"),
+    [
+        # ESMO 2016 (doi:10.1093/annonc/mdw235): RAS = KRAS and NRAS; any mutation makes RAS mutant.
+        ("wild_type", "wild_type", "wild_type"),
+        ("mutant", "wild_type", "mutant"),
+        ("wild_type", "mutant", "mutant"),
+        ("mutant", None, "mutant"),
+        ("wild_type", None, "unknown"),  # NRAS not tested: not wild type
+        ("wild_type", "unknown", "unknown"),
+        (None, None, "unknown"),
+    ],
+)
+def test_ras_status_table(kras, nras, expected):
+    assert ras_status(kras and MutationStatus(kras), nras and MutationStatus(nras)) == MutationStatus(expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(kras=_GENE, nras=_GENE)
+def test_ras_is_wild_type_only_when_both_genes_were_tested_wild_type(kras, nras):
+    status = ras_status(kras, nras)
+    assert (status == MutationStatus.wild_type) == (kras == nras == MutationStatus.wild_type)
+    assert (status == MutationStatus.mutant) == (MutationStatus.mutant in (kras, nras))
+    assert ras_status(nras, kras) == status  # symmetric in the two genes

@@ -79,3 +79,12 @@ def test_modifications_and_delay_fit_on_the_page(tmp_path):
 def test_it_escapes_what_the_user_typed():
     html = order_sheet_html(plan_cycle(example(subject_id="<b>X</b>"), load_protocol()))
     assert "<b>X</b>" not in html and "&lt;b&gt;X&lt;/b&gt;" in html
+
+
+def test_it_marks_the_cetuximab_loading_dose_from_the_plans_field():
+    # Cetuximab 400 mg/m2 loading dose on day 1 of cycle 1, then 250 mg/m2 (protocol regimen.cetuximab).
+    plan = plan_cycle(example(), load_protocol(), cycle=1)
+    assert [a.loading_dose for a in plan.administrations if a.drug.value == "cetuximab"] == [True, False, False]
+    assert order_sheet_html(plan).count("(loading)") == 1
+    later = plan_cycle(example(), load_protocol(), cycle=2)
+    assert "(loading)" not in order_sheet_html(later)

@@ -78,6 +78,9 @@ class Administration(BaseModel):
     dose_unit: str
     dose_level: int = Field(0, description="Dose level of settings.dose_modification (0 = full dose).")
     dose_basis: str = Field(description="How dose_mg was computed, e.g. '130 mg/m2 x 1.6225 m2'.")
+    loading_dose: bool = Field(
+        False, description="The cetuximab loading dose (first administration of cycle 1, regimen.cetuximab)."
+    )
 
     def as_contract(self) -> dict[str, Any]:
         out: dict[str, Any] = {"drug": self.drug.value}
@@ -278,6 +281,7 @@ def plan_cycle(
                     prescribed_dose=per_m2,
                     dose_unit=cet.dose_unit.value,
                     dose_level=0 if loading else level,
+                    loading_dose=loading,
                     dose_basis=f"{'loading' if loading else 'maintenance'} {per_m2:g} {cet.dose_unit.value} x {bsa:.4f} m2",
                 )
             )

@@ -48,9 +48,6 @@ from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.enums import Drug, Sex
 from haictrial.vocabulary.units import Analyte, LabValue
 
-#: Used when no protocol is given: the protocol file's default (``dose_deviation_reason_percent``).
-DEFAULT_DOSE_DEVIATION_REASON_PERCENT = 10.0
-
 
 def _exact(value: float, field: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -81,10 +78,9 @@ def dose_deviation_percent(planned_mg: float, given_mg: float) -> float:
     return float((given - planned) * 100 / planned)
 
 
-def dose_deviation_reason_percent(protocol: Protocol | None) -> float:
-    """The protocol's ``settings.dose_deviation_reason_percent`` (10 % when no protocol is given)."""
-    if protocol is None:
-        return DEFAULT_DOSE_DEVIATION_REASON_PERCENT
+def dose_deviation_reason_percent(protocol: Protocol) -> float:
+    """The protocol's ``settings.dose_deviation_reason_percent`` (CHALLENGE-A1: 10 %); the protocol file is
+    the one copy of the threshold."""
     return float(protocol.settings.dose_deviation_reason_percent.value)
 
 
@@ -144,7 +140,7 @@ def _deviation(
     )
 
 
-def dose_deviations(cycle: HaicCycleForm, protocol: Protocol | None) -> list[DoseDeviation]:
+def dose_deviations(cycle: HaicCycleForm, protocol: Protocol) -> list[DoseDeviation]:
     """Every HAIC infusion with both a planned and a given dose; ``field`` is ``infusions[i]``."""
     threshold = dose_deviation_reason_percent(protocol)
     found = []
@@ -163,9 +159,7 @@ def dose_deviations(cycle: HaicCycleForm, protocol: Protocol | None) -> list[Dos
     return found
 
 
-def targeted_agent_deviation(
-    administration: TargetedAgentAdministration, protocol: Protocol | None
-) -> DoseDeviation | None:
+def targeted_agent_deviation(administration: TargetedAgentAdministration, protocol: Protocol) -> DoseDeviation | None:
     """The deviation of one targeted-agent dose, None when the planned or given dose is missing."""
     return _deviation(
         "",
@@ -262,7 +256,6 @@ def grade_pre_cycle_labs(
 
 
 __all__ = [
-    "DEFAULT_DOSE_DEVIATION_REASON_PERCENT",
     "DoseDeviation",
     "dose_deviation_percent",
     "dose_deviation_reason_percent",

@@ -65,8 +65,12 @@ from haictrial.errors import InputError
 __all__ = [
     "Assessment",
     "BestResponse",
+    "DISEASE_CONTROL_RESPONSES",
     "NonTargetLesion",
     "NonTargetState",
+    "OBJECTIVE_RESPONSES",
+    "PD_INCREASE_FRACTION",
+    "PR_DECREASE_FRACTION",
     "RecistInput",
     "RecistResult",
     "Response",
@@ -98,6 +102,11 @@ TARGET_RESPONSES = frozenset({Response.CR, Response.PR, Response.SD, Response.PD
 NON_TARGET_RESPONSES = frozenset({Response.CR, Response.NON_CR_NON_PD, Response.PD, Response.NE})
 # Responses that hold the disease "stable or better" for the minimum SD duration (section 4.4.3).
 _STABLE_OR_BETTER = frozenset({Response.CR, Response.PR, Response.SD, Response.NON_CR_NON_PD})
+#: Objective response (RECIST 1.1 section 4.4 and section 5: response rate = CR + PR).
+OBJECTIVE_RESPONSES = frozenset({Response.CR, Response.PR})
+#: Disease control: objective response or stable disease (RECIST 1.1 section 4.4.1, SD as the best response),
+#: including non-CR/non-PD for non-target-only disease (Table 2 footnote).
+DISEASE_CONTROL_RESPONSES = _STABLE_OR_BETTER
 _BREAKS_CONFIRMATION = frozenset({Response.SD, Response.PD, Response.NON_CR_NON_PD})
 _OBJECTIVE_RANK = {Response.PR: 1, Response.CR: 2}
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from haictrial.clinical.messages import N_, ReasonPart, join, part
 from haictrial.clinical.patient import Patient
 from haictrial.protocol.schema import Protocol
-from haictrial.vocabulary.enums import Drug, MutationStatus, PrimarySite
+from haictrial.vocabulary.enums import Drug, MutationStatus, PrimarySite, Sidedness
 
 
 class TargetedAgentChoice(BaseModel):
@@ -82,6 +82,39 @@ def sidedness(site: PrimarySite, protocol: Protocol) -> tuple[bool | None, str]:
     """(right-sided?, description in English) of a primary site; see :func:`sidedness_part`."""
     right, side = sidedness_part(site, protocol)
     return right, side.text
+
+
+def primary_side(site: PrimarySite | None, protocol: Protocol) -> Sidedness | None:
+    """Right or left for a primary ``site`` under ``protocol``; None when the site is not reported or the
+    protocol classes it neither way (unknown stays unknown, never a silent left).
+
+    References
+    ----------
+    Protocol ``targeted_agent.right_sided_sites`` / ``left_sided_sites`` and ``settings.splenic_flexure_side``;
+    Arnold D et al. Ann Oncol 2017;28:1713-29 (doi:10.1093/annonc/mdx175).
+    """
+    if site is None:
+        return None
+    right, _ = sidedness_part(site, protocol)
+    return None if right is None else (Sidedness.right if right else Sidedness.left)
+
+
+def ras_status(kras: MutationStatus | None, nras: MutationStatus | None) -> MutationStatus:
+    """RAS status from the KRAS and NRAS results: mutant if either is mutant, wild type only if both were tested
+    wild type, otherwise unknown (an untested gene never reads as wild type).
+
+    References
+    ----------
+    Van Cutsem E et al. ESMO consensus guidelines for the management of patients with metastatic colorectal
+    cancer. Ann Oncol 2016;27:1386-1422 (doi:10.1093/annonc/mdw235): RAS testing covers KRAS and NRAS; any
+    RAS mutation excludes anti-EGFR therapy.
+    """
+    genes = (kras, nras)
+    if MutationStatus.mutant in genes:
+        return MutationStatus.mutant
+    if all(g == MutationStatus.wild_type for g in genes):
+        return MutationStatus.wild_type
+    return MutationStatus.unknown
 
 
 def _join_genes(genes: Sequence[str]) -> str:

@@ -25,14 +25,14 @@ from haictrial.clinical.crf_base import FormName
 from haictrial.clinical.follow_up import follow_up_schedule
 from haictrial.clinical.schedule import CalendarEvent, EventKind, visit_calendar
 from haictrial.protocol.schema import Protocol
-from haictrial.vocabulary.enums import Drug
+from haictrial.vocabulary.enums import Drug, SubjectStatus
 
 #: Log forms: recorded when something happens, never "missing" at a visit.
 LOG_FORMS = frozenset({FormName.adverse_events.value, FormName.concomitant_medications.value})
 #: Statuses in which more HAIC cycles are expected.
-TREATING = frozenset({"enrolled", "on_treatment"})
+TREATING = frozenset({SubjectStatus.enrolled, SubjectStatus.on_treatment})
 #: Statuses after the treatment phase, when follow-up visits are expected.
-AFTER_TREATMENT = frozenset({"resected", "follow_up"})
+AFTER_TREATMENT = frozenset({SubjectStatus.resected, SubjectStatus.follow_up})
 
 
 class VisitState(StrEnum):
@@ -307,7 +307,7 @@ def subject_schedule(
 
     eos = by_form.get(FormName.end_of_study.value, [])
     eos_date = eos[0].date if eos else None
-    if status in AFTER_TREATMENT or (status == "off_study" and by_form.get(FormName.follow_up.value)):
+    if status in AFTER_TREATMENT or (status == SubjectStatus.off_study and by_form.get(FormName.follow_up.value)):
         treatment_dates = [r.date for r in by_form.get(FormName.resection.value, []) if r.date]
         treatment_dates += [r.date for r in cycles.values() if r.date]
         if treatment_dates:

@@ -1,14 +1,14 @@
 """Statistics commands (docs/contracts/stats.md): ``ci``, ``design``, ``survival`` and ``interim``.
 
 The commands read the user's input (arguments, a CSV file), call :mod:`haictrial.stats` and print a
-table or one JSON document. All arithmetic is in the core; here only parsing, rounding for display and
-the CSV boundary (missing columns, non-numeric values: one line naming the column, exit 2).
+table or the result's ``as_contract()`` JSON document. All arithmetic and the documents are in the core;
+here only parsing, formatting for the tables and the CSV boundary (missing columns, non-numeric values:
+one line naming the column, exit 2).
 """
 
 from __future__ import annotations
 
 import io
-import math
 from typing import TYPE_CHECKING, Any
 
 import typer
@@ -22,8 +22,6 @@ from haictrial.stats.options import ConfType, IntervalMethod
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
-
-    from haictrial.stats.simon import SimonDesign
 
 # scipy, lifelines and pandas load inside the commands that use them, so `haictrial --help` and the
 # other areas' commands start fast.
@@ -40,27 +38,6 @@ DEFAULT_TOXICITY_RATES = (0.1, 0.2, 0.3, 0.4, 0.5)
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-
-
-def _r(value: float | None, digits: int) -> float | None:
-    """Round for display; None (R's NA) and NaN stay null."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return round(float(value), digits)
-
-
-def _time(value: float | None) -> float | int | None:
-    """A time as read: whole numbers print as integers (310, not 310.0)."""
-    if value is None or math.isnan(value):
-        return None
-    return int(value) if float(value).is_integer() else float(value)
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python values (group labels read by pandas)."""
-    import numpy as np
-
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _fmt(value: float | int | None, spec: str = ".4f") -> str | None:
@@ -122,18 +99,7 @@ def ci_binomial(
     from haictrial import stats
 
     ci = stats.binomial_ci(x, n, level=level, method=method)
-    doc: dict[str, Any] = {
-        "x": ci.x,
-        "n": ci.n,
-        "estimate": _r(ci.estimate, 4),
-        "lower": _r(ci.lower, 4),
-        "upper": _r(ci.upper, 4),
-        "level": ci.level,
-        "method": ci.method.value,
-    }
-    if p0 is not None:
-        doc["p0"] = p0
-        doc["p_value_one_sided"] = stats.exact_test(x, n, p0)
+    doc = ci.as_contract(p0=p0)
     if output == OutputFormat.json:
         print_json(doc)
         return
@@ -145,21 +111,6 @@ def ci_binomial(
 
 
 # -------------------------------------------------------------------------------------------- design
-
-
-def _simon_doc(design: SimonDesign) -> dict[str, Any]:
-    return {
-        "r1": design.r1,
-        "n1": design.n1,
-        "r": design.r,
-        "n": design.n,
-        "en_p0": _r(design.en_p0, 1),
-        "pet_p0": _r(design.pet_p0, 3),
-        "en_p1": _r(design.en_p1, 1),
-        "pet_p1": _r(design.pet_p1, 3),
-        "actual_alpha": _r(design.actual_alpha, 4),
-        "actual_power": _r(design.actual_power, 4),
-    }
 
 
 @design_app.command("simon")
@@ -175,16 +126,8 @@ def design_simon(
     from haictrial import stats
 
     designs = stats.simon_two_stage(p0, p1, alpha, power, nmax=nmax)
-    optimal, minimax = _simon_doc(designs.optimal), _simon_doc(designs.minimax)
-    doc = {
-        "p0": designs.p0,
-        "p1": designs.p1,
-        "alpha": designs.alpha,
-        "power": designs.power,
-        "nmax": designs.nmax,
-        "optimal": optimal,
-        "minimax": minimax,
-    }
+    doc = designs.as_contract()
+    optimal, minimax = doc["optimal"], doc["minimax"]
     if output == OutputFormat.json:
         print_json(doc)
         return
@@ -225,10 +168,7 @@ def design_predictive(
     from haictrial import stats
 
     d = stats.predictive_design(p0, p1, nmax, prior_a, prior_b, theta_t, theta_l, theta_u, first_look)
-    doc = d.model_dump(mode="json")
-    doc["type_i_error"] = d.type_i_error
-    doc["power"] = d.power
-    doc["prob_early_stop_p0"] = d.under_p0.prob_early_stop
+    doc = d.as_contract()
     if output == OutputFormat.json:
         print_json(doc)
         return
@@ -284,9 +224,7 @@ def design_toxicity(
 
     rates = list(true_rate) if true_rate else list(DEFAULT_TOXICITY_RATES)
     rule = stats.toxicity_rule(limit, threshold, prior_a, prior_b, nmax, rates)
-    doc = rule.model_dump(mode="json")
-    for row in doc["operating_characteristics"]:
-        row["true_rate"] = row["rate"]
+    doc = rule.as_contract()
     if output == OutputFormat.json:
         print_json(doc)
         return
@@ -311,7 +249,7 @@ def design_precision(
     from haictrial import stats
 
     result = stats.cohort_precision(p, n, level=level, method=method)
-    doc = result.model_dump(mode="json")
+    doc = result.as_contract()
     if output == OutputFormat.json:
         print_json(doc)
         return
@@ -357,37 +295,11 @@ def survival_km(
         missing = np.flatnonzero(column.isna().to_numpy())
         if missing.size:
             raise InputError(f"missing value in data row {int(missing[0]) + 1}", field=group)
-        groups = [_plain(v) for v in column.tolist()]
+        groups = column.tolist()
     survival_checks.check_survival_data(times, events, time_field=time, event_field=event)
     result = stats.kaplan_meier_by_group(times, events, groups, conf_type=conf_type, level=level)
-    entries = []
-    for g in result.groups:
-        curve = g.curve
-        entry: dict[str, Any] = {
-            "group": _plain(g.group),
-            "n": curve.n,
-            "events": curve.events,
-            "median": _time(curve.median),
-            "median_ci": [_time(curve.median_ci[0]), _time(curve.median_ci[1])],
-        }
-        if at:
-            entry["at"] = [
-                {
-                    "time": _time(row.time),
-                    "n_risk": row.n_risk,
-                    "survival": row.survival,
-                    "lower": row.lower,
-                    "upper": row.upper,
-                }
-                for row in (curve.at(t) for t in at)
-            ]
-        entries.append(entry)
-    doc = {
-        "conf_type": conf_type.value,
-        "level": level,
-        "groups": entries,
-        "logrank": None if result.logrank is None else result.logrank.model_dump(),
-    }
+    doc = result.as_contract(at=at or ())
+    entries = doc["groups"]
     if output == OutputFormat.json:
         print_json(doc)
         return
@@ -463,28 +375,7 @@ def survival_cox(
     _numeric_column(frame, time)
     _numeric_column(frame, event)
     fit = stats.cox_regression(frame, time, event, covariate, reference=_reference_levels(reference))
-    doc = {
-        "n": fit.n,
-        "events": fit.events,
-        "excluded_missing": fit.excluded_missing,
-        "ties": fit.ties,
-        "references": fit.references,
-        "concordance": fit.concordance,
-        "coefficients": [
-            {
-                "name": c.name,
-                "covariate": c.covariate,
-                "level": c.level,
-                "coef": c.coef,
-                "se": c.se,
-                "hr": c.hr,
-                "hr_ci": list(c.hr_ci),
-                "z": c.z,
-                "p": c.p,
-            }
-            for c in fit.coefficients
-        ],
-    }
+    doc = fit.as_contract()
     if output == OutputFormat.json:
         print_json(doc)
         return
@@ -521,7 +412,7 @@ def interim_predictive(
     from haictrial import stats
 
     look = stats.predictive_probability(responses, patients, nmax, p0, prior_a, prior_b, theta_t, theta_l, theta_u)
-    doc = look.model_dump(mode="json")
+    doc = look.as_contract()
     if output == OutputFormat.json:
         print_json(doc)
         return

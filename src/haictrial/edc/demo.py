@@ -28,6 +28,7 @@ from haictrial.edc.crfs.demo import load_course
 from haictrial.edc.demo_label import DEMO_NAME_PREFIX, DEMO_SITE_PREFIX
 from haictrial.edc.subjects import services
 from haictrial.edc.subjects.models import Screening
+from haictrial.vocabulary.enums import SubjectStatus
 
 SITES = [("001", "Tongji Hospital, Wuhan"), ("002", "Second Site")]
 #: (username, role, site codes)
@@ -113,24 +114,24 @@ def course_steps(course: dict[str, Any], today: dt.date) -> list[tuple[str, str,
     start = _date(course.get("cycle_1_date"))
     if not start or start > today:
         return steps
-    steps.append(("on_treatment", "demo: first HAIC cycle given", start))
+    steps.append((SubjectStatus.on_treatment, "demo: first HAIC cycle given", start))
     end = _date(course.get("end_of_treatment_date"))
     if end is None or end > today:
         return steps
     reason = str(course.get("end_of_treatment_reason") or "")
     if course.get("resected") is True:
-        steps.append(("resected", "demo: liver resection", None))
+        steps.append((SubjectStatus.resected, "demo: liver resection", None))
         if end + dt.timedelta(days=POST_OPERATIVE_DAYS) > today:
             return steps
-        steps.append(("follow_up", "demo: post-operative follow-up", None))
+        steps.append((SubjectStatus.follow_up, "demo: post-operative follow-up", None))
     elif reason in ("withdrawal", "death"):
-        steps.append(("off_study", f"demo: end of treatment ({reason})", None))
+        steps.append((SubjectStatus.off_study, f"demo: end of treatment ({reason})", None))
         return steps
     else:
-        steps.append(("follow_up", f"demo: end of treatment ({reason.replace('_', ' ')})", None))
+        steps.append((SubjectStatus.follow_up, f"demo: end of treatment ({reason.replace('_', ' ')})", None))
     death = _date(course.get("death_date"))
     if death is not None and death <= today:
-        steps.append(("off_study", "demo: died during follow-up", None))
+        steps.append((SubjectStatus.off_study, "demo: died during follow-up", None))
     return steps
 
 

@@ -22,6 +22,7 @@ from typing import Literal
 
 from haictrial.clinical.follow_up import EndOfStudyReason
 from haictrial.clinical.resectability import MdtDecision
+from haictrial.vocabulary.enums import RELATED_ATTRIBUTIONS, Attribution
 
 Kind = Literal["string", "int", "float", "bool", "date"]
 
@@ -38,8 +39,8 @@ MORPHOLOGIC = ("optimal", "incomplete", "none")
 MDT_DECISIONS = tuple(d.value for d in MdtDecision)  # the MDT review eCRF's codes
 MARGINS = ("R0", "R1", "R2")
 OFF_STUDY = tuple(r.value for r in EndOfStudyReason)  # the end-of-study eCRF's codes
-ATTRIBUTIONS = ("unrelated", "unlikely", "possible", "probable", "definite")
-RELATED = ("possible", "probable", "definite")
+ATTRIBUTIONS = tuple(a.value for a in Attribution)  # the NCI CTEP scale, unrelated .. definite
+RELATED = tuple(a.value for a in RELATED_ATTRIBUTIONS)
 ENDPOINTS = ("OS", "PFS", "RFS")
 
 

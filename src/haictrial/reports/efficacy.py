@@ -18,6 +18,13 @@ from typing import Any
 
 import pandas as pd
 
+from haictrial.clinical.recist import (
+    DISEASE_CONTROL_RESPONSES,
+    OBJECTIVE_RESPONSES,
+    PD_INCREASE_FRACTION,
+    PR_DECREASE_FRACTION,
+    Response,
+)
 from haictrial.reports.baseline import agent_groups
 from haictrial.reports.dictionary import BEST_RESPONSES, MORPHOLOGIC, SIDES
 from haictrial.reports.i18n import _
@@ -88,13 +95,22 @@ def response(adsl: pd.DataFrame) -> dict[str, Any]:
     counts = {r: int((bor == r).sum()) for r in BEST_RESPONSES}
     counts["not_assessed"] = int(bor.isna().sum())
     change = adsl["best_percent_change"]
+    # The waterfall's reference lines are RECIST 1.1's thresholds (section 4.3.1): -30 % (PR), +20 % (PD).
+    pr_percent, pd_percent = float(PR_DECREASE_FRACTION * 100), float(PD_INCREASE_FRACTION * 100)
     return {
-        "orr": proportion(int(bor.isin(["CR", "PR"]).sum()), len(adsl)),
-        "dcr": proportion(int(bor.isin(["CR", "PR", "SD", "NON_CR_NON_PD"]).sum()), len(adsl)),
+        "orr": proportion(int(bor.isin(_codes(OBJECTIVE_RESPONSES)).sum()), len(adsl)),
+        "dcr": proportion(int(bor.isin(_codes(DISEASE_CONTROL_RESPONSES)).sum()), len(adsl)),
         "best_overall_response": counts,
         "best_percent_change": describe(change)
-        | {"decrease_30_or_more": int((change <= -30).sum()), "increase_20_or_more": int((change >= 20).sum())},
+        | {
+            "decrease_30_or_more": int((change <= -pr_percent).sum()),
+            "increase_20_or_more": int((change >= pd_percent).sum()),
+        },
     }
+
+
+def _codes(responses: frozenset[Response]) -> list[str]:
+    return sorted(r.value for r in responses)
 
 
 def morphologic(adsl: pd.DataFrame) -> dict[str, Any]:

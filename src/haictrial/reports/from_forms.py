@@ -24,7 +24,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from haictrial.clinical.adverse_events import Attribution
+from haictrial.clinical.adverse_events import strongest_attribution
 from haictrial.clinical.crf_models import SubjectForms
 from haictrial.clinical.crf_outcome import evaluate_response
 from haictrial.clinical.follow_up import DiseaseEvent
@@ -33,8 +33,7 @@ from haictrial.errors import DomainError
 from haictrial.protocol.schema import Protocol
 from haictrial.reports.data_issues import DataIssue
 from haictrial.reports.i18n import _
-
-_ATTRIBUTION_ORDER = [a.value for a in Attribution]  # unrelated .. definite
+from haictrial.vocabulary.enums import Attribution
 
 
 @dataclass
@@ -93,8 +92,8 @@ def _cycles(forms: SubjectForms, protocol: Protocol, issues: list[dict[str, Any]
 
 
 def _attribution(event: Any) -> str:
-    given = [v.value for v in event.attribution.model_dump(mode="python").values() if v is not None]
-    return max(given, key=_ATTRIBUTION_ORDER.index) if given else Attribution.unrelated.value
+    strongest = strongest_attribution(event.attribution)
+    return (strongest or Attribution.unrelated).value
 
 
 def _adverse_events(forms: SubjectForms) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ from haictrial.protocol.schema import Protocol
 from haictrial.reports.datasets import AnalysisDatasets
 from haictrial.reports.dictionary import SCREENING
 from haictrial.reports.from_forms import response_rows
-from haictrial.reports.patient_columns import ras_status
+from haictrial.reports.patient_columns import ras_code
 
 MANIFEST = "manifest.json"
 MDT_CODES = {"continue_haic": "continue_conversion", "resect": "resect", "discontinue": "not_resectable"}
@@ -166,7 +166,7 @@ def from_synth(directory: Path | str, protocol: Protocol) -> AnalysisDatasets:
     adsl = adsl.assign(
         site=adsl["subject_id"].str.split("-").str[1],
         sidedness=adsl["right_sided"].map({True: "right", False: "left"}),
-        ras_status=[ras_status({"kras": k, "nras": n}) for k, n in zip(adsl["kras"], adsl["nras"], strict=True)],
+        ras_status=[ras_code(k, n) for k, n in zip(adsl["kras"], adsl["nras"], strict=True)],
         braf_status=adsl["braf"].where(adsl["braf"].isin(["wild_type", "mutant"]), "unknown"),
         lesion_count=adsl["n_liver_lesions"],
         cea_ng_ml=None,

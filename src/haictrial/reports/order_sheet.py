@@ -76,7 +76,7 @@ def _pump(a: Administration) -> str:
 
 def _prescribed(a: Administration) -> str:
     text = f"{_number(a.prescribed_dose)} {a.dose_unit}"
-    if a.dose_basis.startswith("loading"):
+    if a.loading_dose:
         text += f" ({_('loading')})"
     if a.dose_level:
         text += f" ({_('level')} {a.dose_level})"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -54,6 +55,10 @@ class InterimLook(BaseModel):
     predictive_probability: float
     posterior_prob_above_p0: float
     decision: Decision | None
+
+    def as_contract(self) -> dict[str, Any]:
+        """The ``interim predictive`` document (docs/contracts/stats.md)."""
+        return self.model_dump(mode="json")
 
 
 class PredictiveBoundary(BaseModel):
@@ -106,6 +111,15 @@ class PredictiveDesign(BaseModel):
     def power(self) -> float:
         return self.under_p1.prob_reject_h0
 
+    def as_contract(self) -> dict[str, Any]:
+        """The ``design predictive`` document (docs/contracts/stats.md): the design with its type I error, power
+        and probability of early stopping under p0."""
+        doc = self.model_dump(mode="json")
+        doc["type_i_error"] = self.type_i_error
+        doc["power"] = self.power
+        doc["prob_early_stop_p0"] = self.under_p0.prob_early_stop
+        return doc
+
 
 class ToxicityBoundary(BaseModel):
     """After ``patients`` patients, stop if toxicities >= ``stop_if_toxicities_at_least`` (None: cannot stop)."""
@@ -139,6 +153,14 @@ class ToxicityRule(BaseModel):
     first_look: int
     boundaries: list[ToxicityBoundary]
     operating_characteristics: list[ToxicityOperatingCharacteristics]
+
+    def as_contract(self) -> dict[str, Any]:
+        """The ``design toxicity`` document (docs/contracts/stats.md); each operating characteristic also names
+        its rate ``true_rate``."""
+        doc = self.model_dump(mode="json")
+        for row in doc["operating_characteristics"]:
+            row["true_rate"] = row["rate"]
+        return doc
 
 
 def _check_prior(a: float, b: float) -> None:

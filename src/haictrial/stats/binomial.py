@@ -11,12 +11,14 @@ Wilson EB. Probable inference, the law of succession, and statistical inference.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 from scipy import stats
 
 from haictrial.errors import InputError
+from haictrial.stats.contract import rounded
 from haictrial.stats.options import IntervalMethod
 
 
@@ -32,6 +34,23 @@ class BinomialInterval(BaseModel):
     upper: float
     level: float
     method: IntervalMethod
+
+    def as_contract(self, p0: float | None = None) -> dict[str, Any]:
+        """The ``ci binomial`` document (docs/contracts/stats.md): bounds to 4 decimals; with ``p0``, also the
+        one-sided exact p-value for H1: p > p0 (:func:`exact_test`)."""
+        doc: dict[str, Any] = {
+            "x": self.x,
+            "n": self.n,
+            "estimate": rounded(self.estimate, 4),
+            "lower": rounded(self.lower, 4),
+            "upper": rounded(self.upper, 4),
+            "level": self.level,
+            "method": self.method.value,
+        }
+        if p0 is not None:
+            doc["p0"] = p0
+            doc["p_value_one_sided"] = exact_test(self.x, self.n, p0)
+        return doc
 
 
 class CohortPrecision(BaseModel):
@@ -54,6 +73,10 @@ class CohortPrecision(BaseModel):
     half_width: float
     expected_half_width: float
     max_half_width: float
+
+    def as_contract(self) -> dict[str, Any]:
+        """The ``design precision`` document (docs/contracts/stats.md)."""
+        return self.model_dump(mode="json")
 
 
 def check_level(level: float, field: str = "level") -> float:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,6 +83,31 @@ class CoxResult(BaseModel):
     references: dict[str, str]
     concordance: float
     log_likelihood: float
+
+    def as_contract(self) -> dict[str, Any]:
+        """The ``survival cox`` document (docs/contracts/stats.md)."""
+        return {
+            "n": self.n,
+            "events": self.events,
+            "excluded_missing": self.excluded_missing,
+            "ties": self.ties,
+            "references": self.references,
+            "concordance": self.concordance,
+            "coefficients": [
+                {
+                    "name": c.name,
+                    "covariate": c.covariate,
+                    "level": c.level,
+                    "coef": c.coef,
+                    "se": c.se,
+                    "hr": c.hr,
+                    "hr_ci": list(c.hr_ci),
+                    "z": c.z,
+                    "p": c.p,
+                }
+                for c in self.coefficients
+            ],
+        }
 
 
 def _is_categorical(series: pd.Series) -> bool:

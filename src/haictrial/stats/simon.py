@@ -27,6 +27,7 @@ doi:10.1016/0197-2456(89)90015-9.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -34,6 +35,7 @@ from scipy import stats
 
 from haictrial.errors import InputError
 from haictrial.stats.binomial import check_probability
+from haictrial.stats.contract import rounded
 
 #: Largest ``nmax`` accepted: the enumeration grows as nmax**4.
 NMAX_LIMIT = 300
@@ -57,6 +59,21 @@ class SimonDesign(BaseModel):
     actual_alpha: float
     actual_power: float
 
+    def as_contract(self) -> dict[str, Any]:
+        """One design of the ``design simon`` document: EN to 0.1 patient, PET to 3 and alpha/power to 4 decimals."""
+        return {
+            "r1": self.r1,
+            "n1": self.n1,
+            "r": self.r,
+            "n": self.n,
+            "en_p0": rounded(self.en_p0, 1),
+            "pet_p0": rounded(self.pet_p0, 3),
+            "en_p1": rounded(self.en_p1, 1),
+            "pet_p1": rounded(self.pet_p1, 3),
+            "actual_alpha": rounded(self.actual_alpha, 4),
+            "actual_power": rounded(self.actual_power, 4),
+        }
+
 
 class SimonDesigns(BaseModel):
     """The optimal and minimax designs for (p0, p1, alpha, power), searched up to ``nmax`` patients."""
@@ -70,6 +87,18 @@ class SimonDesigns(BaseModel):
     nmax: int
     optimal: SimonDesign
     minimax: SimonDesign
+
+    def as_contract(self) -> dict[str, Any]:
+        """The ``design simon`` document (docs/contracts/stats.md)."""
+        return {
+            "p0": self.p0,
+            "p1": self.p1,
+            "alpha": self.alpha,
+            "power": self.power,
+            "nmax": self.nmax,
+            "optimal": self.optimal.as_contract(),
+            "minimax": self.minimax.as_contract(),
+        }
 
 
 def operating_characteristics(r1: int, n1: int, r: int, n: int, p: float) -> tuple[float, float, float]:

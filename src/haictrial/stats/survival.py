@@ -39,6 +39,7 @@ from scipy import stats
 
 from haictrial.errors import InputError
 from haictrial.stats.binomial import check_level
+from haictrial.stats.contract import plain, time_value
 from haictrial.stats.options import ConfType
 
 #: R's ``quantile.survfit`` tolerance: ``sqrt(.Machine$double.eps)``.
@@ -139,6 +140,39 @@ class GroupedSurvival(BaseModel):
 
     groups: list[GroupCurve]
     logrank: LogRankResult | None
+
+    def as_contract(self, at: Sequence[float] = ()) -> dict[str, Any]:
+        """The ``survival km`` document (docs/contracts/stats.md): per group n, events, the median and its CI
+        (whole times as integers, a limit never reached null) and, for each time in ``at``, S(t) with its band."""
+        entries = []
+        for g in self.groups:
+            curve = g.curve
+            entry: dict[str, Any] = {
+                "group": plain(g.group),
+                "n": curve.n,
+                "events": curve.events,
+                "median": time_value(curve.median),
+                "median_ci": [time_value(curve.median_ci[0]), time_value(curve.median_ci[1])],
+            }
+            if at:
+                entry["at"] = [
+                    {
+                        "time": time_value(row.time),
+                        "n_risk": row.n_risk,
+                        "survival": row.survival,
+                        "lower": row.lower,
+                        "upper": row.upper,
+                    }
+                    for row in (curve.at(t) for t in at)
+                ]
+            entries.append(entry)
+        first = self.groups[0].curve
+        return {
+            "conf_type": first.conf_type.value,
+            "level": first.level,
+            "groups": entries,
+            "logrank": None if self.logrank is None else self.logrank.model_dump(),
+        }
 
 
 def _na(value: float) -> float | None:

@@ -37,6 +37,7 @@ from haictrial.synth.treatment import (
     LAB_TESTS,
     MDT_DECISIONS,
 )
+from haictrial.vocabulary.enums import Attribution
 from haictrial.vocabulary.units import canonical_unit
 
 MDT_REASONS = [
@@ -335,7 +336,9 @@ def _ae_table(ae: dict[str, np.ndarray], sid, terms: list[str], course: Course) 
             "resolution_date": dates(resolution, unresolved),
             "serious": bools(serious),
             "seriousness": cats(SERIOUSNESS, ae["seriousness"], ~serious),
-            "attribution_haic": cats(["possible", "probable"], (ae["grade"] >= 3).astype(np.int8)),
+            "attribution_haic": cats(
+                [Attribution.possible.value, Attribution.probable.value], (ae["grade"] >= 3).astype(np.int8)
+            ),
             "action_taken": cats(ACTIONS, ae["action"]),
             "outcome": cats(["recovered", "recovering", "not_recovered"], outcome),
             "aware_at": _timestamps(aware_ts, ~serious),

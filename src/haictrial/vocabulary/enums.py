@@ -43,6 +43,14 @@ class MutationStatus(StrEnum):
     unknown = "unknown"
 
 
+class Sidedness(StrEnum):
+    """Side of the colorectal primary (right: caecum to transverse colon; left: splenic flexure to rectum;
+    the protocol's ``targeted_agent`` classes each site)."""
+
+    right = "right"
+    left = "left"
+
+
 class Ascites(StrEnum):
     """Child-Pugh ascites categories (Pugh et al., Br J Surg 1973)."""
 
@@ -78,6 +86,35 @@ class Drug(StrEnum):
     fluorouracil = "fluorouracil"
     bevacizumab = "bevacizumab"
     cetuximab = "cetuximab"
+
+
+class SubjectStatus(StrEnum):
+    """Where a patient is in the trial's course (protocol schema: screening, enrolment, HAIC treatment,
+    conversion resection, follow-up, end of study); a screening not (yet) enrolled is ``screened``.
+    The EDC's stored choices (``edc.subjects.models.SubjectStatus``) are these values."""
+
+    screened = "screened"
+    enrolled = "enrolled"
+    on_treatment = "on_treatment"
+    resected = "resected"
+    follow_up = "follow_up"
+    off_study = "off_study"
+
+
+class Attribution(StrEnum):
+    """Relatedness of an adverse event to a drug or procedure, weakest first: the five-point attribution
+    scale of the NCI CTEP Guidelines for Adverse Event Reporting (unrelated, unlikely, possible, probable,
+    definite). Its order is the scale's order: ``max`` over it picks the strongest attribution."""
+
+    unrelated = "unrelated"
+    unlikely = "unlikely"
+    possible = "possible"
+    probable = "probable"
+    definite = "definite"
+
+
+#: Attributions that count as related (NCI CTEP guidelines: possible, probable, definite).
+RELATED_ATTRIBUTIONS: tuple[Attribution, ...] = (Attribution.possible, Attribution.probable, Attribution.definite)
 
 
 class Intolerance(StrEnum):

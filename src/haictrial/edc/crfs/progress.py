@@ -15,7 +15,7 @@ from haictrial.clinical.visit_schedule import RecordFacts, Visit, subject_schedu
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.crfs.timeline import Line, TimelineRow, subject_line
 from haictrial.edc.subjects import services as subjects
-from haictrial.edc.subjects.models import Subject
+from haictrial.edc.subjects.models import Subject, SubjectStatus
 
 _FACT_FIELDS = ("id", "subject_id", "form", "cycle", "event_date", "payload__day", "payload__drug")
 
@@ -76,7 +76,7 @@ def subject_visits(
 def flagged_visits(user: Any, today: dt.date | None = None, limit: int = 200) -> list[dict[str, Any]]:
     """Overdue and out-of-window visits of every subject the user may see, oldest first."""
     today = today or timezone.localdate()
-    subject_rows = list(subjects.subjects_for(user).exclude(status="off_study"))
+    subject_rows = list(subjects.subjects_for(user).exclude(status=SubjectStatus.off_study))
     facts: dict[int, list[RecordFacts]] = defaultdict(list)
     for row in FormRecord.objects.visible_to(user).filter(subject__in=subject_rows).values(*_FACT_FIELDS):
         facts[row["subject_id"]].append(_facts(row))

@@ -15,17 +15,19 @@ from simple_history.models import HistoricalRecords
 from haictrial.edc.accounts.access import SiteScopedManager
 from haictrial.edc.accounts.models import Site
 from haictrial.edc.audit.models import AuditedRecord, AuditScope
+from haictrial.vocabulary.enums import SubjectStatus as Status
 
 
 class SubjectStatus(models.TextChoices):
-    """Where a patient is in the trial; a screening not (yet) enrolled is ``screened``."""
+    """Where a patient is in the trial; a screening not (yet) enrolled is ``screened``. The values are the
+    shared vocabulary's (:class:`haictrial.vocabulary.enums.SubjectStatus`), with their labels."""
 
-    screened = "screened", _("Screened")
-    enrolled = "enrolled", _("Enrolled")
-    on_treatment = "on_treatment", _("On treatment")
-    resected = "resected", _("Resected")
-    follow_up = "follow_up", _("Follow-up")
-    off_study = "off_study", _("Off study")
+    screened = Status.screened.value, _("Screened")
+    enrolled = Status.enrolled.value, _("Enrolled")
+    on_treatment = Status.on_treatment.value, _("On treatment")
+    resected = Status.resected.value, _("Resected")
+    follow_up = Status.follow_up.value, _("Follow-up")
+    off_study = Status.off_study.value, _("Off study")
 
 
 class Screening(AuditedRecord):

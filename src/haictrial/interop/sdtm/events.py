@@ -16,10 +16,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from haictrial.clinical.adverse_events import known_term
+from haictrial.clinical.adverse_events import known_term, strongest_attribution
 from haictrial.interop.sdtm import terms as T
 from haictrial.interop.sdtm.source import SubjectSource
 from haictrial.protocol.schema import Protocol
+from haictrial.vocabulary.enums import Attribution
 
 Row = dict[str, Any]
 
@@ -233,9 +234,7 @@ def _number(value: float | None) -> str | None:
 
 
 def _strongest(event: Any) -> str:
-    order = list(T.RELATION)
-    given = [v.value for v in event.attribution.model_dump(mode="python").values() if v is not None]
-    return T.RELATION[max(given, key=order.index)] if given else T.RELATION["unrelated"]
+    return T.RELATION[strongest_attribution(event.attribution) or Attribution.unrelated]
 
 
 def ae(source: SubjectSource, protocol: Protocol, reference: dt.date | None, last_dose: dt.date | None) -> list[Row]:

@@ -9,6 +9,8 @@ be traced too.
 
 from __future__ import annotations
 
+from haictrial.vocabulary.enums import Attribution
+
 #: STUDYID prefix of every USUBJID (docs/contracts/interop.md): the ClinicalTrials.gov identifier.
 USUBJID_PREFIX = "NCT06988852"
 
@@ -46,12 +48,12 @@ OUT = {
 }
 #: Causality: SDTM has no code list for AEREL (SDTMIG 3.4 section 6.2, AE: sponsor-defined); the terms are
 #: the five grades of the NCI CTEP attribution scale (NCI CTEP, Guidelines for Adverse Event Reporting).
-RELATION = {
-    "unrelated": "NOT RELATED",
-    "unlikely": "UNLIKELY RELATED",
-    "possible": "POSSIBLY RELATED",
-    "probable": "PROBABLY RELATED",
-    "definite": "RELATED",
+RELATION: dict[str, str] = {
+    Attribution.unrelated: "NOT RELATED",
+    Attribution.unlikely: "UNLIKELY RELATED",
+    Attribution.possible: "POSSIBLY RELATED",
+    Attribution.probable: "PROBABLY RELATED",
+    Attribution.definite: "RELATED",
 }
 #: SUPPAE QNAM per drug for the relationship (SDTMIG 3.4 section 8.4, AE relationship to each product).
 RELATION_QNAM = {
