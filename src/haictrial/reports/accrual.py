@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from haictrial.protocol.schema import Protocol
 from haictrial.reports.i18n import _
+from haictrial.reports.patient_plots import new_figure, set_title
 from haictrial.reports.summaries import DAYS_PER_MONTH
 
 MAX_PROJECTION_YEARS = 100
@@ -88,7 +89,7 @@ def accrual_table(result: dict[str, Any]) -> pd.DataFrame:
 
 def accrual_figure(adsl: pd.DataFrame, result: dict[str, Any]) -> Figure:
     """Cumulative enrolment, the target line, uniform accrual to the completion date and the projection."""
-    fig = Figure(figsize=(8.0, 4.5))
+    fig = new_figure(8.0, 4.5)
     ax = fig.add_subplot()
     start = float(date2num(pd.Timestamp(result["start_date"])))
     completion = float(date2num(pd.Timestamp(result["completion_date"])))
@@ -115,7 +116,7 @@ def accrual_figure(adsl: pd.DataFrame, result: dict[str, Any]) -> Figure:
     ax.set_xlabel(_("Date"))
     ax.set_ylim(0, max(target, len(dates)) * 1.08)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
-    ax.set_title(_("Accrual"))
+    set_title(ax, _("Accrual"))
     ax.xaxis_date()
     fig.autofmt_xdate()
     fig.tight_layout()

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from haictrial.reports.datasets import AnalysisDatasets
 from haictrial.reports.i18n import _
+from haictrial.reports.patient_plots import new_figure
 
 STATUSES = (
     "in_follow_up",
@@ -122,7 +123,7 @@ def consort_table(counts: dict[str, Any]) -> pd.DataFrame:
 
 def consort_figure(counts: dict[str, Any]) -> Figure:
     """The CONSORT flow diagram: main boxes down the middle, exclusions to the right."""
-    fig = Figure(figsize=(8.0, 9.0))
+    fig = new_figure(8.0, 9.0)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, 100)
     ax.set_ylim(0, 100)

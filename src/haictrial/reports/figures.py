@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 from matplotlib import rcParams
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from haictrial.reports.i18n import _
-from haictrial.reports.patient_plots import empty_figure
+from haictrial.reports.patient_plots import PNG_DPI, empty_figure, new_figure, set_title
 from haictrial.reports.summaries import DAYS_PER_MONTH
 from haictrial.stats.survival import KaplanMeierResult
 
 COLOURS = ("#0550ae", "#cf222e", "#1a7f37", "#8250df")
-PNG_DPI = 110
 MAX_CENSOR_MARKS = 400  # beyond this the marks merge into a bar and hide the curve
 
 
@@ -46,8 +46,8 @@ def km_figure(
     horizon = max((c.table[-1].time for _label, c in curves if c.table), default=0.0) / DAYS_PER_MONTH
     step = 3 if horizon <= 24 else (6 if horizon <= 48 else 12)
     ticks = np.arange(0, max(horizon, 1e-9) + step, step)
-    fig = Figure(figsize=(8.0, 4.6 + 0.25 * len(curves)))
-    grid = fig.add_gridspec(2, 1, height_ratios=[4, 0.45 + 0.3 * len(curves)], hspace=0.35)
+    fig = new_figure(8.0, 4.6 + 0.25 * len(curves))
+    grid = fig.add_gridspec(2, 1, height_ratios=[4, 0.45 + 0.3 * len(curves)])
     ax = fig.add_subplot(grid[0])
     for i, (label, curve) in enumerate(curves):
         colour = COLOURS[i % len(COLOURS)]
@@ -71,7 +71,7 @@ def km_figure(
     ax.set_ylabel(_("Probability"))
     ax.set_xlabel(xlabel or _("Months"))
     ax.legend(loc="upper right", fontsize=8, frameon=False)
-    ax.set_title(title)
+    set_title(ax, title)
     ax.grid(alpha=0.25)
     table_ax = fig.add_subplot(grid[1], sharex=ax)
     table_ax.set_ylim(-0.5, len(curves) - 0.5)
@@ -90,16 +90,24 @@ def km_figure(
         for tick in ticks:
             n_risk = curve.at(float(tick * DAYS_PER_MONTH)).n_risk
             table_ax.text(tick, row, str(n_risk), ha="center", va="center", fontsize=8, color=COLOURS[i % len(COLOURS)])
+    fig.tight_layout(h_pad=1.5)
     return fig
 
 
 def save_figure(fig: Figure, directory: Path, name: str) -> tuple[Path, Path]:
-    """Write ``name.png`` and ``name.svg`` to ``directory``; returns both paths."""
+    """Write ``name.png`` (at :data:`PNG_DPI`) and ``name.svg`` to ``directory``; returns both paths.
+
+    A figure laid out on a grid (``tight_layout``, as :func:`~haictrial.reports.patient_plots.new_figure`
+    figures are) already fills its canvas and is saved whole: the PNG is drawn by the renderer that laid
+    it out, reusing its text measurements. A figure drawn in figure coordinates (the CONSORT diagram) is
+    cropped to what it draws, measured once for both files.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     png, svg = directory / f"{name}.png", directory / f"{name}.svg"
-    # the tight box is measured once (a draw) and reused: bbox_inches="tight" would draw twice per file
-    fig.draw_without_rendering()
-    box = fig.get_tightbbox().padded(rcParams["savefig.pad_inches"])
+    box: Bbox | str | None = None
+    if not all(ax.get_subplotspec() is not None for ax in fig.axes):
+        fig.draw_without_rendering()
+        box = fig.get_tightbbox().padded(rcParams["savefig.pad_inches"])
     fig.savefig(png, dpi=PNG_DPI, bbox_inches=box)
     fig.savefig(svg, bbox_inches=box)
     return png, svg

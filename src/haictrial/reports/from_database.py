@@ -132,8 +132,11 @@ def _forms(
     from haictrial.edc.crfs.services import subject_forms
 
     records: dict[int, list[Any]] = {}
-    # ``derived`` (the engines' stored results, the largest JSON) is not read: the report derives afresh
-    for record in FormRecord.objects.filter(subject__in=[s.pk for s in subject_list]).defer("derived"):
+    # Only the columns :func:`subject_forms` reads (its order and the payload); not ``derived`` (the
+    # engines' stored results, the largest JSON: the report derives afresh) nor the audit columns, whose
+    # date-time conversions were most of the reading time.
+    rows = FormRecord.objects.filter(subject__in=[s.pk for s in subject_list]).only(*_FORM_COLUMNS)
+    for record in rows:
         records.setdefault(record.subject_id, []).append(record)
     adrs: list[dict[str, Any]] = []
     adae: list[dict[str, Any]] = []
@@ -167,6 +170,9 @@ def _forms(
         adsl.loc[rows, column] = pd.Series([updates[i][column] for i in rows], index=rows, dtype="object")
     return pd.DataFrame(adrs), pd.DataFrame(adae), pd.DataFrame(adex), issues
 
+
+#: The FormRecord columns read (all that :func:`haictrial.edc.crfs.services.subject_forms` uses).
+_FORM_COLUMNS = ("id", "subject_id", "form", "cycle", "event_date", "payload")
 
 #: Columns known before the eCRFs (screening, subject status): an eCRF value replaces them only when entered.
 _KEEP_UNLESS_ENTERED = ("ecog", "lesion_count", "largest_lesion_mm", "cea_ng_ml", "off_study_reason")

@@ -1,8 +1,9 @@
 """Patient-level figures: waterfall of best percent change, spider plot, swimmer plot.
 
-Figures are matplotlib :class:`~matplotlib.figure.Figure` objects (no pyplot state, Agg backend when
-saved). Plots that draw one line per patient show a capped number of patients (the first enrolled),
-and say so in their title, so that a large cohort stays readable and quick to draw.
+Figures are matplotlib :class:`~matplotlib.figure.Figure` objects made by :func:`new_figure` (no pyplot
+state; an Agg canvas at the PNG resolution, laid out to fill it). Plots that draw one line per patient
+show a capped number of patients (the first enrolled), and say so in their title, so that a large cohort
+stays readable and quick to draw.
 
 References
 ----------
@@ -14,13 +15,20 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from haictrial.clinical.recist import OBJECTIVE_RESPONSES, PD_INCREASE_FRACTION, PR_DECREASE_FRACTION
 from haictrial.reports.i18n import _
 from haictrial.reports.summaries import DAYS_PER_MONTH
+
+#: The reference lines, in percent: RECIST 1.1 section 4.3.1 (PR: -30 %; PD: +20 %).
+PR_PERCENT = float(PR_DECREASE_FRACTION * 100)
+PD_PERCENT = float(PD_INCREASE_FRACTION * 100)
 
 RESPONSE_COLOURS = {
     "CR": "#1a7f37",
@@ -33,15 +41,37 @@ RESPONSE_COLOURS = {
 }
 SPIDER_MAX_PATIENTS = 300
 SWIMMER_MAX_PATIENTS = 40
+#: Resolution of the PNG files (and of the figure itself, see :func:`new_figure`).
+PNG_DPI = 110
+
+
+def new_figure(width_in: float, height_in: float) -> Figure:
+    """An empty figure at :data:`PNG_DPI` on its own Agg canvas.
+
+    Laying the figure out (``tight_layout``) and saving the PNG then share one renderer, so matplotlib
+    measures each text once, not once per pass (its text layout cache is per renderer and resolution).
+    """
+    fig = Figure(figsize=(width_in, height_in), dpi=PNG_DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def set_title(ax: Axes, text: str) -> None:
+    """The axes title, just above the axes (its place when nothing is drawn above the axes, as here).
+
+    Placed explicitly, matplotlib does not measure every tick label at each draw to find that place.
+    """
+    ax.set_title(text, y=1.0)
 
 
 def empty_figure(title: str, message: str) -> Figure:
     """A figure that says there is nothing to draw, and why."""
-    fig = Figure(figsize=(8.0, 2.5))
+    fig = new_figure(8.0, 2.5)
     ax = fig.add_subplot()
     ax.axis("off")
-    ax.set_title(title)
+    set_title(ax, title)
     ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=11, transform=ax.transAxes)
+    fig.tight_layout()
     return fig
 
 
@@ -61,14 +91,14 @@ def waterfall_figure(adsl: pd.DataFrame) -> Figure:
     values = data["best_percent_change"].to_numpy(dtype=float)
     colours = [RESPONSE_COLOURS[k] for k in data["key"]]
     x = np.arange(values.size)
-    fig = Figure(figsize=(9.0, 4.5))
+    fig = new_figure(9.0, 4.5)
     ax = fig.add_subplot()
     if values.size <= 400:
         ax.bar(x, values, width=0.85, color=colours, linewidth=0)
     else:  # thousands of bars: one line collection draws in a fraction of the time
         ax.vlines(x, 0, values, colors=colours, linewidth=max(0.2, 300 / values.size), rasterized=True)
-    ax.axhline(20, ls="--", color="black", lw=0.7)
-    ax.axhline(-30, ls="--", color="black", lw=0.7)
+    ax.axhline(PD_PERCENT, ls="--", color="black", lw=0.7)
+    ax.axhline(-PR_PERCENT, ls="--", color="black", lw=0.7)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xlim(-1, values.size)
     ax.set_xticks([])
@@ -81,7 +111,7 @@ def waterfall_figure(adsl: pd.DataFrame) -> Figure:
         fontsize=8,
         loc="upper right",
     )
-    ax.set_title(title)
+    set_title(ax, title)
     fig.tight_layout()
     return fig
 
@@ -111,14 +141,14 @@ def spider_figure(adsl: pd.DataFrame, adrs: pd.DataFrame) -> Figure:
         change = group["percent_change"].to_numpy(dtype=float)
         segments.append(np.column_stack([weeks, change]))
         colours.append(colour[subject])
-    fig = Figure(figsize=(9.0, 4.5))
+    fig = new_figure(9.0, 4.5)
     ax = fig.add_subplot()
     ax.add_collection(LineCollection(segments, colors=colours, linewidths=0.9, alpha=0.8))
     every = np.concatenate(segments)
     ax.scatter(every[:, 0], every[:, 1], s=6, c="black", zorder=3, linewidths=0)
     ax.autoscale_view()
-    ax.axhline(20, ls="--", color="black", lw=0.7)
-    ax.axhline(-30, ls="--", color="black", lw=0.7)
+    ax.axhline(PD_PERCENT, ls="--", color="black", lw=0.7)
+    ax.axhline(-PR_PERCENT, ls="--", color="black", lw=0.7)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xlabel(_("Weeks from enrolment"))
     ax.set_ylabel(_("Change from baseline, %"))
@@ -126,7 +156,7 @@ def spider_figure(adsl: pd.DataFrame, adrs: pd.DataFrame) -> Figure:
     ax.legend(handles=[Patch(color=RESPONSE_COLOURS[k], label=k) for k in present], fontsize=8, loc="upper right")
     if len(subjects) > len(shown):
         title += " " + _("(first {shown} of {n} patients enrolled)").format(shown=len(shown), n=len(subjects))
-    ax.set_title(title)
+    set_title(ax, title)
     fig.tight_layout()
     return fig
 
@@ -147,14 +177,16 @@ def swimmer_figure(adsl: pd.DataFrame, adrs: pd.DataFrame, adex: pd.DataFrame) -
         days = (rows[column] - rows["subject_id"].map(enrol)).dt.days.to_numpy(dtype=float)
         return days / DAYS_PER_MONTH, rows["subject_id"].map(y).to_numpy(dtype=float)
 
-    fig = Figure(figsize=(9.0, max(3.0, 0.22 * len(shown) + 1.6)))
+    fig = new_figure(9.0, max(3.0, 0.22 * len(shown) + 1.6))
     ax = fig.add_subplot()
     follow, rows = months(shown, "last_contact_date")
     colours = [RESPONSE_COLOURS[k] for k in _response_key(shown["best_overall_response"])]
     ax.barh(rows, follow, height=0.6, color=colours, alpha=0.55, linewidth=0)
     cx, cy = months(adex, "cycle_date")
     ax.scatter(cx, cy, marker="|", s=30, color="black", linewidths=0.8, label=_("HAIC cycle"))
-    responders = adrs[adrs["overall_response"].isin(["CR", "PR"])].sort_values("assessment_date")
+    responders = adrs[adrs["overall_response"].isin([r.value for r in OBJECTIVE_RESPONSES])].sort_values(
+        "assessment_date"
+    )
     rx, ry = months(responders.drop_duplicates("subject_id"), "assessment_date")
     ax.scatter(rx, ry, marker="^", s=28, color="#1a7f37", zorder=3, label=_("First CR/PR"))
     for margin, marker in (("R0", "*"), ("R1", "P"), ("R2", "X")):
@@ -185,7 +217,7 @@ def swimmer_figure(adsl: pd.DataFrame, adrs: pd.DataFrame, adex: pd.DataFrame) -
     ax.legend(handles=handles, fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     if len(adsl) > len(shown):
         title += " " + _("(first {shown} of {n} patients enrolled)").format(shown=len(shown), n=len(adsl))
-    ax.set_title(title)
+    set_title(ax, title)
     fig.tight_layout()
     return fig
 
