@@ -45,8 +45,8 @@ def bearer(users, enrolled) -> dict[str, str]:
 
 #: Operations taking a clinical patient document: units per lab, physiological limits in the unit given and dates
 #: against today (docs/contracts/screen.md) are more than a JSON Schema can say; a schema-valid document may be refused,
-#: but only as a 400/422 naming the field.
-CLINICAL_DOCUMENTS = {"POST /api/screenings", "PATCH /api/screenings/{screening_id}"}
+#: but only as a 400/422 naming the field. So is a pre-screening extract (a file of such documents).
+CLINICAL_DOCUMENTS = {"POST /api/screenings", "PATCH /api/screenings/{screening_id}", "POST /api/prescreen/upload"}
 
 
 @schema.exclude(method="DELETE", path="/api/auth/token").parametrize()
@@ -80,3 +80,15 @@ def test_the_document_declares_what_the_api_accepts():
         for method, operation in operations.items():
             if method in ("post", "patch", "put") and operation.get("requestBody"):
                 assert "422" in operation["responses"], (method, path)
+
+
+def test_the_deviation_filter_is_the_models_review_states():
+    from typing import get_args
+
+    from haictrial.edc.api.routers.operations import DeviationFilter
+    from haictrial.edc.operations.models import DeviationStatus
+
+    assert set(get_args(DeviationFilter)) == set(DeviationStatus.values)
+    parameters = schema.raw_schema["paths"]["/api/deviations"]["get"]["parameters"]
+    status = next(p for p in parameters if p["name"] == "status")
+    assert "enum" in str(status["schema"])

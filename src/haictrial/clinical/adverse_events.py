@@ -31,16 +31,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import Field, field_validator, model_validator
 
 from haictrial.clinical.ctcae import CtcaeTerm
+from haictrial.clinical.ctcae_soc import organ_system, system_organ_class
 from haictrial.clinical.ctcae_terms import ctcae_v5_term
 from haictrial.errors import InputError
 from haictrial.vocabulary.base import JsonDate, JsonDatetime, JsonInt, StrictModel
-from haictrial.vocabulary.enums import Drug
+from haictrial.vocabulary.enums import RELATED_ATTRIBUTIONS, Attribution, Drug
 
 if TYPE_CHECKING:
     from haictrial.protocol.schema import Protocol
-
-#: Initial SAE report deadline used when no protocol is given: the protocol file's default (24 h).
-DEFAULT_SAE_INITIAL_REPORT_HOURS = 24
 
 #: The attribution target for the hepatic arterial infusion procedure itself (catheter, puncture).
 HAIC_PROCEDURE = "haic_procedure"
@@ -57,18 +55,9 @@ class SeriousnessCriterion(StrEnum):
     important_medical_event = "important_medical_event"
 
 
-class Attribution(StrEnum):
-    """Relatedness of an event to a drug or procedure (NCI CTEP five-point scale)."""
-
-    unrelated = "unrelated"
-    unlikely = "unlikely"
-    possible = "possible"
-    probable = "probable"
-    definite = "definite"
-
-
-#: Attributions that count as related (NCI CTEP: possible, probable, definite).
-RELATED: frozenset[Attribution] = frozenset({Attribution.possible, Attribution.probable, Attribution.definite})
+#: Attributions that count as related (NCI CTEP: possible, probable, definite); the scale itself is
+#: :class:`haictrial.vocabulary.enums.Attribution`, shared with the eCRF, the reports and the SDTM export.
+RELATED: frozenset[Attribution] = frozenset(RELATED_ATTRIBUTIONS)
 
 
 class ActionTaken(StrEnum):
@@ -219,6 +208,19 @@ class Attributions(StrictModel):
     haic_procedure: Attribution | None = None
 
 
+def strongest_attribution(attributions: Attributions) -> Attribution | None:
+    """The strongest attribution given to any drug or to the procedure, or None when none was assessed.
+
+    References
+    ----------
+    NCI CTEP Guidelines for Adverse Event Reporting: the five-point scale, unrelated to definite; an event is
+    reported at its strongest attribution.
+    """
+    scale = list(Attribution)
+    given = [value for value in attributions.model_dump(mode="python").values() if value is not None]
+    return max(given, key=scale.index) if given else None
+
+
 def _attribution_target(target: Drug | str) -> str:
     text = str(target.value if isinstance(target, Drug) else target)
     if text != HAIC_PROCEDURE and text not in {d.value for d in Drug}:
@@ -243,6 +245,9 @@ class AdverseEvent(StrictModel):
     subject_id: str | None = None
     term: str = Field(min_length=1, description="CTCAE v5.0 term; free text is allowed but flagged.")
     verbatim: str | None = Field(None, description="The investigator's words; required for 'Other, specify'.")
+    system_organ_class: str | None = Field(
+        None, description="CTCAE v5.0 system organ class: derived from a CTCAE term, chosen for 'Other, specify'."
+    )
     grade: JsonInt = Field(ge=1, le=5, description="CTCAE grade; 5 = death related to the AE.")
     seriousness: list[SeriousnessCriterion] = Field(default_factory=list, description="ICH E2A criteria met.")
     attribution: Attributions = Field(default_factory=Attributions)
@@ -265,6 +270,7 @@ class AdverseEvent(StrictModel):
     def _consistent(self) -> AdverseEvent:
         if self.term.lower().endswith("- other, specify") and not (self.verbatim and self.verbatim.strip()):
             raise InputError(f"{self.term!r} needs the verbatim term", field="verbatim")
+        _soc_consistent(self.term, self.system_organ_class)
         if len(set(self.seriousness)) != len(self.seriousness):
             raise InputError("a seriousness criterion is listed twice", field="seriousness")
         if self.resolution_date is not None and self.resolution_date < self.onset_date:
@@ -324,14 +330,24 @@ class AdverseEvent(StrictModel):
         return value in RELATED
 
 
-def sae_initial_report_hours(protocol: Protocol | None) -> int:
-    """The protocol's ``settings.sae_initial_report_hours`` (24 when no protocol is given)."""
-    if protocol is None:
-        return DEFAULT_SAE_INITIAL_REPORT_HOURS
+def _soc_consistent(term: str, soc: str | None) -> None:
+    """A given system organ class is one of CTCAE v5.0's and the term's own (CTCAE v5.0, NCI 2017)."""
+    if soc is None:
+        return
+    if system_organ_class(soc) != soc:
+        raise InputError(f"{soc!r} is not a CTCAE v5.0 system organ class", field="system_organ_class")
+    derived = organ_system(term)
+    if derived is not None and derived != soc:
+        raise InputError(f"{term!r} belongs to {derived!r} in CTCAE v5.0, not {soc!r}", field="system_organ_class")
+
+
+def sae_initial_report_hours(protocol: Protocol) -> int:
+    """The protocol's ``settings.sae_initial_report_hours`` (CHALLENGE-A1: 24 h); the protocol file is the one
+    copy of the limit."""
     return int(protocol.settings.sae_initial_report_hours.value)
 
 
-def sae_report_due(aware_at: dt.datetime, protocol: Protocol | None) -> dt.datetime:
+def sae_report_due(aware_at: dt.datetime, protocol: Protocol) -> dt.datetime:
     """When the initial SAE report is due: ``aware_at`` + the protocol's initial-report hours.
 
     References
@@ -343,7 +359,7 @@ def sae_report_due(aware_at: dt.datetime, protocol: Protocol | None) -> dt.datet
     return aware_at + dt.timedelta(hours=sae_initial_report_hours(protocol))
 
 
-def sae_status(event: AdverseEvent, now: dt.datetime, protocol: Protocol | None = None) -> SaeStatus:
+def sae_status(event: AdverseEvent, now: dt.datetime, protocol: Protocol) -> SaeStatus:
     """``not_serious``, ``reported`` (initial report sent), ``due`` (until and at the deadline) or
     ``overdue`` (after it). ``now`` must carry its UTC offset."""
     _aware(now, "now")
@@ -369,7 +385,6 @@ __all__ = [
     "RELATED",
     "HAIC_PROCEDURE",
     "VASCULAR_OTHER",
-    "DEFAULT_SAE_INITIAL_REPORT_HOURS",
     "known_term",
     "hepatic_artery_injury",
     "sae_initial_report_hours",

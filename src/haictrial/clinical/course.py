@@ -31,6 +31,7 @@ from haictrial.clinical.adverse_events import sae_report_due, sae_status
 from haictrial.clinical.crf_baseline import planning_patient, primary_sidedness
 from haictrial.clinical.crf_models import FormName, HaicCycleForm, SubjectForms
 from haictrial.clinical.crf_outcome import evaluate_response
+from haictrial.clinical.ctcae_soc import organ_system
 from haictrial.clinical.dose_modification import (
     CycleToxicities,
     ToxicityHistory,
@@ -38,6 +39,7 @@ from haictrial.clinical.dose_modification import (
     canonical_term,
 )
 from haictrial.clinical.dosing import CyclePlan, plan_cycle
+from haictrial.clinical.eligibility import patient_child_pugh
 from haictrial.clinical.haic_procedure import (
     dose_deviations,
     grade_pre_cycle_labs,
@@ -166,14 +168,19 @@ def prefill(forms: SubjectForms, protocol: Protocol, cycle: int, screening_patie
 # --- per form --------------------------------------------------------------------------------------
 
 
-def _derive_baseline(forms: SubjectForms, protocol: Protocol, out: Derived) -> None:
+def _derive_baseline(forms: SubjectForms, protocol: Protocol, screening_patient: Patient, out: Derived) -> None:
     baseline = forms.baseline
     if baseline is None:
         return
+    # The baseline eCRF has no liver-function fields: its Child-Pugh score is the enrolment screening's
+    # (Pugh RNH et al., Br J Surg 1973;60:646-649), with the points of each component.
+    child_pugh, child_pugh_missing = patient_child_pugh(screening_patient)
     values: dict[str, Any] = {
         "target_lesions": len(baseline.target_lesions),
         "non_target_lesions": len(baseline.non_target_lesions),
         "fev1_fvc_percent": baseline.spirometry.fev1_fvc_percent,
+        "child_pugh": child_pugh.model_dump(mode="json") if child_pugh else None,
+        "child_pugh_missing": child_pugh_missing,
     }
     site = baseline.primary_tumour.site
     if site is not None:
@@ -257,7 +264,8 @@ def _derive_adverse_events(forms: SubjectForms, protocol: Protocol, now: dt.date
     for index, event in enumerate(forms.adverse_events):
         values: dict[str, Any] = {
             "serious": event.is_serious,
-            "soc": event.soc,
+            # CTCAE v5.0: the pre-listed term's SOC, else the term's own, else the SOC chosen for "Other, specify".
+            "soc": event.soc or organ_system(event.term) or event.system_organ_class,
             "pre_listed": event.pre_listed,
             "sae_status": sae_status(event, now, protocol).value,
         }
@@ -313,7 +321,7 @@ def _derive_resections(forms: SubjectForms, out: Derived) -> None:
 def derive(forms: SubjectForms, protocol: Protocol, now: dt.datetime, screening_patient: Patient) -> Derived:
     """Everything the core computes from one subject's forms (see the module docstring)."""
     out = Derived()
-    _derive_baseline(forms, protocol, out)
+    _derive_baseline(forms, protocol, screening_patient, out)
     _derive_cycles(forms, protocol, screening_patient, out)
     _derive_imaging(forms, protocol, out)
     _derive_adverse_events(forms, protocol, now, out)

@@ -45,7 +45,7 @@ from haictrial.clinical.recist_models import GroupField
 from haictrial.errors import InputError, ProtocolError
 from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber
-from haictrial.vocabulary.enums import MutationStatus, PrimarySite, Sex
+from haictrial.vocabulary.enums import MutationStatus, PrimarySite, Sex, Sidedness
 
 LIVER = "liver"
 
@@ -114,11 +114,6 @@ class ComorbidityCategory(StrEnum):
     fatty_liver_disease = "fatty_liver_disease"
     liver_cirrhosis = "liver_cirrhosis"
     other = "other"
-
-
-class Sidedness(StrEnum):
-    right = "right"
-    left = "left"
 
 
 # --- parts of the form ---------------------------------------------------------------------------

@@ -65,6 +65,8 @@ class ImagingAssessmentForm(CrfForm):
 
     Either measurements (``target_mm`` for every baseline target, null = not evaluated;
     ``non_target`` for every baseline non-target; ``new_lesions``) or a reader's ``overall_response``.
+    With measurements, ``reader_response`` keeps the reader's own call beside them: the engine's response
+    is still derived from the measurements, and the edit check ``XF-reader-response`` queries a disagreement.
     """
 
     date: JsonDate | None = None
@@ -77,6 +79,12 @@ class ImagingAssessmentForm(CrfForm):
     new_lesions: JsonBool | None = None
     new_lesion_details: list[NewLesion] = Field(default_factory=list)
     overall_response: Response | None = Field(None, description="A radiologist's time-point response.")
+    reader_response: Response | None = Field(
+        None,
+        description="The reader's own time-point response recorded beside the measurements (CR/PR/SD/PD/NE); "
+        "the engine still derives the response from the measurements, and a disagreement raises a query "
+        "(RECIST 1.1, Eisenhauer et al. 2009, section 4.3.4 and Table 1).",
+    )
     morphology: dict[LesionId, GroupField] = Field(
         default_factory=dict,
         description="CT morphology group 1-3 per baseline liver lesion (Chun et al., JAMA 2009;302:2338).",
@@ -88,6 +96,12 @@ class ImagingAssessmentForm(CrfForm):
             raise field_error("new_lesions", "new lesions are described: set new_lesions to true")
         if self.overall_response is not None and (self.target_mm or self.non_target):
             raise field_error("overall_response", "give either the reader's overall_response or measurements, not both")
+        if self.reader_response is not None and self.overall_response is not None:
+            raise field_error(
+                "reader_response", "the reader's response beside the measurements is for measured time points only"
+            )
+        if self.reader_response is not None and not (self.target_mm or self.non_target):
+            raise field_error("reader_response", "needs the measurements; without them give overall_response")
         return self
 
     @property

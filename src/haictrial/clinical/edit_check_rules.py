@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from haictrial.clinical.adverse_events import HAIC_PROCEDURE
 from haictrial.clinical.crf_base import FormName
@@ -38,6 +38,7 @@ from haictrial.clinical.crf_outcome import ImagingAssessmentForm, form_field, re
 from haictrial.clinical.crf_treatment import HaicCycleForm, TargetedAgentAdministration
 from haictrial.clinical.follow_up import EndOfStudyReason
 from haictrial.clinical.haic_procedure import dose_deviations, targeted_agent_deviation
+from haictrial.clinical.messages import N_, Param
 from haictrial.clinical.recist import validate_input as recist_validate_input
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.clinical.resectability import FindingKind, MdtDecision, MdtReview, resectability_findings
@@ -70,6 +71,11 @@ class EditCheckFinding(BaseModel):
     index: int | None = None
     record_id: str | None = None
     path: str
+    #: The message language-neutral (:mod:`haictrial.clinical.messages`): an N_-marked English template and
+    #: its params, ``message == message_template.format(**message_params)``; the check's own message is the
+    #: ``check_term`` param (translated at the boundary). Empty: the message exists in English only.
+    message_template: str = ""
+    message_params: dict[str, Param] = Field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -134,6 +140,16 @@ def _is_blank(value: Any, non_empty: bool) -> bool:
     return non_empty and isinstance(value, list | dict) and not value
 
 
+# --- the messages -----------------------------------------------------------------------------------
+
+#: The finding templates (catalogue msgids); ``{check_term}`` is the check's own message, translated too.
+CHECK_MESSAGE = N_("{check_term}")
+OUTSIDE_RANGE = N_("{value:g} {unit} is outside {low:g}-{high:g} {unit}: {check_term}")
+IMPLAUSIBLE = N_("{shown} is outside {low:g}-{high:g} {unit}: {check_term}")
+AFTER_TODAY = N_("{date} is after today ({today}): {check_term}")
+BEFORE_ENROLMENT = N_("{date} vs enrolment {enrolment}: {check_term}")
+AFTER_DEATH = N_("{date} is after the death date {death}: {check_term}")
+
 # --- the interface ----------------------------------------------------------------------------------
 
 
@@ -162,8 +178,18 @@ class EditCheck(ABC):
         field: str | None = None,
         message: str | None = None,
         form: FormName | None = None,
+        template: str = "",
+        **params: Param,
     ) -> EditCheckFinding:
+        """A finding on ``field``; ``template`` and ``params`` (with ``check_term`` = this check's message) give
+        ``message`` language-neutral, else ``message`` (default: this check's message) is English only."""
         where = field if field is not None else self.field
+        if template:
+            params = {**params, "check_term": self.message}
+            message = template.format(**params)
+        elif message is None:
+            template = CHECK_MESSAGE
+            params = {"check_term": self.message}
         return EditCheckFinding(
             check_id=self.id,
             form=form or self.form,
@@ -173,6 +199,8 @@ class EditCheck(ABC):
             index=instance.index,
             record_id=instance.record_id,
             path=f"{instance.path}.{where}" if where else instance.path,
+            message_template=template,
+            message_params=params,
         )
 
     def instances(self, context: EditCheckContext) -> list[FormInstance]:
@@ -221,8 +249,17 @@ class RangeCheck(EditCheck):
         for instance in self.instances(context):
             for where, value in field_values(instance.record, self.field):
                 if value is not None and not self.low <= value <= self.high:
-                    text = f"{value:g} {self.unit} is outside {self.low:g}-{self.high:g} {self.unit}: {self.message}"
-                    found.append(self.finding(instance, where, text))
+                    found.append(
+                        self.finding(
+                            instance,
+                            where,
+                            template=OUTSIDE_RANGE,
+                            value=value,
+                            unit=self.unit,
+                            low=self.low,
+                            high=self.high,
+                        )
+                    )
         return found
 
 
@@ -246,8 +283,12 @@ class LabPlausibility(EditCheck):
                 value = lab.si(self.analyte)
                 if not self.low_si <= value <= self.high_si:
                     shown = f"{lab.value:g} {lab.unit}" + ("" if lab.unit == unit else f" ({value:.4g} {unit})")
-                    text = f"{shown} is outside {self.low_si:g}-{self.high_si:g} {unit}: {self.message}"
-                    found.append(self.finding(instance, f"{where}.value", text))
+                    found.append(
+                        self.finding(
+                            instance, f"{where}.value", template=IMPLAUSIBLE, shown=shown, low=self.low_si,
+                            high=self.high_si, unit=unit,
+                        )
+                    )  # fmt: skip
         return found
 
 
@@ -262,8 +303,15 @@ class NotInFuture(EditCheck):
         for instance in self.instances(context):
             for where, value in _dates(instance.record):
                 if context.local_date(value) > context.today:
-                    text = f"{value.isoformat()} is after today ({context.today.isoformat()}): {self.message}"
-                    found.append(self.finding(instance, where, text))
+                    found.append(
+                        self.finding(
+                            instance,
+                            where,
+                            template=AFTER_TODAY,
+                            date=value.isoformat(),
+                            today=context.today.isoformat(),
+                        )
+                    )
         return found
 
 
@@ -285,8 +333,15 @@ class AfterEnrolment(EditCheck):
                     continue
                 day = context.local_date(value)
                 if day < enrolled or (self.strict and day == enrolled):
-                    text = f"{day.isoformat()} vs enrolment {enrolled.isoformat()}: {self.message}"
-                    found.append(self.finding(instance, where, text))
+                    found.append(
+                        self.finding(
+                            instance,
+                            where,
+                            template=BEFORE_ENROLMENT,
+                            date=day.isoformat(),
+                            enrolment=enrolled.isoformat(),
+                        )
+                    )
         return found
 
 
@@ -330,8 +385,8 @@ class NothingAfterDeath(EditCheck):
                 continue
             for where, value in field_values(instance.record, self.field):
                 if value is not None and context.local_date(value) > death:
-                    text = f"{context.local_date(value).isoformat()} is after the death date {death.isoformat()}: {self.message}"
-                    found.append(self.finding(instance, where, text))
+                    day = context.local_date(value).isoformat()
+                    found.append(self.finding(instance, where, template=AFTER_DEATH, date=day, death=death.isoformat()))
         return found
 
 

@@ -22,7 +22,8 @@ What is checked:
   to resect; death last (no visit, treatment or assessment after the death date) and one death date;
   a dose more than ``dose_deviation_reason_percent`` (10 %) off the plan needs a reason; HAIC admissions
   and imaging dates increasing; targeted agent on the protocol's days and as the protocol's rule chooses;
-  RECIST 1.1 consistency of the imaging with the baseline lesions; procedure complications reported as
+  RECIST 1.1 consistency of the imaging with the baseline lesions, the reader's response beside the
+  measurements agreeing with the engine's time-point response (:mod:`haictrial.clinical.edit_check_reader`); procedure complications reported as
   adverse events; Clavien-Dindo V needs a death date; MDT decision consistent with the technical
   resectability criteria (Adams et al. 2013).
 
@@ -44,6 +45,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from haictrial.clinical.bsa import HEIGHT_CM_RANGE, WEIGHT_KG_RANGE
 from haictrial.clinical.crf_base import FormName
 from haictrial.clinical.crf_models import SubjectForms
+from haictrial.clinical.edit_check_reader import ReaderResponseAgrees
 from haictrial.clinical.edit_check_rules import (
     AfterEnrolment,
     ClavienVNeedsDeath,
@@ -76,6 +78,7 @@ from haictrial.clinical.edit_check_rules import (
 )
 from haictrial.clinical.follow_up import EndOfStudyReason, VitalStatus
 from haictrial.clinical.limits import LAB_LIMITS_SI
+from haictrial.clinical.messages import N_
 from haictrial.errors import ProtocolError
 from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.units import Analyte
@@ -195,7 +198,7 @@ def _required() -> list[EditCheck]:
                     form=form,
                     field=name,
                     non_empty=entry.endswith("+"),
-                    message="required: at least one" if entry.endswith("+") else "required",
+                    message=N_("required: at least one") if entry.endswith("+") else N_("required"),
                     reference="CHALLENGE-A1 eCRF specification (clinical/crf_models.py: required fields)",
                 )
             )
@@ -204,43 +207,43 @@ def _required() -> list[EditCheck]:
             FormName.resection,
             "pathology.margin_mm",
             _is("macroscopic_residual", False),
-            "closest margin needed to classify R0/R1",
+            N_("closest margin needed to classify R0/R1"),
         ),
         (
             FormName.follow_up,
             "death_date",
             _is("vital_status", VitalStatus.dead),
-            "vital status is dead: give the date of death",
+            N_("vital status is dead: give the date of death"),
         ),
         (
             FormName.follow_up,
             "death_cause",
             _is("vital_status", VitalStatus.dead),
-            "vital status is dead: give the cause",
+            N_("vital status is dead: give the cause"),
         ),
         (
             FormName.follow_up,
             "event_date",
             lambda r: r.disease_event is not None,
-            "give the date of the progression or recurrence",
+            N_("give the date of the progression or recurrence"),
         ),
         (
             FormName.follow_up,
             "event_sites+",
             lambda r: r.disease_event is not None,
-            "give the site(s) of the progression or recurrence",
+            N_("give the site(s) of the progression or recurrence"),
         ),
         (
             FormName.end_of_study,
             "death_date",
             _is("reason", EndOfStudyReason.death),
-            "reason is death: give the date of death",
+            N_("reason is death: give the date of death"),
         ),
         (
             FormName.imaging,
             "new_lesions",
             lambda r: r.overall_response is None,
-            "true or false (RECIST 1.1 section 4.3.4)",
+            N_("true or false (RECIST 1.1 section 4.3.4)"),
         ),
     ]
     for form, entry, when, message in conditional:
@@ -268,7 +271,7 @@ def _ranges() -> list[EditCheck]:
             low=WEIGHT_KG_RANGE[0],
             high=WEIGHT_KG_RANGE[1],
             unit="kg",
-            message="check the weight and its unit (kg, not lb)",
+            message=N_("check the weight and its unit (kg, not lb)"),
             reference=_PLAN,
         ),
         RangeCheck(
@@ -278,7 +281,7 @@ def _ranges() -> list[EditCheck]:
             low=HEIGHT_CM_RANGE[0],
             high=HEIGHT_CM_RANGE[1],
             unit="cm",
-            message="check the height and its unit (cm, not inches or m)",
+            message=N_("check the height and its unit (cm, not inches or m)"),
             reference=_PLAN,
         ),
         RangeCheck(
@@ -288,7 +291,7 @@ def _ranges() -> list[EditCheck]:
             low=WEIGHT_KG_RANGE[0],
             high=WEIGHT_KG_RANGE[1],
             unit="kg",
-            message="check the weight and its unit (kg, not lb): the next cycle's BSA uses it",
+            message=N_("check the weight and its unit (kg, not lb): the next cycle's BSA uses it"),
             reference=_PLAN,
         ),
     ]
@@ -301,7 +304,7 @@ def _ranges() -> list[EditCheck]:
                 analyte=analyte,
                 low_si=low,
                 high_si=high,
-                message="implausible: check the value and its unit",
+                message=N_("implausible: check the value and its unit"),
                 reference=_DATA,
             )
         )
@@ -314,7 +317,7 @@ def _calendar() -> list[EditCheck]:
             id=f"FUT-{form.value}",
             form=form,
             field="",
-            message="a date cannot be in the future",
+            message=N_("a date cannot be in the future"),
             reference="ICH E6(R2) 4.9.0 (ALCOA: accurate, contemporaneous)",
         )
         for form in FormName
@@ -326,7 +329,7 @@ def _calendar() -> list[EditCheck]:
                     id=f"XF-death-last-{form.value}",
                     form=form,
                     field=name,
-                    message="nothing happens after the death date; check both dates",
+                    message=N_("nothing happens after the death date; check both dates"),
                     exempt=_is("vital_status", VitalStatus.dead) if form == FormName.follow_up else None,
                     reference="CHALLENGE-A1 cross-form rule: death is the last event (clinical/follow_up.py)",
                 )
@@ -340,14 +343,14 @@ def _cross_form() -> list[EditCheck]:
             id="XF-haic-after-enrolment",
             form=FormName.haic_cycle,
             field="admission_date",
-            message="study treatment starts on or after enrolment",
+            message=N_("study treatment starts on or after enrolment"),
             reference=_REGIMEN,
         ),
         AfterEnrolment(
             id="XF-targeted-after-enrolment",
             form=FormName.targeted_agent,
             field="date",
-            message="study treatment starts on or after enrolment",
+            message=N_("study treatment starts on or after enrolment"),
             reference=_REGIMEN,
         ),
         AfterEnrolment(
@@ -355,7 +358,7 @@ def _cross_form() -> list[EditCheck]:
             form=FormName.resection,
             field="date",
             strict=True,
-            message="the conversion resection comes after enrolment",
+            message=N_("the conversion resection comes after enrolment"),
             reference="NCT06988852 primary endpoint (conversion to R0 resection)",
         ),
         AfterEnrolment(
@@ -363,133 +366,143 @@ def _cross_form() -> list[EditCheck]:
             form=FormName.adverse_events,
             field="onset_date",
             severity=Severity.warning,
-            message="an event before enrolment is medical history, not an adverse event",
+            message=N_("an event before enrolment is medical history, not an adverse event"),
             reference="ICH E2A section II.A (adverse event during the study)",
         ),
         ResectionAfterMdtDecision(
             id="XF-resection-after-mdt",
             form=FormName.resection,
             field="date",
-            message="a resection follows an MDT decision to resect",
+            message=N_("a resection follows an MDT decision to resect"),
             reference="NCT06988852 intervention 'Liver resection' (MDT judges R0-resectable)",
         ),
         DeathDatesAgree(
             id="XF-death-dates-agree",
             form=FormName.follow_up,
             field="death_date",
-            message="one subject has one date of death",
+            message=N_("one subject has one date of death"),
             reference="CHALLENGE-A1 cross-form rule: death is the last event (clinical/follow_up.py)",
         ),
         EndOfStudyDeath(
             id="XF-eos-death",
             form=FormName.end_of_study,
             field="reason",
-            message="a subject who died ends the study for the reason 'death'",
+            message=N_("a subject who died ends the study for the reason 'death'"),
             reference="CHALLENGE-A1 end of study (clinical/follow_up.py)",
         ),
         ClavienVNeedsDeath(
             id="XF-clavien-v-death",
             form=FormName.resection,
             field="complications[].grade",
-            message="Clavien-Dindo grade V is the death of the patient: record the death (follow-up or end of study)",
+            message=N_(
+                "Clavien-Dindo grade V is the death of the patient: record the death (follow-up or end of study)"
+            ),
             reference="Dindo et al., Ann Surg 2004;240:205 (doi:10.1097/01.sla.0000133083.54934.ae)",
         ),
         DoseDeviationReason(
             id="XF-haic-dose-deviation-reason",
             form=FormName.haic_cycle,
             field="infusions[].deviation_reason",
-            message="give the reason for the dose deviation",
+            message=N_("give the reason for the dose deviation"),
             reference=_DEVIATION,
         ),
         DoseDeviationReason(
             id="XF-targeted-dose-deviation-reason",
             form=FormName.targeted_agent,
             field="deviation_reason",
-            message="give the reason for the dose deviation",
+            message=N_("give the reason for the dose deviation"),
             reference=_DEVIATION,
         ),
         CycleOrder(
             id="XF-cycle-dates-increasing",
             form=FormName.haic_cycle,
             field="admission_date",
-            message="cycles are numbered once and admitted in order",
+            message=N_("cycles are numbered once and admitted in order"),
             reference=_REGIMEN,
         ),
         CycleSequence(
             id="XF-cycle-sequence",
             form=FormName.haic_cycle,
             field="cycle",
-            message="record every cycle",
+            message=N_("record every cycle"),
             reference=_REGIMEN,
         ),
         CycleInterval(
             id="XF-cycle-interval",
             form=FormName.haic_cycle,
             field="admission_date",
-            message="earlier than the 21-day cycle and its window allow",
+            message=N_("earlier than the 21-day cycle and its window allow"),
             reference="protocol regimen.cycle_length_days and schedule.haic_window_days",
         ),
         LabsBeforeInfusion(
             id="XF-labs-before-infusion",
             form=FormName.haic_cycle,
             field="pre_cycle_labs.date",
-            message="pre-cycle labs are drawn before the infusion",
+            message=N_("pre-cycle labs are drawn before the infusion"),
             reference="protocol settings.dose_modification (decided on the pre-cycle labs)",
         ),
         ComplicationReportedAsAdverseEvent(
             id="XF-complication-ae",
             form=FormName.haic_cycle,
             field="complications",
-            message="report each procedure complication as an adverse event attributed to haic_procedure",
+            message=N_("report each procedure complication as an adverse event attributed to haic_procedure"),
             reference="CTCAE v5.0; ICH E2A",
         ),
         TargetedAgentDay(
             id="XF-targeted-day",
             form=FormName.targeted_agent,
             field="day",
-            message="check the day of the cycle",
+            message=N_("check the day of the cycle"),
             reference="protocol regimen.bevacizumab.days, settings.cetuximab_days",
         ),
         TargetedAgentDate(
             id="XF-targeted-date",
             form=FormName.targeted_agent,
             field="date",
-            message="check the date against the cycle's admission",
+            message=N_("check the date against the cycle's admission"),
             reference="protocol schedule.haic_window_days, settings.cetuximab_days",
         ),
         TargetedAgentChoice(
             id="XF-targeted-choice",
             form=FormName.targeted_agent,
             field="drug",
-            message="document why another agent was given",
+            message=N_("document why another agent was given"),
             reference="NCT06988852 arm; protocol targeted_agent (haictrial.clinical.regimen)",
         ),
         ImagingOrder(
             id="XF-imaging-dates-increasing",
             form=FormName.imaging,
             field="date",
-            message="imaging assessments follow the baseline, one per date, in order",
+            message=N_("imaging assessments follow the baseline, one per date, in order"),
             reference=_RECIST,
         ),
         ImagingModalitySame(
             id="XF-imaging-modality",
             form=FormName.imaging,
             field="modality",
-            message="RECIST 1.1 (section 3.2) asks for the same modality as at baseline",
+            message=N_("RECIST 1.1 (section 3.2) asks for the same modality as at baseline"),
             reference=_RECIST,
         ),
         RecistConsistency(
             id="XF-recist",
             form=FormName.imaging,
             field="target_mm",
-            message="imaging inconsistent with the baseline lesions",
+            message=N_("imaging inconsistent with the baseline lesions"),
             reference=_RECIST,
+        ),
+        ReaderResponseAgrees(
+            id="XF-reader-response",
+            form=FormName.imaging,
+            field="reader_response",
+            message=N_("confirm the reader's response or correct the measurements"),
+            severity=Severity.warning,
+            reference=_RECIST + ", section 4.3 and Table 1",
         ),
         MdtConsistency(
             id="XF-mdt-consistency",
             form=FormName.mdt_review,
             field="decision",
-            message="confirm the decision or correct the findings",
+            message=N_("confirm the decision or correct the findings"),
             reference="Adams et al., HPB 2013;15:91-103 (doi:10.1111/j.1477-2574.2012.00557.x)",
         ),
     ]

@@ -8,6 +8,8 @@
   ``HAICTRIAL_SECURE_COOKIES`` (default: on unless debug), ``HAICTRIAL_PROTOCOL`` (protocol file;
   default the bundled CHALLENGE-A1 file), ``HAICTRIAL_TOKEN_DAYS`` (API token lifetime, default 30),
   ``HAICTRIAL_BEHIND_HTTPS_PROXY`` (trust X-Forwarded-Proto from a TLS-terminating proxy).
+- ``HAICTRIAL_PRESCREEN_OMOP_URL`` / ``HAICTRIAL_PRESCREEN_OMOP_SCHEMA``: the site's OMOP CDM warehouse for
+  the Pre-screening page (docs/prescreen-worklist.md); unset: uploaded extracts only.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ CSRF_TRUSTED_ORIGINS = env_list("HAICTRIAL_CSRF_TRUSTED_ORIGINS", [])
 #: The protocol the EDC runs (None: the bundled CHALLENGE-A1 file).
 HAICTRIAL_PROTOCOL = env_str("HAICTRIAL_PROTOCOL") or None
 HAICTRIAL_TOKEN_DAYS = env_int("HAICTRIAL_TOKEN_DAYS", 30)
+# Pre-screening warehouse (docs/prescreen-worklist.md): an OMOP CDM 5.4 DuckDB file or database URL, its schema.
+HAICTRIAL_PRESCREEN_OMOP_URL = env_str("HAICTRIAL_PRESCREEN_OMOP_URL")
+HAICTRIAL_PRESCREEN_OMOP_SCHEMA = env_str("HAICTRIAL_PRESCREEN_OMOP_SCHEMA")
 
 # The audit trail's sealing key (HMAC-SHA256), kept outside the database like the secret key; anchors of
 # the chain head every N entries and at each backup, in an append-only file (haictrial.edc.audit.anchors).
@@ -74,7 +79,9 @@ INSTALLED_APPS = [
     "haictrial.edc.crfs",
     "haictrial.edc.dm",
     "haictrial.edc.reporting",
+    "haictrial.edc.exports",
     "haictrial.edc.operations",
+    "haictrial.edc.prescreening",
     "haictrial.edc.api",
     "haictrial.edc.web",
 ]
@@ -230,6 +237,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "web" / "locale", BASE_DIR.parent / "locale"]  # the pages; then CLI and report strings
 USE_I18N = True
+# One date format per language: ISO 8601 on every page (haictrial/edc/formats).
+FORMAT_MODULE_PATH = ["haictrial.edc.formats"]
 USE_TZ = True
 # Stored times are UTC; pages show the site time zone of the protocol (default Asia/Shanghai).
 TIME_ZONE = env_str("HAICTRIAL_TIME_ZONE") or load_protocol(HAICTRIAL_PROTOCOL).settings.site_time_zone.value

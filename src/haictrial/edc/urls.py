@@ -14,5 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("haictrial.edc.web.crf_urls")),
     path("", include("haictrial.edc.operations.urls")),
+    path("", include("haictrial.edc.prescreening.urls")),
+    path("", include("haictrial.edc.exports.urls")),
     path("", include("haictrial.edc.web.urls")),
 ]

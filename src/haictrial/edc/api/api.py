@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from haictrial import __version__
 from haictrial.edc.api import errors, openapi
 from haictrial.edc.api.auth import BearerToken
-from haictrial.edc.api.routers import auth, crfs, dm, operations, reports, screenings, subjects
+from haictrial.edc.api.routers import auth, crfs, dm, exports, operations, prescreen, reports, screenings, subjects
 
 api = NinjaAPI(
     title="haictrial EDC API",
@@ -27,4 +27,6 @@ api.add_router("/subjects", dm.casebook_router)
 api.add_router("/queries", dm.queries_router)
 api.add_router("/dm", dm.dm_router)
 api.add_router("/reports", reports.router)
+api.add_router("/exports", exports.router)
+api.add_router("/prescreen", prescreen.router)
 api.add_router("/", operations.router)  # deviations, safety/sae, status-grid

@@ -92,7 +92,12 @@ def _audit_user(sender: Any, instance: User, created: bool, **kwargs: Any) -> No
         old["password"], new["password"] = CHANGED, CHANGED
     if not new:
         return
-    reason = "user deactivated" if new.get("is_active") is False else "user changed"
+    if new.get("is_active") is False:
+        reason = "user deactivated"
+    elif set(new) == {"password"}:
+        reason = "password changed"
+    else:
+        reason = "user changed"
     record("accounts.user", instance.pk, UPDATE, old, new, reason)
 
 

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from haictrial.clinical.adverse_events import KNOWN_TERMS, ActionTaken, Outcome, SeriousnessCriterion
+from haictrial.clinical.adverse_events import ActionTaken, Outcome, SeriousnessCriterion
 from haictrial.clinical.crf_base import FormName
 from haictrial.clinical.crf_baseline import (
     ComorbidityCategory,
@@ -34,6 +34,7 @@ from haictrial.clinical.crf_treatment import (
     MicrocatheterPosition,
     ProcedureComplication,
 )
+from haictrial.clinical.ctcae_terms import CTCAE_SYSTEM_ORGAN_CLASSES
 from haictrial.clinical.follow_up import (
     DeathCause,
     DiseaseEvent,
@@ -45,8 +46,9 @@ from haictrial.clinical.follow_up import (
 from haictrial.clinical.recist_models import NonTargetState, Response
 from haictrial.clinical.resectability import MdtDecision
 from haictrial.clinical.surgery import AblationModality, ClavienDindoGrade, SurgicalApproach
+from haictrial.edc.crfs.ae_entry import TERM_CHOICES as AE_TERM_CHOICES
 from haictrial.edc.crfs.labels import LAB_LABELS, code_label
-from haictrial.vocabulary.enums import Drug, MutationStatus, PrimarySite, Sex
+from haictrial.vocabulary.enums import Attribution, Drug, MutationStatus, PrimarySite, Sex
 from haictrial.vocabulary.units import Analyte, accepted_units, canonical_unit
 
 Label: TypeAlias = str | Promise  # noqa: UP040 - a lazy translation or a plain string
@@ -105,12 +107,15 @@ SEGMENTS = choices(CouinaudSegment)
 # Lab labels are the screening form's, so one laboratory test reads the same on every page.
 SEX = choices(Sex, {"male": _("male"), "female": _("female")})
 MUTATION = choices(MutationStatus, {"wild_type": _("wild type"), "mutant": _("mutant"), "unknown": _("unknown")})
-ATTRIBUTION_LEVELS = (
-    ("unrelated", _("unrelated")),
-    ("unlikely", _("unlikely")),
-    ("possible", _("possible")),
-    ("probable", _("probable")),
-    ("definite", _("definite")),
+ATTRIBUTION_LEVELS = choices(
+    Attribution,
+    {
+        "unrelated": _("unrelated"),
+        "unlikely": _("unlikely"),
+        "possible": _("possible"),
+        "probable": _("probable"),
+        "definite": _("definite"),
+    },
 )
 
 
@@ -391,6 +396,18 @@ def imaging_layout(targets: list[str], non_targets: list[str]) -> Layout:
                 ),
             ),
             Section(
+                _("Reader's overall response (beside the measurements)"),
+                (
+                    Field(
+                        "reader_response",
+                        _("Reader's time-point response"),
+                        "choice",
+                        choices(Response),
+                        help=_("A query is raised when it differs from the RECIST 1.1 response of the measurements."),
+                    ),
+                ),
+            ),
+            Section(
                 _("Reader's response (instead of measurements)"),
                 (Field("overall_response", _("Time-point response"), "choice", choices(Response)),),
             ),
@@ -405,8 +422,20 @@ ADVERSE_EVENT = Layout(
         Section(
             _("Event"),
             (
-                Field("term", _("CTCAE v5.0 term"), datalist=tuple(k.term for k in KNOWN_TERMS)),
-                Field("verbatim", _("Verbatim term")),
+                Field(
+                    "term",
+                    _("CTCAE v5.0 term"),
+                    datalist=AE_TERM_CHOICES,
+                    help=_("Type to choose from the CTCAE v5.0 terms; for an event without one: Other, specify."),
+                ),
+                Field(
+                    "system_organ_class",
+                    _("System organ class (CTCAE v5.0)"),
+                    "choice",
+                    tuple((soc, soc) for soc in CTCAE_SYSTEM_ORGAN_CLASSES),
+                    help=_("Derived from the term; choose it for 'Other, specify'."),
+                ),
+                Field("verbatim", _("Verbatim term"), help=_("Required for 'Other, specify'.")),
                 Field("grade", _("CTCAE grade (1-5)"), "intchoice", tuple((str(i), str(i)) for i in range(1, 6))),
                 Field("onset_date", _("Onset date"), "date"),
                 Field("resolution_date", _("Resolution date"), "date"),

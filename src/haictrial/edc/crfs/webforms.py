@@ -178,6 +178,8 @@ class CrfForm(forms.Form):
     layout: Layout
     sections: list[SectionView]
     specs: dict[str, Field]
+    #: Field paths whose initial value came from another record (a new baseline: the enrolment screening).
+    prefilled: frozenset[str] = frozenset()
 
     def payload(self) -> dict[str, Any]:
         """The cleaned data as the payload document (call after ``is_valid()``)."""

@@ -44,6 +44,10 @@ class Query(AuditedRecord):
     check_id = models.CharField(_("edit check"), max_length=100, blank=True)
     severity = models.CharField(_("severity"), max_length=10, blank=True)
     message = models.TextField(_("question"))
+    #: The edit check's message language-neutral (haictrial.clinical.messages): template and params, shown in
+    #: the reader's language (:attr:`shown_message`). Empty for a monitor's query and for older rows.
+    message_template = models.TextField(blank=True, default="")
+    message_params = models.JSONField(blank=True, default=dict)
     status = models.CharField(_("status"), max_length=10, choices=QueryStatus.choices, default=QueryStatus.open)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -74,6 +78,15 @@ class Query(AuditedRecord):
     def audit_scope(self) -> AuditScope:
         subject = self.subject
         return AuditScope(subject_id=subject.subject_id, screening_id=subject.screening_id, site_code=subject.site.code)
+
+    @property
+    def shown_message(self) -> str:
+        """The question in the current language: its template rendered, else the stored English ``message``."""
+        from haictrial.i18n import render_parts
+
+        if not self.message_template:
+            return self.message
+        return render_parts([{"template": self.message_template, "params": self.message_params}], self.message)
 
 
 class Signature(AuditedRecord):

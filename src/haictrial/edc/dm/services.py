@@ -124,6 +124,8 @@ def sync_queries(
                 check_id=finding.check_id,
                 severity=finding.severity.value,
                 message=finding.message,
+                message_template=finding.message_template,
+                message_params=finding.message_params,
             ),
             user=user,
         )
@@ -165,6 +167,8 @@ def query_contract(query: Query) -> dict[str, Any]:
         "check_id": query.check_id or None,
         "severity": query.severity or None,
         "message": query.message,
+        "message_template": query.message_template or None,
+        "message_params": query.message_params or {},
         "status": query.status,
         "opened_by": query.opened_by.get_username() if query.opened_by else None,
         "opened_at": query.opened_at.isoformat(),

@@ -292,7 +292,9 @@ class LoginForm(AuthenticationForm):
 class SubjectForm(forms.Form):
     """Edit of the subject record: the version you loaded and a reason are required (audit trail)."""
 
-    status = forms.ChoiceField(label=_("Status"), choices=[c for c in SubjectStatus.choices if c[0] != "screened"])
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[c for c in SubjectStatus.choices if c[0] != SubjectStatus.screened]
+    )
     treatment_start_date = _date(_("Treatment start date"))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     reason = forms.CharField(label=_("Reason for the change"), max_length=2000, widget=forms.TextInput)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/", auth.account, name="account"),
     path("account/language/", auth.account_language, name="account_language"),
     path("account/otp/", auth.account_otp, name="account_otp"),
+    path("account/password/", auth.account_password, name="account_password"),
     path("account/redcap-token/", auth.account_redcap_token, name="account_redcap_token"),
     path("screenings/", screening.screening_log, name="screening_log"),
     path("screenings/new/", screening.screening_new, name="screening_new"),

@@ -3,7 +3,7 @@ desk and the record status dashboard."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -29,6 +29,11 @@ class DeviationOut(_Open):
     record_id: int | None
     detected_at: str
     status: str
+
+
+#: The review states of a deviation (edc.operations.models.DeviationStatus), declared so that the OpenAPI
+#: document says what the filter accepts.
+DeviationFilter = Literal["open", "reviewed"]
 
 
 class ReviewIn(Schema):
@@ -58,7 +63,7 @@ class GridOut(_Open):
 
 
 @router.get("/deviations", response=responses(list[DeviationOut]))
-def list_deviations(request: HttpRequest, site: str | None = None, status: str | None = None):
+def list_deviations(request: HttpRequest, site: str | None = None, status: DeviationFilter | None = None):
     """Protocol deviations of the caller's sites, newest first (``status``: open or reviewed)."""
     rows = operations.deviations_for(request.user, site=site, status=status)
     return [operations.deviation_contract(d) for d in rows[:2000]]

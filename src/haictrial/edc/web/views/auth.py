@@ -1,4 +1,5 @@
-"""Login (password, then the TOTP code when the user has turned it on), logout, and the account page."""
+"""Login (password, then the TOTP code when the user has turned it on), logout, and the account page
+(language, password change, second factor, REDCap tokens)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import base64
 
 import django_otp
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -41,19 +43,39 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: HttpRequest, password_form: PasswordChangeForm | None = None) -> HttpResponse:
     user = request.user
     device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "-id").first()
     context = {
         "language_form": LanguageForm(initial={"language": user.language or translation.get_language()}),
         "otp_form": OtpConfirmForm(),
+        "password_form": password_form or PasswordChangeForm(user),
         "device": device,
         "redcap_tokens": live_tokens(user, "redcap"),
     }
     if device is not None and not device.confirmed:
         context["otp_key"] = base64.b32encode(device.bin_key).decode("ascii")
         context["otp_url"] = device.config_url
-    return render(request, "web/account.html", context)
+    return render(request, "web/account.html", context, status=400 if password_form is not None else 200)
+
+
+@login_required
+@require_POST
+def account_password(request: HttpRequest) -> HttpResponse:
+    """Change the signed-in user's password: the current one, then the new one twice, checked by the
+    project's AUTH_PASSWORD_VALIDATORS (django.contrib.auth's PasswordChangeForm). The change is sealed in
+    the audit trail by the user signals (haictrial.edc.audit.accounts: "password changed", never the hash);
+    the session stays signed in (``update_session_auth_hash``), other sessions of the user end.
+
+    References: 21 CFR Part 11 section 11.300(b) (passwords periodically checked, recalled or revised).
+    """
+    form = PasswordChangeForm(request.user, request.POST)
+    if not form.is_valid():
+        return account(request, password_form=form)
+    user = form.save()
+    update_session_auth_hash(request, user)
+    messages.success(request, _("Password changed."))
+    return redirect("web:account")
 
 
 @login_required

@@ -23,9 +23,11 @@ from haictrial.edc.accounts.access import Capability
 from haictrial.edc.audit import services as audit
 from haictrial.edc.crfs import progress
 from haictrial.edc.crfs import services as crfs
+from haictrial.edc.crfs.ae_entry import entered_payload
 from haictrial.edc.crfs.catalogue import FORMS, form_spec
 from haictrial.edc.crfs.layouts import layout_for
 from haictrial.edc.crfs.models import FormRecord
+from haictrial.edc.crfs.prefill import baseline_initial
 from haictrial.edc.crfs.webforms import add_error, attach_queries, build_form
 from haictrial.edc.dm import services as dm
 from haictrial.edc.dm.models import Query, QueryStatus
@@ -142,12 +144,18 @@ def form_new(request: HttpRequest, subject_id: str, form: str) -> HttpResponse:
             return redirect("crfs:record", subject_id=subject.subject_id, form=form, record_id=existing.pk)
     layout = layout_for(spec.name, _baseline_lesions(subject))
     initial, plan = _initial_for_new(request, subject, spec.name)
+    prefilled: list[str] = []
+    if spec.name == FormName.baseline:
+        # What the enrolment screening knows, marked and editable; stored only when the user saves.
+        initial, prefilled = baseline_initial(request.user, subject)
     crf_form = build_form(layout, initial=initial)
+    crf_form.prefilled = frozenset(prefilled)
     if request.method == "POST":
         crf_form = build_form(layout, data=request.POST)
         if crf_form.is_valid():
             try:
-                record = crfs.save_form(request.user, subject.subject_id, form, crf_form.payload())
+                payload = entered_payload(spec.name.value, crf_form.payload())
+                record = crfs.save_form(request.user, subject.subject_id, form, payload)
             except DomainError as exc:
                 add_error(crf_form, exc.field, exc.message)
             else:
@@ -233,7 +241,7 @@ def _record_action(request: HttpRequest, subject: Subject, record: FormRecord, a
             request.user,
             subject.subject_id,
             record.form,
-            bound.payload(),
+            entered_payload(record.form, bound.payload()),
             record_id=record.pk,
             version=version,
             reason=post.get("reason", ""),

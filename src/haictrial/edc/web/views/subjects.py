@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
@@ -22,20 +22,32 @@ from haictrial.edc.web.forms import IdentifiersForm, SubjectForm
 from haictrial.errors import DomainError
 from haictrial.i18n import render_parts
 
+#: The dashboard's status tiles say "now in this status", so that "Enrolled" is not read as the total.
+STATUS_TILE_LABELS: dict[str, Any] = {
+    "screened": _lazy("screened, not yet enrolled"),
+    "enrolled": _lazy("enrolled, treatment not started"),
+    "on_treatment": _lazy("on treatment"),
+    "resected": _lazy("resected"),
+    "follow_up": _lazy("in follow-up"),
+    "off_study": _lazy("off study"),
+}
+
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    subjects = services.subjects_for(request.user)
-    by_status = Counter(subjects.values_list("status", flat=True))
+    per_status, total = services.status_counts(request.user)
     screenings = services.screenings_for(request.user)
     return render(
         request,
         "web/dashboard.html",
         {
+            # "screened" belongs to screenings not enrolled: shown only if a subject is ever left in it.
             "status_counts": [
-                (label, by_status.get(value, 0)) for value, label in SubjectStatus.choices if value != "screened"
+                (value, STATUS_TILE_LABELS[value], count)
+                for value, count in per_status
+                if value != SubjectStatus.screened or count
             ],
-            "subject_count": sum(by_status.values()),
+            "subject_count": total,
             "screening_count": screenings.count(),
             "recent": screenings.order_by("-created_at", "-id")[:10],
         },
