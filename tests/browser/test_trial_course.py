@@ -100,7 +100,11 @@ SAVED = re.compile(r"/forms/\w+/\d+/$")
 def save(page) -> None:
     """Save and wait for the saved record's page (not the "new" page the click starts from)."""
     page.click("#save")
-    page.wait_for_url(SAVED)
+    try:
+        page.wait_for_url(SAVED)
+    except Exception:  # the form came back: say which fields it refused
+        summary = page.locator(".error-summary")
+        pytest.fail("not saved: " + (summary.inner_text() if summary.count() else page.url))
 
 
 def open_casebook(page, base: str, subject_id: str) -> None:
@@ -225,6 +229,13 @@ def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):  #
     )
     check(page, "lesions[0].segments", "S7")
     check(page, "lesions[1].segments", "S4")
+    # The form is prefilled with every liver lesion of the screening, without a RECIST role (the investigator
+    # chooses it): the two measured above are the targets, any other is followed as a non-target.
+    prefilled = page.locator('select[name^="lesions["][name$="].role"]').count()
+    assert prefilled >= 2
+    for i in range(2, prefilled):
+        if page.input_value(f'[name="lesions[{i}].id"]'):
+            select(page, {f"lesions[{i}].role": "non_target", f"lesions[{i}].morphology_group": "3"})
     check(page, "comorbidities.__none")
     save(page)
     assert page.locator("#d-sidedness").inner_text() == "left"
@@ -242,8 +253,10 @@ def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):  #
     page.wait_for_url("**/forms/imaging/new/")
     fill(page, {"date": _day(36), "after_cycle": "2", "target_mm.T1": "30", "target_mm.T2": "20"})
     select(page, {"modality": "ct", "new_lesions": "false", "morphology.T1": "1", "morphology.T2": "1"})
+    for name in page.locator('select[name^="non_target."]').evaluate_all("els => els.map(e => e.name)"):
+        select(page, {name: "present", name.replace("non_target.", "morphology."): "1"})  # the 8 mm L3
     save(page)
-    assert page.locator("#timepoint-response strong").inner_text() == "PR"
+    assert page.locator("#timepoint-response strong").inner_text() == "PR"  # RECIST 1.1 Table 1: PR, non-CR/non-PD
     assert page.locator("#morphologic-response").inner_text() == "optimal"
 
     # The MDT review, with the keyboard only.

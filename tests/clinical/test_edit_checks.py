@@ -57,9 +57,13 @@ def test_checks_are_declared_once_with_their_target_message_and_source():
     assert set(REQUIRED_FIELDS) <= set(FormName)
 
 
-def test_default_protocol_and_today():
-    # The bundled protocol and today's date in the site's time zone: the complete subject is in the past.
-    assert run_edit_checks(parse(complete_subject())) == []
+def test_today_is_the_sites_date_at_the_instant_given():
+    # settings.site_time_zone is Asia/Shanghai (UTC+8): 2026-03-01 20:00 UTC is already 2 March at the site.
+    from haictrial.clinical.edit_checks import site_today
+
+    assert site_today(PROTOCOL, dt.datetime(2026, 3, 1, 20, 0, tzinfo=dt.UTC)) == dt.date(2026, 3, 2)
+    assert site_today(PROTOCOL, dt.datetime(2026, 3, 1, 15, 59, tzinfo=dt.UTC)) == dt.date(2026, 3, 1)
+    assert run_edit_checks(parse(complete_subject()), PROTOCOL, site_today(PROTOCOL, dt.datetime.now(dt.UTC))) == []
 
 
 # --- table: one mutation -> the finding it must raise -------------------------------------------------

@@ -102,7 +102,7 @@ def _out_of_window(visits: Sequence[Visit]) -> list[DeviationFinding]:
                 key=f"{visit.kind}:{visit.cycle or ''}:{visit.number or ''}:{visit.label}",
                 detail=f"{visit.label} on {visit.actual_date} is outside its window "
                 f"{visit.window_start or '...'} to {visit.window_end or '...'}",
-                form=FormName(form) if form in FormName._value2member_map_ else None,
+                form=FormName(form) if form is not None and form in FormName._value2member_map_ else None,
                 record_id=ids[0] if ids else None,
             )
         )
@@ -128,16 +128,16 @@ def _doses(forms: SubjectForms, protocol: Protocol) -> list[DeviationFinding]:
                 )
             )
     for administration in forms.targeted_agent:
-        item = targeted_agent_deviation(administration, protocol)
-        if item is None or not item.reason_required:
+        agent = targeted_agent_deviation(administration, protocol)
+        if agent is None or not agent.reason_required:
             continue
         found.append(
             DeviationFinding(
                 kind=DeviationKind.dose_off_plan,
                 key=f"targeted_agent:{administration.cycle}:{administration.day}:{administration.drug.value}",
                 detail=f"cycle {administration.cycle} day {administration.day} {administration.drug.value}: given "
-                f"{item.given_dose_mg:g} mg, planned {item.planned_dose_mg:g} mg "
-                f"({item.deviation_percent:+.1f} %, limit {item.threshold_percent:g} %)",
+                f"{agent.given_dose_mg:g} mg, planned {agent.planned_dose_mg:g} mg "
+                f"({agent.deviation_percent:+.1f} %, limit {agent.threshold_percent:g} %)",
                 form=FormName.targeted_agent,
                 record_id=_record_id(administration),
                 field="given_dose_mg",

@@ -29,7 +29,7 @@ What is checked:
 
 Public names
 ------------
-- :func:`run_edit_checks(forms, protocol=None, today=None) -> list[EditCheckFinding]`.
+- :func:`run_edit_checks(forms, protocol, today) -> list[EditCheckFinding]`; :func:`site_today(protocol, now)`.
 - :data:`EDIT_CHECKS`, :data:`REQUIRED_FIELDS`, :data:`LAB_PLAUSIBLE_SI`, :func:`check_by_id(id) -> EditCheck`.
 - Re-exported from :mod:`haictrial.clinical.edit_check_rules`: :class:`EditCheckFinding`, :class:`Severity`,
   :class:`EditCheck`, :class:`EditCheckContext`.
@@ -529,28 +529,26 @@ def _zone(protocol: Protocol) -> ZoneInfo:
         raise ProtocolError(f"unknown time zone {name!r}", "settings.site_time_zone") from None
 
 
+def site_today(protocol: Protocol, now: dt.datetime) -> dt.date:
+    """The site's calendar date at the aware instant ``now`` (``settings.site_time_zone``): the "today" of the
+    date checks. The caller reads the clock; the core never does."""
+    return now.astimezone(_zone(protocol)).date()
+
+
 def run_edit_checks(
     forms: SubjectForms,
-    protocol: Protocol | None = None,
-    today: dt.date | None = None,
+    protocol: Protocol,
+    today: dt.date,
     records: Mapping[FormName, frozenset[int | None]] | None = None,
 ) -> list[EditCheckFinding]:
     """Every finding of every edit check (:data:`EDIT_CHECKS`) for one subject's forms.
 
-    ``protocol``: the protocol in force (default: the bundled CHALLENGE-A1 protocol, as the CLI's);
-    ``today``: the site's date (default: now in ``settings.site_time_zone``); ``records``: limit the
+    ``protocol``: the protocol in force; ``today``: the site's date (:func:`site_today`); ``records``: limit the
     record-local checks (required fields, ranges, laboratory plausibility, dates not in the future: each
     finding depends on one record alone) to these records of each form (list index, None for a single form);
     every cross-form rule still runs over all forms. None: every record.
     """
-    if protocol is None:
-        from haictrial.protocol import load_protocol
-
-        protocol = load_protocol()
-    zone = _zone(protocol)
-    context = EditCheckContext(
-        forms=forms, protocol=protocol, today=today or dt.datetime.now(zone).date(), zone=zone, records=records
-    )
+    context = EditCheckContext(forms=forms, protocol=protocol, today=today, zone=_zone(protocol), records=records)
     return run_checks(EDIT_CHECKS, context)
 
 

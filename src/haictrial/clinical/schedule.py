@@ -167,19 +167,19 @@ def visit_calendar(
 def to_icalendar(
     events: list[CalendarEvent],
     protocol: Protocol,
-    subject_id: str | None = None,
-    stamp: dt.datetime | None = None,
+    subject_id: str | None,
+    stamp: dt.datetime,
 ) -> bytes:
     """The calendar as an iCalendar (RFC 5545) file: one all-day event per visit, window in the description.
 
     Each event's UID is stable (subject, kind, cycle, date), so importing the file again updates the
-    coordinator's calendar instead of duplicating it. ``stamp`` is the DTSTAMP (default: now, UTC).
+    coordinator's calendar instead of duplicating it. ``stamp`` is the DTSTAMP (the
+    caller's clock: the core never reads it).
 
     References
     ----------
     RFC 5545 (iCalendar), sections 3.6.1 (VEVENT) and 3.8.4.7 (UID).
     """
-    stamp = stamp or dt.datetime.now(dt.UTC)
     who = subject_id or "subject"
     cal = icalendar.Calendar()
     cal.add("prodid", "-//haictrial//CHALLENGE-A1 visit calendar//EN")

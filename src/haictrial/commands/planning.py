@@ -174,7 +174,9 @@ def calendar(
     events = visit_calendar(start, cycles, protocol, choice.agent)
     if ics_file is not None:
         try:
-            Path(ics_file).write_bytes(to_icalendar(events, protocol, subject_id=patient.subject_id))
+            Path(ics_file).write_bytes(
+                to_icalendar(events, protocol, subject_id=patient.subject_id, stamp=dt.datetime.now(dt.UTC))
+            )
         except OSError as exc:
             raise InputError(f"cannot write {ics_file}: {exc.strerror or exc}", field="--ics") from None
         typer.echo(f"wrote {ics_file} ({len(events)} events)", err=True)

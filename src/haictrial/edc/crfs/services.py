@@ -36,7 +36,7 @@ from haictrial.clinical import course
 from haictrial.clinical.adverse_events import AdverseEvent, sae_report_due, sae_status
 from haictrial.clinical.course_inputs import DEVIATIONS_FROM, affected_by, inputs_of, restricted
 from haictrial.clinical.crf_models import FORM_ATTRIBUTES, FormName, SubjectForms
-from haictrial.clinical.edit_checks import EditCheckFinding, run_edit_checks
+from haictrial.clinical.edit_checks import EditCheckFinding, run_edit_checks, site_today
 from haictrial.documents import parse_model
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
@@ -378,7 +378,7 @@ def refresh_subject(
                 if pk in where:
                     by_form.setdefault(where[pk][0], set()).add(where[pk][1])
             scope = {form: frozenset(indexes) for form, indexes in by_form.items()}
-        findings = run_edit_checks(forms, proto, today=today, records=scope)
+        findings = run_edit_checks(forms, proto, today=today or site_today(proto, timezone.now()), records=scope)
         dm.sync_queries(subject, findings, keys, user, existing=existing, evaluated=evaluated)
     if trigger is not None:
         advance_status(subject, forms, user, trigger)
@@ -507,4 +507,5 @@ def edit_check_findings(user: Any, subject_id: str, today: dt.date | None = None
     """The current findings of every edit check for the subject (read only)."""
     subject = subjects.subject_for(user, subject_id)
     forms, _keys = subject_forms(subject, list(records_of(subject)))
-    return [f.as_dict() for f in run_edit_checks(forms, protocol(), today=today)]
+    proto = protocol()
+    return [f.as_dict() for f in run_edit_checks(forms, proto, today=today or site_today(proto, timezone.now()))]

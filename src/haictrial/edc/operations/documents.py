@@ -94,7 +94,7 @@ def calendar_ics(request: HttpRequest, subject_id: str) -> HttpResponse:
     agent = Drug(subject.targeted_agent) if subject.targeted_agent else None
     proto = subjects.protocol()
     events = visit_calendar(start, subjects.CALENDAR_CYCLES, proto, agent)
-    content = to_icalendar(events, proto, subject_id=subject.subject_id)
+    content = to_icalendar(events, proto, subject_id=subject.subject_id, stamp=timezone.now())
     return _attachment(content, "text/calendar; charset=utf-8", f"{subject.subject_id}-visits.ics")
 
 

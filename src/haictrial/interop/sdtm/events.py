@@ -274,17 +274,19 @@ def mh(source: SubjectSource, protocol: Protocol, reference: dt.date | None) -> 
     base = _base("MH", source, protocol)
     rows: list[Row] = []
     baseline = source.forms.baseline
-    for item in (baseline.comorbidities or []) if baseline else []:
+    if baseline is None:
+        return rows
+    for item in baseline.comorbidities or []:
         term = item.verbatim or item.category.value.replace("_", " ")
         rows.append(
             {**base, "MHTERM": term.upper(), "MHDECOD": item.category.value.replace("_", " ").upper(),
              "MHCAT": "COMORBIDITY", "MHENRF": "ONGOING" if item.ongoing else None,
              "MHDTC": iso(baseline.visit_date), "MHDY": study_day(baseline.visit_date, reference)}
         )  # fmt: skip
-    if baseline and baseline.primary_tumour.site:
-        primary = baseline.primary_tumour
+    site = baseline.primary_tumour.site
+    if site:
         rows.append(
-            {**base, "MHTERM": f"COLORECTAL ADENOCARCINOMA ({primary.site.value.replace('_', ' ').upper()})",
+            {**base, "MHTERM": f"COLORECTAL ADENOCARCINOMA ({site.value.replace('_', ' ').upper()})",
              "MHDECOD": "COLORECTAL CANCER", "MHCAT": "PRIMARY DIAGNOSIS", "MHENRF": None,
              "MHDTC": iso(baseline.visit_date), "MHDY": study_day(baseline.visit_date, reference)}
         )  # fmt: skip

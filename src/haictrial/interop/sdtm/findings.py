@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from haictrial.clinical.crf_outcome import evaluate_response
+from haictrial.clinical.crf_outcome import NewLesion, evaluate_response
 from haictrial.clinical.ctcae import GRADED_TESTS, CtcaeInput, grade_labs
 from haictrial.errors import DomainError
 from haictrial.interop.sdtm import terms as T
@@ -147,7 +147,7 @@ def oncology(
             tr.append(
                 _measure(tr_base, lesion_id, "non_target", None, state.value, number, visit, image.date, reference)
             )
-        details = image.new_lesion_details or ([None] if image.new_lesions else [])
+        details: list[NewLesion | None] = [*image.new_lesion_details] or ([None] if image.new_lesions else [])
         for detail in details:
             new_count += 1
             link = f"NEW{new_count}"
@@ -166,9 +166,10 @@ def oncology(
     visit_of = {image.date: (200 + k, f"IMAGING {k}") for k, image in enumerate(images, 1)}
     tr.append(_sum(tr_base, result.baseline_sum_mm, *Visits.BASELINE, result.baseline_date, reference))
     for point in result.timepoints:
-        number, visit = visit_of.get(point.date, (None, None))
-        if number is None:
+        known = visit_of.get(point.date) if point.date else None
+        if known is None:
             continue
+        number, visit = known
         tr.append(_sum(tr_base, point.sum_mm, number, visit, point.date, reference))
         rs.append(
             _response(
