@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -53,6 +54,12 @@ def haictrial(args: list[str], env: dict[str, str], stdin: str | None = None) ->
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def demo_logins(env: dict[str, str], subjects: int, seed: int) -> dict[str, str]:
+    """``haictrial demo`` into the environment's data directory; the demo accounts it prints, username to password."""
+    printed = haictrial(["demo", "--subjects", str(subjects), "--seed", str(seed)], env)
+    return dict(re.findall(r"^\s+(demo-\S+)\s+(\S+)\s+\w+$", printed, re.M))
 
 
 @contextlib.contextmanager

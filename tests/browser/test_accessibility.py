@@ -16,12 +16,11 @@ References
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from .serving import haictrial, server_environment, serving
+from .serving import demo_logins, server_environment, serving
 from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
@@ -58,9 +57,7 @@ def server(tmp_path_factory):
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
     data = tmp_path_factory.mktemp("accessibility-data")
     env = server_environment(data)
-    logins = dict(
-        re.findall(r"^\s+(demo-\S+)\s+(\S+)\s+\w+$", haictrial(["demo", "--subjects", "4", "--seed", "1"], env), re.M)
-    )
+    logins = demo_logins(env, 4, 1)
     with serving(env, data) as url:
         yield url, logins
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .serving import haictrial, server_environment, serving
+from .serving import demo_logins, server_environment, serving
 from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
@@ -44,9 +44,7 @@ def server(tmp_path_factory):
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
     data = tmp_path_factory.mktemp("operations-data")
     env = server_environment(data)
-    logins = dict(
-        re.findall(r"^\s+(demo-\S+)\s+(\S+)\s+\w+$", haictrial(["demo", "--subjects", "4", "--seed", "1"], env), re.M)
-    )
+    logins = demo_logins(env, 4, 1)
     with serving(env, data) as url:
         token = _api(url, "/api/auth/token", {"username": "demo-coordinator", "password": logins["demo-coordinator"]})
         aware = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)

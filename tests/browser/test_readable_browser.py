@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .serving import haictrial, server_environment, serving
+from .serving import demo_logins, server_environment, serving
 from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
@@ -32,9 +32,7 @@ def server(tmp_path_factory):
         pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
     data = tmp_path_factory.mktemp("readable-data")
     env = server_environment(data)
-    logins = dict(
-        re.findall(r"^\s+(demo-\S+)\s+(\S+)\s+\w+$", haictrial(["demo", "--subjects", "2", "--seed", "5"], env), re.M)
-    )
+    logins = demo_logins(env, 2, 5)
     with serving(env, data) as url:
         yield url, logins
 
