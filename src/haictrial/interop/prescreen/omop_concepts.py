@@ -13,20 +13,22 @@ condition table says nothing about a patient's history), so the criteria without
 
 References: OMOP CDM 5.4 (https://ohdsi.github.io/CommonDataModel/cdm54.html: condition_occurrence,
 procedure_occurrence, measurement, observation, concept_ancestor); SNOMED CT International Edition;
-ICD-10-CM (CDC/NCHS); ICD-10-PCS and CPT-4 (procedure codes); LOINC 2.76; mCODE STU3 (primary cancer:
-descendants of SNOMED 363346000 excluding those of 128462008); NCT06988852 criteria I2, I6, E1, E4, E5, E7.
+ICD-10-CM (CDC/NCHS); ICD-10-PCS and CPT-4 (procedure codes); LOINC 2.76; RxNorm (NLM) ingredients;
+OMOP Type Concept vocabulary; mCODE STU3 (primary cancer: descendants of SNOMED 363346000 excluding those of
+128462008); NCT06988852 criteria I2, I4, I6, E1, E3, E4, E5, E7 and the primary tumour site (screen.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from haictrial.vocabulary.enums import HistoryCondition, LiverDirectedTreatment
+from haictrial.vocabulary.enums import Drug, HistoryCondition, LiverDirectedTreatment, PrimarySite
 
 
 @dataclass(frozen=True)
 class ConceptSet:
-    """Codes of a concept set: SNOMED CT concepts with their descendants, plus source-code prefixes.
+    """Codes of a concept set: SNOMED CT concepts and RxNorm ingredients with their descendants, plus
+    source-code prefixes.
 
     ``excluded`` names SNOMED concepts whose descendants, and whose ancestors, are taken out: an
     unspecific ancestor (``Malignant neoplasm of large intestine``) could describe the excluded disease
@@ -34,6 +36,7 @@ class ConceptSet:
     """
 
     snomed: tuple[str, ...] = ()
+    rxnorm: tuple[str, ...] = ()
     prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     excluded: tuple[str, ...] = ()
     excluded_prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -134,3 +137,46 @@ FEV1_FVC_LOINC = ("19926-5",)  # FEV1/FVC (OMOP 3011505)
 #: none, leaves the value unreported rather than guessing its scale.
 PERCENT_UNITS = ("%",)
 RATIO_UNITS = ("1", "{ratio}", "{fraction}")
+
+# --- I4, E3 and the primary tumour site -----------------------------------------------------------
+
+#: Primary tumour site (screen.md ``primary_tumor.site``) by ICD-10-CM code (ICD-10-CM Tabular List, chapter 2,
+#: C18 Malignant neoplasm of colon, C19 of rectosigmoid junction, C20 of rectum). C18.1 (appendix), C18.8
+#: (overlapping sites) and C18.9 (colon, unspecified) name no site of the list: not read.
+PRIMARY_SITE: dict[PrimarySite, ConceptSet] = {
+    PrimarySite.cecum: ConceptSet(prefixes={"ICD10CM": ("C18.0",)}),
+    PrimarySite.ascending_colon: ConceptSet(prefixes={"ICD10CM": ("C18.2",)}),
+    PrimarySite.hepatic_flexure: ConceptSet(prefixes={"ICD10CM": ("C18.3",)}),
+    PrimarySite.transverse_colon: ConceptSet(prefixes={"ICD10CM": ("C18.4",)}),
+    PrimarySite.splenic_flexure: ConceptSet(prefixes={"ICD10CM": ("C18.5",)}),
+    PrimarySite.descending_colon: ConceptSet(prefixes={"ICD10CM": ("C18.6",)}),
+    PrimarySite.sigmoid_colon: ConceptSet(prefixes={"ICD10CM": ("C18.7",)}),
+    PrimarySite.rectosigmoid: ConceptSet(prefixes={"ICD10CM": ("C19",)}),
+    PrimarySite.rectum: ConceptSet(prefixes={"ICD10CM": ("C20",)}),
+}
+
+#: I4 colorectal liver metastases: the metastases (SNOMED 94381002 Secondary malignant neoplasm of liver and
+#: descendants; ICD-10-CM C78.7 Secondary malignant neoplasm of liver and intrahepatic bile duct) ...
+LIVER_METASTASIS = ConceptSet(snomed=(SECONDARY_MALIGNANT_NEOPLASM_OF_LIVER,), prefixes={"ICD10CM": ("C78.7",)})
+#: ... and a colorectal primary (SNOMED colon, rectum, rectosigmoid junction and descendants; ICD-10-CM C18-C20).
+COLORECTAL_PRIMARY = ConceptSet(
+    snomed=(MALIGNANT_TUMOR_OF_COLON, MALIGNANT_TUMOR_OF_RECTUM, MALIGNANT_TUMOR_OF_RECTOSIGMOID),
+    prefixes={"ICD10CM": ("C18", "C19", "C20")},
+)
+#: The provenance that makes a liver-metastasis record pathology: OMOP Type Concept "EHR Pathology report"
+#: (vocabulary ``Type Concept``, code OMOP4976908, concept_id 32835; OMOP CDM 5.4 condition_type_concept_id).
+PATHOLOGY_REPORT_TYPE = ("Type Concept", "OMOP4976908")
+
+#: E3 drug allergy, OHDSI's value-as-concept convention (an ``observation`` whose ``observation_concept_id`` is
+#: an allergy and whose ``value_as_concept_id`` is the substance): SNOMED 419199007 Allergy to substance and
+#: 416098002 Drug allergy, with their descendants.
+DRUG_ALLERGY = ConceptSet(snomed=("419199007", "416098002"))
+#: The regimen's drugs (registered interventions) as RxNorm ingredients; a product containing the ingredient
+#: descends from it in ``concept_ancestor``.
+REGIMEN_INGREDIENTS: dict[Drug, ConceptSet] = {
+    Drug.oxaliplatin: ConceptSet(rxnorm=("32592",)),  # oxaliplatin (OMOP 1318011)
+    Drug.leucovorin: ConceptSet(rxnorm=("6313",)),  # leucovorin (OMOP 1388796)
+    Drug.fluorouracil: ConceptSet(rxnorm=("4492",)),  # fluorouracil
+    Drug.bevacizumab: ConceptSet(rxnorm=("253337",)),  # bevacizumab
+    Drug.cetuximab: ConceptSet(rxnorm=("318341",)),  # cetuximab
+}

@@ -13,9 +13,15 @@ and gives one row per person with an index date:
   index date; none found is no list (null).
 - ``ecog``, ``lvef_percent``, ``fev1_fvc_percent`` (I6): the latest value in the look-back window, as
   for the laboratory values; a percentage needs the unit ``%`` (a ratio unit is multiplied by 100).
+- ``primary_tumor_site``: the one site of the colorectal primary's ICD-10-CM codes (two different sites:
+  not reported).
+- ``pathology_confirmed_crlm`` (I4): true when a liver-metastasis condition comes from a pathology report
+  (``condition_type_concept_id``) and a colorectal primary is recorded; otherwise not reported.
+- ``allergies_*`` (E3): the regimen's drugs named by a drug-allergy observation (``value_as_concept_id``);
+  none found is no list.
 
-References: OMOP CDM 5.4 (https://ohdsi.github.io/CommonDataModel/cdm54.html); NCT06988852 I2, I6, E1, E4,
-E5, E7; docs/prescreen-omop.md (every code).
+References: OMOP CDM 5.4 (https://ohdsi.github.io/CommonDataModel/cdm54.html); NCT06988852 I2, I4, I6, E1,
+E3, E4, E5, E7; docs/prescreen-omop.md (every code).
 """
 
 from __future__ import annotations
@@ -26,16 +32,22 @@ import ibis
 import ibis.expr.types as ir
 
 from haictrial.interop.prescreen.omop_concepts import (
+    COLORECTAL_PRIMARY,
+    DRUG_ALLERGY,
     ECOG_LOINC,
     EXTRAHEPATIC_METASTASIS,
     FEV1_FVC_LOINC,
     HISTORY,
     LIVER_DIRECTED,
+    LIVER_METASTASIS,
     LVEF_LOINC,
     OTHER_MALIGNANCY,
+    PATHOLOGY_REPORT_TYPE,
     PERCENT_UNITS,
     PERITONEAL_SPREAD,
+    PRIMARY_SITE,
     RATIO_UNITS,
+    REGIMEN_INGREDIENTS,
     ConceptSet,
 )
 from haictrial.protocol.schema import Protocol
@@ -53,10 +65,14 @@ def _any(conditions: list[ir.BooleanValue]) -> ir.BooleanValue:
     return reduce(lambda a, b: a | b, conditions) if conditions else ibis.literal(False)
 
 
-def _snomed(concept: ir.Table, codes: tuple[str, ...]) -> ir.Table:
+def _coded(concept: ir.Table, vocabulary: str, codes: tuple[str, ...]) -> ir.Table:
     return _ids(
-        concept.filter((concept.vocabulary_id == "SNOMED") & concept.concept_code.isin(list(codes))), "concept_id"
+        concept.filter((concept.vocabulary_id == vocabulary) & concept.concept_code.isin(list(codes))), "concept_id"
     )
+
+
+def _snomed(concept: ir.Table, codes: tuple[str, ...]) -> ir.Table:
+    return _coded(concept, "SNOMED", codes)
 
 
 def _prefixed(concept: ir.Table, prefixes: dict[str, tuple[str, ...]]) -> ir.Table | None:
@@ -87,6 +103,8 @@ def concept_ids(concepts: ConceptSet, concept: ir.Table, ancestor: ir.Table | No
     parts: list[ir.Table] = []
     if concepts.snomed:
         parts.append(_related(ancestor, _snomed(concept, concepts.snomed), down=True))
+    if concepts.rxnorm:
+        parts.append(_related(ancestor, _coded(concept, "RxNorm", concepts.rxnorm), down=True))
     prefixed = _prefixed(concept, concepts.prefixes)
     if prefixed is not None:
         parts.append(prefixed)
@@ -230,6 +248,58 @@ def _organ_function(tables: dict[str, ir.Table], index: ir.Table, lookback_days:
     )
 
 
+def _primary_site(events: ir.Table, concept: ir.Table, ancestor: ir.Table | None, index: ir.Table) -> ir.Table:
+    """``primary_tumor_site`` when the person's site codes name one site only (two sites: not reported)."""
+    stacked = []
+    for site, concepts in PRIMARY_SITE.items():
+        hits = _matching(events, concept_ids(concepts, concept, ancestor), index)
+        stacked.append(hits.select("person_id", site=ibis.literal(site.value)).distinct())
+    sites = ibis.union(*stacked, distinct=True)
+    found = sites.group_by("person_id").aggregate(n=sites.site.nunique(), primary_tumor_site=sites.site.max())
+    return found.filter(found.n == 1).select("person_id", "primary_tumor_site")
+
+
+def _pathology_confirmed(
+    conditions: ir.Table, events: ir.Table, concept: ir.Table, ancestor: ir.Table | None, index: ir.Table
+) -> ir.Table | None:
+    """``pathology_confirmed_crlm`` true: a liver-metastasis record typed as a pathology report, and a colorectal
+    primary on record (both on or before the index date). Without ``condition_type_concept_id``: not read."""
+    if "condition_type_concept_id" not in conditions.columns:
+        return None
+    vocabulary, code = PATHOLOGY_REPORT_TYPE
+    pathology = _coded(concept, vocabulary, (code,))
+    typed = conditions.filter(conditions.condition_type_concept_id.cast("int64").isin(pathology.cid))
+    reported = _events(typed, "condition_concept_id", "condition_source_concept_id", "condition_start_date")
+    metastases = _matching(reported, concept_ids(LIVER_METASTASIS, concept, ancestor), index)
+    primary = _matching(events, concept_ids(COLORECTAL_PRIMARY, concept, ancestor), index)
+    confirmed = metastases.semi_join(primary, "person_id").select("person_id").distinct()
+    return confirmed.mutate(pathology_confirmed_crlm=ibis.literal(True))
+
+
+def _drug_allergies(
+    observation: ir.Table, concept: ir.Table, ancestor: ir.Table | None, index: ir.Table
+) -> ir.Table | None:
+    """``allergies_*``: the regimen's drugs named (``value_as_concept_id``) by a drug-allergy observation on or
+    before the index date. Without ``value_as_concept_id``: not read."""
+    if "value_as_concept_id" not in observation.columns:
+        return None
+    o = observation
+    rows = o.select(
+        person_id=o.person_id,
+        cid=o.observation_concept_id.cast("int64"),
+        substance=o.value_as_concept_id.cast("int64"),
+        day=o.observation_date.cast("date"),
+    )
+    allergies = _matching(rows, concept_ids(DRUG_ALLERGY, concept, ancestor), index)
+    stacked = []
+    for rank, (drug, concepts) in enumerate(REGIMEN_INGREDIENTS.items()):
+        ingredient = concept_ids(concepts, concept, ancestor)
+        hits = allergies.semi_join(ingredient, allergies.substance == ingredient.cid)
+        found = hits.group_by("person_id").aggregate(day=hits.day.max())
+        stacked.append(found.select("person_id", code=ibis.literal(drug.value), rank=ibis.literal(rank), day="day"))
+    return _code_list(stacked, "allergies", len(stacked), dated=False)
+
+
 def history_columns(
     tables: dict[str, ir.Table], index: ir.Table, protocol: Protocol, lookback_days: int
 ) -> list[ir.Table]:
@@ -247,10 +317,18 @@ def history_columns(
         ):
             out.append(_flag(events, concept_ids(concepts, concept, ancestor), index, name))
         out.append(_medical_history(events, concept, ancestor, index, protocol))
+        out.append(_primary_site(events, concept, ancestor, index))
+        confirmed = _pathology_confirmed(conditions, events, concept, ancestor, index)
+        if confirmed is not None:
+            out.append(confirmed)
     procedures = tables.get("procedure_occurrence")
     if procedures is not None:
         events = _events(procedures, "procedure_concept_id", "procedure_source_concept_id", "procedure_date")
         out.append(_liver_directed(events, concept, ancestor, index))
+    observation = tables.get("observation")
+    allergies = None if observation is None else _drug_allergies(observation, concept, ancestor, index)
+    if allergies is not None:
+        out.append(allergies)
     organ = _organ_function(tables, index, lookback_days)
     if organ is not None:
         out.append(organ)
