@@ -11,15 +11,21 @@ class DomainError(Exception):
     """A problem with the input that the user can fix.
 
     ``field`` is the dotted path of the offending value (``labs.alt.unit``), or None when the
-    problem is with the document as a whole.
+    problem is with the document as a whole. ``template`` and ``params``, when given, are the message
+    language-neutral (an N_-marked msgid and its values, :mod:`haictrial.clinical.messages`):
+    ``message == template.format(**params)``; a user interface may show it translated.
     """
 
     code = "invalid"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(
+        self, message: str, field: str | None = None, *, template: str = "", params: dict[str, object] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
+        self.template = template
+        self.params: dict[str, object] = dict(params or {})
 
     def __str__(self) -> str:
         if self.field:

@@ -146,7 +146,18 @@ def _render_params(params: Mapping[str, Any], language: str) -> dict[str, Any]:
             out[name] = gettext(value)
         elif name.endswith("_terms") and isinstance(value, str):
             out[name] = _TERM_SEPARATORS[language].join(gettext(t) for t in value.split(", "))
+        elif name.endswith("_parts") and isinstance(value, list):  # a nested reason (messages.parts_param)
+            out[name] = _render_nested(value, language)
     return out
+
+
+def _render_nested(parts: Sequence[Any], language: str) -> str:
+    """A ``*_parts`` parameter in ``language``; raises like :func:`render_parts` catches when it cannot be rendered."""
+    texts = []
+    for p in parts:
+        template, params = (p["template"], p.get("params")) if isinstance(p, Mapping) else (p.template, p.params)
+        texts.append(gettext(template).format(**_render_params(params or {}, language)))
+    return _PART_SEPARATORS[language].join(texts)
 
 
 def render_parts(parts: Sequence[Any] | None, english: str) -> str:
@@ -158,15 +169,10 @@ def render_parts(parts: Sequence[Any] | None, english: str) -> str:
     """
     if not parts:
         return english
-    language = current_language()
     try:
-        texts = []
-        for p in parts:
-            template, params = (p["template"], p.get("params")) if isinstance(p, Mapping) else (p.template, p.params)
-            texts.append(gettext(template).format(**_render_params(params or {}, language)))
+        return _render_nested(parts, current_language())
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
         return english
-    return _PART_SEPARATORS[language].join(texts)
 
 
 def render_reason(criterion: Mapping[str, Any]) -> str:

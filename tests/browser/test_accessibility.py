@@ -20,8 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .serving import demo_logins, server_environment, serving
-from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS
+from .serving import demo_logins, new_page, require_chromium, server_environment, serving, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -53,23 +52,12 @@ PAGES = {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The demo cohort (3 subjects at 001, 1 at 002) served by ``haictrial serve``."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
+    require_chromium()
     data = tmp_path_factory.mktemp("accessibility-data")
     env = server_environment(data)
     logins = demo_logins(env, 4, 1)
     with serving(env, data) as url:
         yield url, logins
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def axe_violations(page) -> list[dict]:
@@ -98,19 +86,11 @@ def test_the_vendored_axe_core_keeps_its_licence_header():
 @pytest.mark.parametrize("username", sorted(PAGES))
 def test_the_main_pages_of_each_role_have_no_serious_violation(server, browser, username, language):
     base, logins = server
-    context = browser.new_context(
-        locale="en-GB" if language == "en" else "zh-CN", viewport={"width": 1366, "height": 900}
-    )
-    context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-    page = context.new_page()
-    page.set_default_timeout(30000)
+    context, page = new_page(browser, base, language, width=1366)
     try:
         page.goto(base + "/login/")
         found = {"/login/": describe(axe_violations(page))}
-        page.fill("#id_username", username)
-        page.fill("#id_password", logins[username])
-        page.click("button[type=submit]")
-        page.wait_for_url(base + "/")
+        sign_in(page, base, username, logins[username])
         checked = 0
         for path in PAGES[username]:
             response = page.goto(base + path)

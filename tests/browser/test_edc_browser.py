@@ -8,57 +8,24 @@ criteria (NCT06988852 I1-I8, E1-E8) and their reasons, enrols the patient and op
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from .serving import haictrial, server_environment, serving
+from .serving import new_page, sign_in
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "Corr3ct-horse-battery-staple"
-
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
-    data = tmp_path_factory.mktemp("edc-data")
-    env = server_environment(data)
-    haictrial(["site", "add", "001", "--name", "Tongji Hospital"], env)
-    haictrial(["user", "add", "carol", "--role", "coordinator", "--site", "001"], env, stdin=PASSWORD + "\n")
-    with serving(env, data) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB")
-        yield context.new_page()
-        context.close()
-        browser.close()
+def page(server, browser):
+    """One page for the module's steps (the server and the browser of conftest.py)."""
+    context, page = new_page(browser, server)
+    yield page
+    context.close()
 
 
 def test_sign_in_screen_enrol_and_open_the_plan(server, page):
-    page.goto(server + "/login/")
-    page.fill("#id_username", "carol")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(server + "/")
+    sign_in(page, server, "carol")
     assert page.locator("h1").inner_text() == "Dashboard"
 
     page.goto(server + "/screenings/new/")

@@ -9,15 +9,11 @@ A monitor opens the verification worklist, opens a form from it, verifies one fi
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from .serving import demo_logins, server_environment, serving
-from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS
+from .serving import api_post, demo_logins, require_chromium, server_environment, serving, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,25 +24,17 @@ WORDS = {
 }
 
 
-def _api(base: str, path: str, body: dict, token: str | None = None) -> dict:
-    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST")
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read())
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The demo cohort (3 subjects at 001, 1 at 002) and one serious adverse event entered by the coordinator."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
+    require_chromium()
     data = tmp_path_factory.mktemp("operations-data")
     env = server_environment(data)
     logins = demo_logins(env, 4, 1)
     with serving(env, data) as url:
-        token = _api(url, "/api/auth/token", {"username": "demo-coordinator", "password": logins["demo-coordinator"]})
+        token = api_post(
+            url, "/api/auth/token", {"username": "demo-coordinator", "password": logins["demo-coordinator"]}
+        )
         aware = dt.datetime.now(dt.UTC) - dt.timedelta(hours=30)
         event = {
             "term": "Vomiting",
@@ -58,40 +46,15 @@ def server(tmp_path_factory):
             "seriousness": ["hospitalisation"],
             "attribution": {"oxaliplatin": "possible"},
         }
-        _api(url, "/api/subjects/CHA-001-0001/forms/adverse_events", {"payload": event}, token["token"])
+        api_post(url, "/api/subjects/CHA-001-0001/forms/adverse_events", {"payload": event}, token["token"])
         yield url, logins
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _signed_in(browser, base: str, logins: dict[str, str], username: str, language: str):
-    context = browser.new_context(
-        locale="en-GB" if language == "en" else "zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-    page = context.new_page()
-    page.set_default_timeout(30000)
-    page.goto(base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", logins[username])
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-    return context, page
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_monitor_works_the_worklist_verifies_a_field_and_raises_a_query_by_label(server, browser, language):
     base, logins = server
     words = WORDS[language]
-    context, page = _signed_in(browser, base, logins, "demo-monitor", language)
+    context, page = signed_in(browser, base, "demo-monitor", logins["demo-monitor"], language)
     try:
         page.goto(base + "/data-management/")
         page.click("#worklist-link")
@@ -145,7 +108,7 @@ def test_a_monitor_works_the_worklist_verifies_a_field_and_raises_a_query_by_lab
 def test_a_coordinator_opens_the_sae_desk_and_the_status_grid(server, browser, language):
     base, logins = server
     words = WORDS[language]
-    context, page = _signed_in(browser, base, logins, "demo-coordinator", language)
+    context, page = signed_in(browser, base, "demo-coordinator", logins["demo-coordinator"], language)
     try:
         page.goto(base + "/safety/sae/")
         assert page.locator("h1").inner_text() == words["sae"]

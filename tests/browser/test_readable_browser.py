@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
-from .serving import demo_logins, server_environment, serving
-from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS
+from .serving import demo_logins, require_chromium, server_environment, serving, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +26,7 @@ MONTH_NAME = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
+    require_chromium()
     data = tmp_path_factory.mktemp("readable-data")
     env = server_environment(data)
     logins = demo_logins(env, 2, 5)
@@ -37,35 +34,10 @@ def server(tmp_path_factory):
         yield url, logins
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _signed_in(browser, base: str, logins: dict[str, str], username: str, language: str):
-    context = browser.new_context(
-        locale="en-GB" if language == "en" else "zh-CN", viewport={"width": 820, "height": 900}
-    )
-    context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-    page = context.new_page()
-    page.set_default_timeout(30000)
-    page.goto(base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", logins[username])
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-    return context, page
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_user_changes_the_password_on_the_account_page(server, browser, tmp_path, language):
     base, logins = server
-    context, page = _signed_in(browser, base, logins, "demo-coordinator", language)
+    context, page = signed_in(browser, base, "demo-coordinator", logins["demo-coordinator"], language, width=820)
     try:
         page.goto(base + "/account/")
         page.fill("#id_old_password", "not-my-password-1")
@@ -92,7 +64,7 @@ def test_a_user_changes_the_password_on_the_account_page(server, browser, tmp_pa
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_an_adverse_event_term_from_the_type_ahead_and_other_specify_with_its_soc(server, browser, tmp_path, language):
     base, logins = server
-    context, page = _signed_in(browser, base, logins, "demo-investigator", language)
+    context, page = signed_in(browser, base, "demo-investigator", logins["demo-investigator"], language, width=820)
     try:
         page.goto(base + "/subjects/CHA-001-0001/forms/adverse_events/new/")
         assert page.locator("#id_term").get_attribute("list") == "list-term"
@@ -123,7 +95,7 @@ def test_an_adverse_event_term_from_the_type_ahead_and_other_specify_with_its_so
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_dashboard_and_a_casebook_show_iso_dates(server, browser, language):
     base, logins = server
-    context, page = _signed_in(browser, base, logins, "demo-monitor", language)
+    context, page = signed_in(browser, base, "demo-monitor", logins["demo-monitor"], language, width=820)
     try:
         for path in ("/", "/subjects/", "/subjects/CHA-001-0001/", "/subjects/CHA-001-0001/casebook/"):
             page.goto(base + path)

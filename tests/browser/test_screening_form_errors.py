@@ -11,37 +11,25 @@ import datetime as dt
 
 import pytest
 
-from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, server  # noqa: F401 - the server fixture
+from .serving import signed_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def form_page(server):  # noqa: F811 - the imported server fixture
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB")
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        yield page
-        context.close()
-        browser.close()
+def form_page(server, browser):
+    """The coordinator signed in (the server and the browser of conftest.py)."""
+    context, page = signed_in(browser, server, "carol")
+    yield page
+    context.close()
 
 
 def _error_of(page, field: str) -> str:
     return page.locator(f"p.field.has-error:has(#id_{field}) .error").inner_text()
 
 
-def test_a_letter_in_a_number_and_a_future_date_are_field_errors_keeping_the_typed_values(server, form_page):  # noqa: F811
+def test_a_letter_in_a_number_and_a_future_date_are_field_errors_keeping_the_typed_values(server, form_page):
     page = form_page
-    page.goto(server + "/login/")
-    page.fill("#id_username", "carol")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(server + "/")
-
     next_year = (dt.datetime.now(dt.UTC).date() + dt.timedelta(days=366)).isoformat()
     page.goto(server + "/screenings/new/")
     page.select_option("#id_site", "001")

@@ -11,12 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, server  # noqa: F401 - the server fixture
+from .serving import PASSWORD, api_post, new_page, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -30,27 +29,12 @@ def _day(offset: int) -> str:
     return (TODAY + dt.timedelta(days=offset)).isoformat()
 
 
-def _api(base: str, path: str, body: dict, token: str | None = None) -> dict:
-    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST")
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
 @pytest.fixture(scope="module")
-def browser_page(server):  # noqa: F811 - the imported server fixture
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(20000)
-        yield page
-        context.close()
-        browser.close()
+def browser_page(server, browser):
+    """One page for the whole course (the server and the browser of conftest.py)."""
+    context, page = new_page(browser, server)
+    yield page
+    context.close()
 
 
 def fill(page, values: dict[str, str]) -> None:
@@ -160,21 +144,17 @@ def enter_cycle(page, number: int, admission: int) -> None:
     assert page.locator("#lab-grades").count() == 1
 
 
-def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):  # noqa: F811
+def test_one_patient_from_enrolment_to_an_r0_resection(server, browser_page):
     page = browser_page
-    token = _api(server, "/api/auth/token", {"username": "carol", "password": PASSWORD})["token"]
+    token = api_post(server, "/api/auth/token", {"username": "carol", "password": PASSWORD})["token"]
     document = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     document.pop("subject_id", None)
     document["site"] = "001"
     document["screening_date"] = _day(-3)  # the course below starts in the past
-    screening = _api(server, "/api/screenings", document, token)
+    screening = api_post(server, "/api/screenings", document, token)
     assert screening["eligible"] is True
 
-    page.goto(server + "/login/")
-    page.fill("#id_username", "carol")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(server + "/")
+    sign_in(page, server, "carol")
 
     # Enrolment.
     page.goto(f"{server}/screenings/{screening['screening_id']}/")

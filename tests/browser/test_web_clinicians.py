@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .test_edc_browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, server  # noqa: F401 - the server fixture
+from .serving import signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,34 +25,10 @@ LANGUAGES = ("en", "zh-hans")
 PAGES = ("/", "/screenings/new/", "/screenings/", "/subjects/", "/account/")
 
 
-@pytest.fixture(scope="module")
-def browser(server):  # noqa: F811 - the imported server fixture
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _signed_in(browser, base: str, width: int, language: str):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    host = urlsplit(base).hostname
-    context.add_cookies([{"name": "django_language", "value": language, "domain": host, "path": "/"}])
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(base + "/login/")
-    page.fill("#id_username", "carol")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-    return context, page
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("width", WIDTHS)
-def test_it_fits_the_screen_at_every_width(server, browser, tmp_path, width, language):  # noqa: F811
-    context, page = _signed_in(browser, server, width, language)
+def test_it_fits_the_screen_at_every_width(server, browser, tmp_path, width, language):
+    context, page = signed_in(browser, server, "carol", language=language, width=width)
     try:
         for path in PAGES:
             page.goto(server + path)
@@ -72,8 +48,8 @@ def test_it_fits_the_screen_at_every_width(server, browser, tmp_path, width, lan
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_a_rejected_save_lists_the_fields_at_the_top_and_moves_the_focus(server, browser, language):  # noqa: F811
-    context, page = _signed_in(browser, server, 820, language)
+def test_a_rejected_save_lists_the_fields_at_the_top_and_moves_the_focus(server, browser, language):
+    context, page = signed_in(browser, server, "carol", language=language, width=820)
     try:
         page.goto(server + "/screenings/new/")
         page.select_option("#id_site", "001")
@@ -94,8 +70,8 @@ def test_a_rejected_save_lists_the_fields_at_the_top_and_moves_the_focus(server,
         context.close()
 
 
-def test_every_asset_is_served_by_haictrial(server, browser):  # noqa: F811
-    context, page = _signed_in(browser, server, 1366, "en")
+def test_every_asset_is_served_by_haictrial(server, browser):
+    context, page = signed_in(browser, server, "carol", width=1366)
     hosts: set[str] = set()
     page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
     try:

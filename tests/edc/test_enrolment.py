@@ -19,6 +19,7 @@ from haictrial.edc.subjects import services
 from haictrial.edc.subjects.amend import merge_patch
 from haictrial.edc.subjects.models import Consent, Screening, Subject
 from haictrial.edc.subjects.persons import person_ids
+from haictrial.edc.trial import protocol
 from haictrial.errors import UnprocessableError
 
 from .enrolment import consent_body, consent_record
@@ -97,7 +98,7 @@ def test_a_consent_signed_after_a_recorded_enrolment_is_refused(users, patient, 
 
 
 def test_the_approved_icf_versions_come_from_the_protocol_settings():
-    setting = services.protocol().settings.consent.icf_versions
+    setting = protocol().settings.consent.icf_versions
     assert setting.value == ["1.0"] and setting.default == ["1.0"] and setting.site_setting is True
 
 
@@ -318,9 +319,9 @@ def test_consort_counts_persons_assessed_for_eligibility_not_screening_rows(api,
     assert {r["person_id"] for r in log if r["screening_id"] in (first["screening_id"], second["screening_id"])} == {
         first["screening_id"]
     }
-    datasets = from_database(services.protocol())
+    datasets = from_database(protocol())
     assert list(datasets.screening_log["person_id"]).count(f"SCR-{first['screening_id']}") == 2
-    counts = consort_counts(prepare(datasets, services.protocol()))
+    counts = consort_counts(prepare(datasets, protocol()))
     assert counts["screenings"] == 3
     assert (counts["screened"], counts["not_eligible"], counts["enrolled"]) == (2, 1, 1)
     assert counts["eligible_not_enrolled"] == 0

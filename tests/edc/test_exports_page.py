@@ -159,7 +159,7 @@ def test_the_statistician_exports_every_site_de_identified_in_one_zip(client, us
 
 
 def test_a_coordinator_exports_only_the_subjects_of_their_sites_without_birth_dates(client, users, trial, tmp_path):
-    from haictrial.edc.subjects.services import protocol
+    from haictrial.edc.trial import protocol
     from haictrial.interop.redcap.export import export_redcap
 
     # The builder itself, given the coordinator (who may see site 001's identifiers), keeps the birth date:

@@ -236,7 +236,7 @@ def test_the_api_refuses_other_roles_and_bad_cutoffs(api, users):
 def test_the_ecrfs_have_one_derivation_the_reports_one(users, trial):
     # The EDC's own copy (crfs.services.analysis_records) is gone: the page, the API, the CLI and the worker all
     # read the eCRFs through haictrial.reports.from_database -> from_forms.subject_rows.
-    from haictrial.edc.subjects.services import protocol
+    from haictrial.edc.trial import protocol
     from haictrial.reports.datasets import prepare
     from haictrial.reports.from_database import from_database
 

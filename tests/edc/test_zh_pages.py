@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 
 import pytest
-from django.test import Client
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import trans_real
@@ -26,12 +27,15 @@ from django.utils.translation import trans_real
 from haictrial.clinical.crf_base import FormName
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.demo import load_demo
+from haictrial.edc.prescreening.models import PrescreenRun, RunStatus
 from haictrial.edc.subjects.models import Screening, Subject
 
 #: Roles of the demo users (haictrial.edc.demo.USERS), one user each.
 ROLES = ["demo-investigator", "demo-coordinator", "demo-monitor", "demo-statistician", "demo-admin"]
 #: A code on screen: lower-case words joined by "_" or a dotted field path such as labs.inr.
 RAW_CODE = re.compile(r"(?<![\w./:-])([a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+\.[a-z_]+[a-z])(?![\w/-])")
+#: A file name (define.xml, results.json): the name of a file a package holds, not a code.
+FILE_NAME = re.compile(r"\.(xml|json|csv|html|zip|xpt|pdf|ics|parquet)$")
 #: Text that is data or a name, not a message: the product's name and the engine's version, units.
 NOT_MESSAGES = re.compile(r"^[\s\d\W]*$|^(CHALLENGE-A1|haictrial|NCT\d+)")
 
@@ -85,10 +89,30 @@ def untranslated(monkeypatch) -> Iterator[set[str]]:
     yield seen
 
 
+def _prescreen_run() -> None:
+    """One pre-screening worklist of the demo coordinator's site, from the synthetic extract of
+    tests/edc/test_prescreening_page.py (eligible, unknown and failing patients)."""
+    from django.contrib.auth import get_user_model
+
+    from haictrial.edc.prescreening import services
+
+    from .test_prescreening_page import _parquet
+
+    coordinator = get_user_model().objects.get(username="demo-coordinator")
+    site = coordinator.sites.order_by("code").first()
+    run = services.start_run(coordinator, site.code, upload=SimpleUploadedFile("extract.parquet", _parquet()))
+    assert run.status == RunStatus.done, run.error
+
+
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
+def demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    immediate = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    with (
+        override_settings(TASKS=immediate, DATA_DIR=tmp_path_factory.mktemp("zh-pages-data")),
+        django_db_blocker.unblock(),
+    ):
         summary = load_demo(subjects=4, seed=3)
+        _prescreen_run()
         yield summary
         from django.core.management import call_command
 
@@ -105,7 +129,17 @@ def pages_for(username: str) -> list[str]:
         reverse("web:subjects"),
         reverse("web:reports"),
         reverse("crfs:data_management"),
+        reverse("operations:sae_desk"),
+        reverse("operations:deviations"),
+        reverse("operations:status_grid"),
+        reverse("operations:worklist"),
+        reverse("operations:missing_data"),
+        reverse("operations:forms_index"),
+        reverse("exports:page"),
+        reverse("prescreening:page"),
     ]
+    for run in PrescreenRun.objects.order_by("pk")[:1]:
+        urls.append(reverse("prescreening:run", args=[run.pk]))
     for screening in Screening.objects.order_by("pk")[:3]:
         urls.append(reverse("web:screening", args=[screening.pk]))
     for subject in Subject.objects.order_by("subject_id")[:2]:
@@ -146,7 +180,7 @@ def test_it_shows_every_page_of_every_role_in_chinese(demo, username, untranslat
             html = response.content.decode()
             assert 'lang="zh-hans"' in html, url
             text = visible_text(html)
-            codes = set(RAW_CODE.findall(text))
+            codes = {code for code in RAW_CODE.findall(text) if not FILE_NAME.search(code)}
             if codes:
                 raw[url] = codes
     assert opened > 10
@@ -158,3 +192,21 @@ def test_the_raw_code_pattern_catches_the_codes_the_issue_names():
     text = visible_text("<p>on_treatment hepatic_arterial</p><p>continue_conversion</p><td>labs.inr</td>")
     assert set(RAW_CODE.findall(text)) == {"on_treatment", "hepatic_arterial", "continue_conversion", "labs.inr"}
     assert not RAW_CODE.findall(visible_text('<a href="/a_b/">治疗中</a><code>labs.inr</code> 2026-01-01'))
+
+
+@pytest.mark.django_db
+def test_the_ae_forms_system_organ_classes_are_in_chinese_beside_the_stored_english(demo):
+    """The SOC drop-down of the adverse-event eCRF: the MedDRA Chinese name of each CTCAE v5.0 system organ class
+    in zh-Hans, the English class (the stored value) beside it; English alone in English."""
+    subject = Subject.objects.order_by("subject_id").first()
+    url = reverse("crfs:new", args=[subject.subject_id, FormName.adverse_events.value])
+    client = _client("demo-investigator")
+    with translation.override("zh-hans"):
+        page = client.get(url, headers={"accept-language": "zh-Hans"}).content.decode()
+    assert '<option value="Gastrointestinal disorders"' in page
+    assert "胃肠系统疾病（Gastrointestinal disorders）" in page
+    assert "血液及淋巴系统疾病（Blood and lymphatic system disorders）" in page
+    client.cookies["django_language"] = "en"
+    with translation.override("en"):
+        english = client.get(url, headers={"accept-language": "en"}).content.decode()
+    assert ">Gastrointestinal disorders<" in english and "胃肠系统疾病" not in english

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from haictrial.clinical.crf_base import FormName
 from haictrial.clinical.crf_outcome import ImagingAssessmentForm, evaluate_response
+from haictrial.clinical.edit_check_messages import READER_DISAGREES
 from haictrial.clinical.edit_check_rules import EditCheck, EditCheckContext, EditCheckFinding
 from haictrial.errors import DomainError
 
@@ -49,10 +50,9 @@ class ReaderResponseAgrees(EditCheck):
             reader = imaging[index].reader_response
             engine = result.timepoints[position].overall_response
             if reader is not None and reader != engine:
-                text = (
-                    f"reader's response {reader.value}, RECIST 1.1 time-point response {engine.value}: {self.message}"
+                found.append(
+                    self.finding(instances[index], template=READER_DISAGREES, reader=reader.value, engine=engine.value)
                 )
-                found.append(self.finding(instances[index], message=text))
         return found
 
 

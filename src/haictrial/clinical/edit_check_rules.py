@@ -12,9 +12,10 @@ Public names
 - Cross-form rules: :class:`AfterEnrolment`, :class:`ResectionAfterMdtDecision`, :class:`NothingAfterDeath`,
   :class:`DeathDatesAgree`, :class:`EndOfStudyDeath`, :class:`DoseDeviationReason`, :class:`CycleOrder`,
   :class:`CycleSequence`, :class:`CycleInterval`, :class:`ImagingOrder`, :class:`ImagingModalitySame`,
-  :class:`RecistConsistency`, :class:`TargetedAgentDay`, :class:`TargetedAgentDate`,
-  :class:`TargetedAgentChoice`, :class:`ComplicationReportedAsAdverseEvent`, :class:`ClavienVNeedsDeath`,
-  :class:`LabsBeforeInfusion`, :class:`MdtConsistency`.
+  :class:`RecistConsistency`, :class:`ComplicationReportedAsAdverseEvent`, :class:`ClavienVNeedsDeath`,
+  :class:`LabsBeforeInfusion`, :class:`MdtConsistency`; the targeted-agent rules are in
+  :mod:`haictrial.clinical.edit_check_targeted`, the reader's response in :mod:`haictrial.clinical.edit_check_reader`.
+- The finding texts (templates and code labels) are in :mod:`haictrial.clinical.edit_check_messages`.
 
 Every rule reads its numbers from the protocol in the context or from a module that cites its source.
 """
@@ -32,23 +33,52 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from haictrial.clinical.adverse_events import HAIC_PROCEDURE
 from haictrial.clinical.crf_base import FormName
-from haictrial.clinical.crf_baseline import planning_patient
 from haictrial.clinical.crf_models import FormInstance, SubjectForms
 from haictrial.clinical.crf_outcome import ImagingAssessmentForm, form_field, recist_input
 from haictrial.clinical.crf_treatment import HaicCycleForm, TargetedAgentAdministration
+from haictrial.clinical.edit_check_messages import (
+    AFTER_DEATH,
+    AFTER_TODAY,
+    BEFORE_ENROLMENT,
+    CANNOT_BE_CHECKED,
+    CHECK_MESSAGE,
+    COMPLICATION_NOT_REPORTED,
+    CYCLE_NOT_AFTER,
+    CYCLE_TOO_EARLY,
+    CYCLE_TWICE,
+    CYCLES_MISSING,
+    DEATH_DATE_DIFFERS,
+    DOSE_DEVIATION,
+    DOSE_DEVIATION_COMPONENT,
+    EOS_REASON,
+    IMAGING_NOT_AFTER_BASELINE,
+    IMAGING_NOT_AFTER_CYCLE,
+    IMAGING_TWICE,
+    IMPLAUSIBLE,
+    LABS_AFTER_INFUSION,
+    MDT_DECIDED,
+    MDT_INCONSISTENT,
+    MODALITY_DIFFERS,
+    NO_MDT_REVIEW,
+    OUTSIDE_RANGE,
+    RECIST_INPUT,
+    error_parts,
+    term,
+    terms,
+)
 from haictrial.clinical.follow_up import EndOfStudyReason
 from haictrial.clinical.haic_procedure import dose_deviations, targeted_agent_deviation
-from haictrial.clinical.messages import N_, Param
+from haictrial.clinical.messages import Param, english
 from haictrial.clinical.recist import validate_input as recist_validate_input
-from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.clinical.resectability import FindingKind, MdtDecision, MdtReview, resectability_findings
 from haictrial.clinical.surgery import ClavienDindoGrade
 from haictrial.errors import DomainError, InputError
 from haictrial.protocol.schema import Protocol
-from haictrial.vocabulary.enums import Drug
 from haictrial.vocabulary.units import Analyte, LabValue, canonical_unit
 
 RecordT = TypeVar("RecordT", bound=BaseModel)
+#: A finding's parameter: a plain value, or a nested reason (``*_parts``, haictrial.clinical.messages.parts_param).
+FindingParam = Param | list[dict[str, Any]]
 
 
 class Severity(StrEnum):
@@ -75,7 +105,7 @@ class EditCheckFinding(BaseModel):
     #: its params, ``message == message_template.format(**message_params)``; the check's own message is the
     #: ``check_term`` param (translated at the boundary). Empty: the message exists in English only.
     message_template: str = ""
-    message_params: dict[str, Param] = Field(default_factory=dict)
+    message_params: dict[str, FindingParam] = Field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -140,15 +170,8 @@ def _is_blank(value: Any, non_empty: bool) -> bool:
     return non_empty and isinstance(value, list | dict) and not value
 
 
-# --- the messages -----------------------------------------------------------------------------------
-
-#: The finding templates (catalogue msgids); ``{check_term}`` is the check's own message, translated too.
-CHECK_MESSAGE = N_("{check_term}")
-OUTSIDE_RANGE = N_("{value:g} {unit} is outside {low:g}-{high:g} {unit}: {check_term}")
-IMPLAUSIBLE = N_("{shown} is outside {low:g}-{high:g} {unit}: {check_term}")
-AFTER_TODAY = N_("{date} is after today ({today}): {check_term}")
-BEFORE_ENROLMENT = N_("{date} vs enrolment {enrolment}: {check_term}")
-AFTER_DEATH = N_("{date} is after the death date {death}: {check_term}")
+# --- the messages ---------------------------------------------------------------------------------
+# The finding templates (catalogue msgids) live in haictrial.clinical.edit_check_messages.
 
 # --- the interface ----------------------------------------------------------------------------------
 
@@ -167,6 +190,9 @@ class EditCheck(ABC):
     #: True when a finding depends on one record of ``form`` alone (and, for dates, on today): such a check
     #: looks only at ``context.records`` when given. Cross-form rules are never limited.
     record_local: ClassVar[bool] = False
+    #: True when a record-local finding can change with today's date alone (the record unchanged): a caller
+    #: that checks only the changed records must also check again the records with such a check's query.
+    reads_today: ClassVar[bool] = False
 
     @abstractmethod
     def evaluate(self, context: EditCheckContext) -> list[EditCheckFinding]:
@@ -179,14 +205,14 @@ class EditCheck(ABC):
         message: str | None = None,
         form: FormName | None = None,
         template: str = "",
-        **params: Param,
+        **params: FindingParam,
     ) -> EditCheckFinding:
         """A finding on ``field``; ``template`` and ``params`` (with ``check_term`` = this check's message) give
         ``message`` language-neutral, else ``message`` (default: this check's message) is English only."""
         where = field if field is not None else self.field
         if template:
             params = {**params, "check_term": self.message}
-            message = template.format(**params)
+            message = english(template, params)
         elif message is None:
             template = CHECK_MESSAGE
             params = {"check_term": self.message}
@@ -297,6 +323,7 @@ class NotInFuture(EditCheck):
     """No date or date-time of the form after today (the site's date)."""
 
     record_local: ClassVar[bool] = True
+    reads_today: ClassVar[bool] = True
 
     def evaluate(self, context: EditCheckContext) -> list[EditCheckFinding]:
         found = []
@@ -360,12 +387,12 @@ class ResectionAfterMdtDecision(EditCheck):
                 continue
             before = [r for r in reviews if r.date is not None and r.date <= day]
             if not before:
-                found.append(self.finding(instance, message=f"no MDT review on or before {day}: {self.message}"))
+                found.append(self.finding(instance, template=NO_MDT_REVIEW, date=day.isoformat()))
             elif before[-1].decision != MdtDecision.resect:
                 last = before[-1]
-                decision = last.decision.value if last.decision else "not recorded"
-                text = f"the last MDT review before it ({last.date}) decided {decision}: {self.message}"
-                found.append(self.finding(instance, message=text))
+                decision = term(last.decision.value if last.decision else None)
+                when = last.date.isoformat() if last.date else ""
+                found.append(self.finding(instance, template=MDT_DECIDED, date=when, decision_term=decision))
         return found
 
 
@@ -403,8 +430,12 @@ class DeathDatesAgree(EditCheck):
                 continue
             form = FormName.end_of_study if path.startswith("end_of_study") else FormName.follow_up
             instance = next(i for i in context.forms.instances(form) if path.startswith(i.path + "."))
-            text = f"{day.isoformat()} differs from the death date {first} recorded elsewhere: {self.message}"
-            found.append(self.finding(instance, "death_date", text, form=form))
+            death = first.isoformat() if first else ""
+            found.append(
+                self.finding(
+                    instance, "death_date", form=form, template=DEATH_DATE_DIFFERS, date=day.isoformat(), death=death
+                )
+            )
         return found
 
 
@@ -419,13 +450,18 @@ class EndOfStudyDeath(EditCheck):
             return []
         instance = context.forms.instances(FormName.end_of_study)[0]
         return [
-            self.finding(instance, message=f"death recorded on {death}, reason is {eos.reason.value}: {self.message}")
+            self.finding(instance, template=EOS_REASON, death=death.isoformat(), reason_term=term(eos.reason.value))
         ]
 
 
 @dataclass(frozen=True, kw_only=True)
 class DoseDeviationReason(EditCheck):
-    """A given dose more than ``dose_deviation_reason_percent`` off the planned dose needs a reason."""
+    """A given dose more than ``dose_deviation_reason_percent`` off the planned dose needs a reason.
+
+    Record-local: the planned and the given dose are both recorded on the one cycle or administration
+    (:func:`~haictrial.clinical.haic_procedure.dose_deviations` reads that record and the protocol only)."""
+
+    record_local: ClassVar[bool] = True
 
     def evaluate(self, context: EditCheckContext) -> list[EditCheckFinding]:
         found = []
@@ -441,19 +477,29 @@ class DoseDeviationReason(EditCheck):
             for item in deviations:
                 if not item.missing_reason:
                     continue
-                name = item.drug.value + (f" {item.component.value}" if item.component else "")
-                text = (
-                    f"{name}: given {item.given_dose_mg:g} mg vs planned {item.planned_dose_mg:g} mg "
-                    f"({item.deviation_percent:+.1f} %, more than {item.threshold_percent:g} %): {self.message}"
-                )
+                doses: dict[str, Any] = {
+                    "drug_term": term(item.drug.value),
+                    "given_mg": item.given_dose_mg,
+                    "planned_mg": item.planned_dose_mg,
+                    "deviation_percent": item.deviation_percent,
+                    "threshold_percent": item.threshold_percent,
+                }
+                if item.component:
+                    doses["component_term"] = term(item.component.value)
+                template = DOSE_DEVIATION_COMPONENT if item.component else DOSE_DEVIATION
                 where = f"{item.field}.deviation_reason" if item.field else "deviation_reason"
-                found.append(self.finding(instance, where, text))
+                found.append(self.finding(instance, where, template=template, **doses))
         return found
 
 
 def _records(context: EditCheckContext, form: FormName, kind: type[RecordT]) -> list[tuple[FormInstance, RecordT]]:
     """The records of ``form`` with their instances, typed."""
     return [(i, i.record) for i in context.forms.instances(form) if isinstance(i.record, kind)]
+
+
+def _record_number(instance: FormInstance) -> int:
+    """The record's number as the casebook shows it (1 for the first of a form)."""
+    return (instance.index or 0) + 1
 
 
 def _cycles(context: EditCheckContext) -> list[tuple[FormInstance, HaicCycleForm]]:
@@ -466,19 +512,24 @@ class CycleOrder(EditCheck):
 
     def evaluate(self, context: EditCheckContext) -> list[EditCheckFinding]:
         found = []
-        seen: dict[int, str] = {}
+        seen: dict[int, int] = {}
         for instance, cycle in _cycles(context):
             if cycle.cycle in seen:
-                text = f"cycle {cycle.cycle} is already recorded ({seen[cycle.cycle]}): {self.message}"
-                found.append(self.finding(instance, "cycle", text))
-            seen.setdefault(cycle.cycle, instance.path)
+                found.append(
+                    self.finding(instance, "cycle", template=CYCLE_TWICE, cycle=cycle.cycle, record=seen[cycle.cycle])
+                )
+            seen.setdefault(cycle.cycle, _record_number(instance))
         dated = sorted(
             ((c.cycle, c.admission_date, i) for i, c in _cycles(context) if c.admission_date), key=lambda t: t[0]
         )
         for (n0, d0, _), (n1, d1, instance) in zip(dated, dated[1:], strict=False):
             if n1 > n0 and d1 is not None and d0 is not None and d1 <= d0:
-                text = f"cycle {n1} admitted {d1}, not after cycle {n0} ({d0}): {self.message}"
-                found.append(self.finding(instance, "admission_date", text))
+                found.append(
+                    self.finding(
+                        instance, "admission_date", template=CYCLE_NOT_AFTER, cycle=n1, date=d1.isoformat(),
+                        previous=n0, previous_date=d0.isoformat(),
+                    )
+                )  # fmt: skip
         return found
 
 
@@ -494,10 +545,10 @@ class CycleSequence(EditCheck):
         for instance, cycle in _cycles(context):
             missing = [n for n in range(1, cycle.cycle) if n not in numbers]
             if missing and cycle.cycle == max(numbers):
-                text = (
-                    f"cycle(s) {', '.join(map(str, missing))} not recorded before cycle {cycle.cycle}: {self.message}"
+                listed = ", ".join(map(str, missing))
+                found.append(
+                    self.finding(instance, "cycle", template=CYCLES_MISSING, missing=listed, cycle=cycle.cycle)
                 )
-                found.append(self.finding(instance, "cycle", text))
         return found
 
 
@@ -517,8 +568,12 @@ class CycleInterval(EditCheck):
                 continue
             days = (cycle.admission_date - previous).days
             if 0 < days < minimum:
-                text = f"cycle {cycle.cycle} admitted {days} days after cycle {cycle.cycle - 1} (< {minimum}): {self.message}"
-                found.append(self.finding(instance, "admission_date", text))
+                found.append(
+                    self.finding(
+                        instance, "admission_date", template=CYCLE_TOO_EARLY, cycle=cycle.cycle, days=days,
+                        previous=cycle.cycle - 1, minimum=minimum,
+                    )
+                )  # fmt: skip
         return found
 
 
@@ -530,26 +585,33 @@ class ImagingOrder(EditCheck):
         baseline = context.forms.baseline
         start = baseline.baseline_imaging_date if baseline else None
         found = []
-        seen: dict[dt.date, str] = {}
+        seen: dict[dt.date, int] = {}
         records = _records(context, FormName.imaging, ImagingAssessmentForm)
         for instance, record in records:
             day = record.date
             if day is None:
                 continue
             if start is not None and day <= start:
-                text = f"{day} is not after the baseline imaging ({start}): {self.message}"
-                found.append(self.finding(instance, message=text))
+                found.append(
+                    self.finding(
+                        instance, template=IMAGING_NOT_AFTER_BASELINE, date=day.isoformat(), baseline=start.isoformat()
+                    )
+                )
             if day in seen:
-                found.append(self.finding(instance, message=f"{day} is already assessed ({seen[day]}): {self.message}"))
-            seen.setdefault(day, instance.path)
+                found.append(self.finding(instance, template=IMAGING_TWICE, date=day.isoformat(), record=seen[day]))
+            seen.setdefault(day, _record_number(instance))
         ordered = sorted(
             ((r.after_cycle, r.date, i) for i, r in records if r.after_cycle is not None and r.date is not None),
             key=lambda t: t[0],
         )
         for (c0, d0, _), (c1, d1, instance) in zip(ordered, ordered[1:], strict=False):
             if c1 > c0 and d1 <= d0:
-                text = f"imaging after cycle {c1} ({d1}) is not after imaging after cycle {c0} ({d0}): {self.message}"
-                found.append(self.finding(instance, message=text))
+                found.append(
+                    self.finding(
+                        instance, template=IMAGING_NOT_AFTER_CYCLE, cycle=c1, date=d1.isoformat(), previous=c0,
+                        previous_date=d0.isoformat(),
+                    )
+                )  # fmt: skip
         return found
 
 
@@ -568,8 +630,12 @@ class ImagingModalitySame(EditCheck):
         for instance in self.instances(context):
             modality = getattr(instance.record, "modality", None)
             if modality is not None and modality != expected:
-                text = f"{modality.value} at follow-up, {expected.value} at baseline: {self.message}"
-                found.append(self.finding(instance, message=text))
+                found.append(
+                    self.finding(
+                        instance, template=MODALITY_DIFFERS, modality_term=term(modality.value),
+                        baseline_modality_term=term(expected.value),
+                    )
+                )  # fmt: skip
         return found
 
 
@@ -590,83 +656,13 @@ class RecistConsistency(EditCheck):
                 index = int(where[len("imaging[") : where.index("]")])
                 instance = forms.instances(FormName.imaging)[index]
                 field_path = where[where.index("]") + 2 :]
-                return [self.finding(instance, field_path, f"{exc.message} (RECIST 1.1)")]
+                return [self.finding(instance, field_path, template=RECIST_INPUT, detail_parts=error_parts(exc))]
             instance = forms.instances(FormName.baseline)[0]
-            return [self.finding(instance, "lesions", f"{exc.message} (RECIST 1.1)", form=FormName.baseline)]
+            detail = error_parts(exc)
+            return [
+                self.finding(instance, "lesions", form=FormName.baseline, template=RECIST_INPUT, detail_parts=detail)
+            ]
         return []
-
-
-def _targeted_records(context: EditCheckContext) -> list[tuple[FormInstance, TargetedAgentAdministration]]:
-    return _records(context, FormName.targeted_agent, TargetedAgentAdministration)
-
-
-def _protocol_days(drug: Drug, protocol: Protocol) -> list[int]:
-    if drug == Drug.bevacizumab:
-        return list(protocol.regimen.bevacizumab.days)
-    return list(protocol.settings.cetuximab_days.value)
-
-
-@dataclass(frozen=True, kw_only=True)
-class TargetedAgentDay(EditCheck):
-    """Bevacizumab on ``regimen.bevacizumab.days`` (day 1); cetuximab on ``settings.cetuximab_days`` (1, 8, 15)."""
-
-    severity: Severity = Severity.warning
-
-    def evaluate(self, context: EditCheckContext) -> list[EditCheckFinding]:
-        found = []
-        for instance, record in _targeted_records(context):
-            days = _protocol_days(record.drug, context.protocol)
-            if record.day not in days:
-                allowed = ", ".join(map(str, days))
-                text = f"{record.drug.value} on day {record.day}; the protocol gives it on day(s) {allowed}: {self.message}"
-                found.append(self.finding(instance, message=text))
-        return found
-
-
-@dataclass(frozen=True, kw_only=True)
-class TargetedAgentDate(EditCheck):
-    """The date is the cycle's admission + (day - 1); day 1 within +/- ``haic_window_days``, other days exact."""
-
-    severity: Severity = Severity.warning
-
-    def evaluate(self, context: EditCheckContext) -> list[EditCheckFinding]:
-        admissions = {c.cycle: c.admission_date for _, c in _cycles(context) if c.admission_date}
-        window = context.protocol.schedule.haic_window_days
-        found = []
-        for instance, record in _targeted_records(context):
-            admission = admissions.get(record.cycle)
-            if admission is None or record.date is None:
-                continue
-            expected = admission + dt.timedelta(days=record.day - 1)
-            allowed = window if record.day == 1 else 0
-            if abs((record.date - expected).days) > allowed:
-                text = (
-                    f"{record.date} for cycle {record.cycle} day {record.day}; expected {expected}"
-                    f"{f' +/- {allowed} days' if allowed else ''} (admission {admission}): {self.message}"
-                )
-                found.append(self.finding(instance, message=text))
-        return found
-
-
-@dataclass(frozen=True, kw_only=True)
-class TargetedAgentChoice(EditCheck):
-    """The agent given is the one the protocol's rule chooses from sidedness and KRAS/NRAS/BRAF."""
-
-    severity: Severity = Severity.warning
-
-    def evaluate(self, context: EditCheckContext) -> list[EditCheckFinding]:
-        baseline = context.forms.baseline
-        if baseline is None:
-            return []
-        choice = choose_targeted_agent(planning_patient(baseline), context.protocol)
-        if choice.agent is None:
-            return []
-        found = []
-        for instance, record in _targeted_records(context):
-            if record.drug != choice.agent:
-                text = f"{record.drug.value} given; the rule chooses {choice.agent.value} ({choice.reason}): {self.message}"
-                found.append(self.finding(instance, message=text))
-        return found
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -687,9 +683,13 @@ class ComplicationReportedAsAdverseEvent(EditCheck):
                 for event in context.forms.adverse_events
             )
             if not reported:
-                names = ", ".join(c.complication.value for c in cycle.complications)
-                text = f"{names} in cycle {cycle.cycle}, no adverse event related to the procedure from {cycle.admission_date} to {last}: {self.message}"
-                found.append(self.finding(instance, message=text))
+                found.append(
+                    self.finding(
+                        instance, template=COMPLICATION_NOT_REPORTED,
+                        complications_terms=terms(c.complication.value for c in cycle.complications),
+                        cycle=cycle.cycle, start=cycle.admission_date.isoformat(), end=last.isoformat(),
+                    )
+                )  # fmt: skip
         return found
 
 
@@ -720,8 +720,8 @@ class LabsBeforeInfusion(EditCheck):
             starts = [context.local_date(i.start_at) for i in cycle.infusions if i.start_at is not None]
             labs = cycle.pre_cycle_labs.date
             if labs is not None and starts and labs > min(starts):
-                text = f"labs drawn {labs}, first infusion started {min(starts)}: {self.message}"
-                found.append(self.finding(instance, message=text))
+                first = min(starts).isoformat()
+                found.append(self.finding(instance, template=LABS_AFTER_INFUSION, labs=labs.isoformat(), start=first))
         return found
 
 
@@ -736,7 +736,8 @@ class MdtConsistency(EditCheck):
         for instance, review in _records(context, FormName.mdt_review, MdtReview):
             for item in resectability_findings(review):
                 if item.kind == FindingKind.inconsistent:
-                    found.append(self.finding(instance, item.field, f"{item.message}: {self.message}"))
+                    finding = {"template": item.message_template, "params": item.message_params}
+                    found.append(self.finding(instance, item.field, template=MDT_INCONSISTENT, finding_parts=[finding]))
         return found
 
 
@@ -752,9 +753,11 @@ def run_checks(checks: Sequence[EditCheck], context: EditCheckContext) -> list[E
                     check_id=check.id,
                     form=check.form,
                     field=exc.field or check.field,
-                    message=f"cannot be checked: {exc.message}",
+                    message=english(CANNOT_BE_CHECKED, {"detail_parts": error_parts(exc)}),
                     severity=Severity.error,
                     path=exc.field or check.field,
+                    message_template=CANNOT_BE_CHECKED,
+                    message_params={"detail_parts": error_parts(exc)},
                 )
             )
     return findings
@@ -785,9 +788,6 @@ __all__ = [
     "RequiredField",
     "ResectionAfterMdtDecision",
     "Severity",
-    "TargetedAgentChoice",
-    "TargetedAgentDate",
-    "TargetedAgentDay",
     "field_values",
     "run_checks",
 ]

@@ -71,11 +71,9 @@ from haictrial.clinical.edit_check_rules import (
     RequiredField,
     ResectionAfterMdtDecision,
     Severity,
-    TargetedAgentChoice,
-    TargetedAgentDate,
-    TargetedAgentDay,
     run_checks,
 )
+from haictrial.clinical.edit_check_targeted import TargetedAgentChoice, TargetedAgentDate, TargetedAgentDay
 from haictrial.clinical.follow_up import EndOfStudyReason, VitalStatus
 from haictrial.clinical.limits import LAB_LIMITS_SI
 from haictrial.clinical.messages import N_
@@ -445,7 +443,7 @@ def _cross_form() -> list[EditCheck]:
             id="XF-complication-ae",
             form=FormName.haic_cycle,
             field="complications",
-            message=N_("report each procedure complication as an adverse event attributed to haic_procedure"),
+            message=N_("report each procedure complication as an adverse event attributed to the HAIC procedure"),
             reference="CTCAE v5.0; ICH E2A",
         ),
         TargetedAgentDay(

@@ -22,12 +22,15 @@ that are data (lesion ids, units, field paths, drug names, quantities such as "1
 shown as stored. Two suffixes name parameters that hold English vocabulary the boundary may translate:
 ``*_term`` (one term, e.g. ``analyte_term`` "platelets") and ``*_terms`` (terms joined with ", ").
 Every such term is marked with :func:`N_` (:data:`haictrial.clinical.eligibility.TERMS`).
+A third suffix, ``*_parts``, holds a nested reason (:func:`parts_param`: a list of ``{template, params}``
+mappings, e.g. the targeted agent's reason inside an edit-check finding), rendered part by part.
 """
 
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,6 +69,22 @@ def part(template: str, **params: Param) -> ReasonPart:
 def join(parts: Sequence[ReasonPart]) -> str:
     """The English reason of ``parts``."""
     return SEPARATOR.join(p.text for p in parts)
+
+
+def parts_param(parts: Sequence[ReasonPart]) -> list[dict[str, Any]]:
+    """A ``*_parts`` parameter: ``parts`` as JSON mappings."""
+    return [p.model_dump(mode="json") for p in parts]
+
+
+def english(template: str, params: Mapping[str, Any]) -> str:
+    """``template`` formatted with ``params`` in English, each ``*_parts`` parameter joined as its English reason."""
+    plain = {
+        name: SEPARATOR.join(english(p["template"], p.get("params") or {}) for p in value)
+        if name.endswith("_parts") and isinstance(value, list)
+        else value
+        for name, value in params.items()
+    }
+    return template.format(**plain)
 
 
 def _escape(literal: str) -> str:

@@ -43,6 +43,7 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict
 
+from haictrial.clinical.messages import N_, Param
 from haictrial.clinical.morphologic import (
     MorphologicResponse,
     MorphologyGroup,
@@ -356,6 +357,11 @@ def validate_input(data: RecistInput) -> None:
     _check_morphology(data.assessments)
 
 
+def _error(template: str, field: str, **params: Param) -> InputError:
+    """An input error whose message is also kept language-neutral (``template`` is an N_-marked msgid)."""
+    return InputError(template.format(**params), field, template=template, params=dict(params))
+
+
 def _check_lesion_lists(data: RecistInput) -> None:
     seen: set[str] = set()
     all_lesions: list[tuple[str, TargetLesion | NonTargetLesion]] = [
@@ -364,25 +370,35 @@ def _check_lesion_lists(data: RecistInput) -> None:
     ]
     for field, lesion in all_lesions:
         if lesion.id in seen:
-            raise InputError(f"lesion id {lesion.id} is used twice; each lesion needs its own id", field)
+            raise _error(N_("lesion id {lesion} is used twice; each lesion needs its own id"), field, lesion=lesion.id)
         seen.add(lesion.id)
     if len(data.target_lesions) > MAX_TARGET_LESIONS:
         lesion = data.target_lesions[MAX_TARGET_LESIONS]
-        raise InputError(
-            f"lesion {lesion.id} is target lesion number {MAX_TARGET_LESIONS + 1}: RECIST 1.1 (section 4.2) allows "
-            f"at most {MAX_TARGET_LESIONS} target lesions; record the others as non-target lesions",
+        raise _error(
+            N_(
+                "lesion {lesion} is target lesion number {number}: RECIST 1.1 (section 4.2) allows "
+                "at most {maximum} target lesions; record the others as non-target lesions"
+            ),
             f"target_lesions[{MAX_TARGET_LESIONS}]",
+            lesion=lesion.id,
+            number=MAX_TARGET_LESIONS + 1,
+            maximum=MAX_TARGET_LESIONS,
         )
     per_organ: dict[str, list[str]] = {}
     for i, lesion in enumerate(data.target_lesions):
         organ = lesion.organ.strip().lower()
         per_organ.setdefault(organ, []).append(lesion.id)
         if len(per_organ[organ]) > MAX_TARGET_LESIONS_PER_ORGAN:
-            raise InputError(
-                f"lesion {lesion.id} is a third target lesion in the {lesion.organ} "
-                f"(with {', '.join(per_organ[organ][:-1])}): RECIST 1.1 (section 4.2) allows at most "
-                f"{MAX_TARGET_LESIONS_PER_ORGAN} per organ; record it as a non-target lesion",
+            raise _error(
+                N_(
+                    "lesion {lesion} is a third target lesion in the {organ} (with {others}): RECIST 1.1 "
+                    "(section 4.2) allows at most {maximum} per organ; record it as a non-target lesion"
+                ),
                 f"target_lesions[{i}]",
+                lesion=lesion.id,
+                organ=lesion.organ,
+                others=", ".join(per_organ[organ][:-1]),
+                maximum=MAX_TARGET_LESIONS_PER_ORGAN,
             )
 
 
@@ -390,10 +406,14 @@ def _check_dates(assessments: Sequence[Assessment]) -> None:
     for index in range(1, len(assessments)):
         before, now = assessments[index - 1].date, assessments[index].date
         if now <= before:
-            raise InputError(
-                f"{now.isoformat()} is not after the previous assessment ({before.isoformat()}); "
-                "assessments are listed baseline first with strictly increasing dates",
+            raise _error(
+                N_(
+                    "{date} is not after the previous assessment ({previous}); "
+                    "assessments are listed baseline first with strictly increasing dates"
+                ),
                 f"assessments[{index}].date",
+                date=now.isoformat(),
+                previous=before.isoformat(),
             )
 
 
@@ -402,10 +422,12 @@ def _check_ids(
 ) -> None:
     for lesion_id in assessment.target_mm or {}:
         if lesion_id not in targets:
-            hint = " (a non-target lesion: give its state in non_target)" if lesion_id in non_targets else ""
-            raise InputError(
-                f"measurement for unknown target lesion {lesion_id}{hint}", f"{where}.target_mm.{lesion_id}"
+            template = (
+                N_("measurement for unknown target lesion {lesion} (a non-target lesion: give its state in non_target)")
+                if lesion_id in non_targets
+                else N_("measurement for unknown target lesion {lesion}")
             )
+            raise _error(template, f"{where}.target_mm.{lesion_id}", lesion=lesion_id)
     for lesion_id in assessment.non_target or {}:
         if lesion_id not in non_targets:
             hint = " (a target lesion: give its size in target_mm)" if lesion_id in targets else ""
@@ -429,24 +451,36 @@ def _check_baseline(assessment: Assessment, targets: dict[str, TargetLesion], me
         if lesion_id not in sizes or sizes[lesion_id] is None:
             if not measured_mode and lesion_id not in sizes:
                 continue
-            raise InputError(
-                f"target lesion {lesion_id} has no baseline measurement (needed for the sum of diameters; "
-                "only with reader responses at every follow-up may the baseline give just its date)",
+            raise _error(
+                N_(
+                    "target lesion {lesion} has no baseline measurement (needed for the sum of diameters; "
+                    "only with reader responses at every follow-up may the baseline give just its date)"
+                ),
                 field,
+                lesion=lesion_id,
             )
         size = _mm(sizes[lesion_id])  # type: ignore[arg-type]  # None handled above
         if lesion.lymph_node and size < MEASURABLE_NODE_SHORT_AXIS_MM:
-            raise InputError(
-                f"lymph node {lesion_id}: short axis {sizes[lesion_id]:g} mm at baseline is under "
-                f"{MEASURABLE_NODE_SHORT_AXIS_MM} mm, not a measurable target node (RECIST 1.1 section 3.1.1); "
-                "record it as a non-target lesion",
+            raise _error(
+                N_(
+                    "lymph node {lesion}: short axis {size_mm:g} mm at baseline is under {minimum_mm} mm, not a "
+                    "measurable target node (RECIST 1.1 section 3.1.1); record it as a non-target lesion"
+                ),
                 field,
+                lesion=lesion_id,
+                size_mm=sizes[lesion_id],  # type: ignore[arg-type]  # None handled above
+                minimum_mm=str(MEASURABLE_NODE_SHORT_AXIS_MM),
             )
         if not lesion.lymph_node and size < MEASURABLE_LESION_MM:
-            raise InputError(
-                f"lesion {lesion_id}: {sizes[lesion_id]:g} mm at baseline is under {MEASURABLE_LESION_MM} mm, "
-                "not measurable (RECIST 1.1 section 3.1.1); record it as a non-target lesion",
+            raise _error(
+                N_(
+                    "lesion {lesion}: {size_mm:g} mm at baseline is under {minimum_mm} mm, "
+                    "not measurable (RECIST 1.1 section 3.1.1); record it as a non-target lesion"
+                ),
                 field,
+                lesion=lesion_id,
+                size_mm=sizes[lesion_id],  # type: ignore[arg-type]  # None handled above
+                minimum_mm=str(MEASURABLE_LESION_MM),
             )
 
 
@@ -470,18 +504,20 @@ def _check_measured(
         raise InputError("give measurements (target_mm, non_target, new_lesions) or a reader overall_response", where)
     for lesion_id in targets:
         if lesion_id not in (assessment.target_mm or {}):
-            raise InputError(
-                f"no measurement for target lesion {lesion_id} (use null if it was not evaluated)",
+            raise _error(
+                N_("no measurement for target lesion {lesion} (use null if it was not evaluated)"),
                 f"{where}.target_mm.{lesion_id}",
+                lesion=lesion_id,
             )
     for lesion_id in non_targets:
         if lesion_id not in (assessment.non_target or {}):
-            raise InputError(
-                f"no state for non-target lesion {lesion_id} (use not_evaluated if it was not assessed)",
+            raise _error(
+                N_("no state for non-target lesion {lesion} (use not_evaluated if it was not assessed)"),
                 f"{where}.non_target.{lesion_id}",
+                lesion=lesion_id,
             )
     if assessment.new_lesions is None:
-        raise InputError("required: true or false (RECIST 1.1 section 4.3.4)", f"{where}.new_lesions")
+        raise _error(N_("required: true or false (RECIST 1.1 section 4.3.4)"), f"{where}.new_lesions")
 
 
 def _check_morphology(assessments: Sequence[Assessment]) -> None:

@@ -36,10 +36,12 @@ doi:10.1111/j.1477-2574.2012.00557.x
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from haictrial.clinical.crf_base import CrfForm, Text, field_error
+from haictrial.clinical.messages import N_, TERM_SEPARATOR, ReasonPart, english, part, parts_param
 from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber
 
 #: Adams et al. 2013: minimum FLR, % of the standardised total liver volume.
@@ -99,21 +101,76 @@ class MdtReview(CrfForm):
 
 
 class CriterionCheck(BaseModel):
+    """One technical criterion's state; ``message`` in English, ``message_part`` the same sentence translatable
+    (:mod:`haictrial.clinical.messages`)."""
+
     model_config = ConfigDict(frozen=True)
 
     id: str
     state: CriterionState
     fields: list[str]
     message: str
+    message_part: ReasonPart | None = None
 
 
 class ResectabilityFinding(BaseModel):
+    """``message`` in English; ``message_template`` / ``message_params`` the same language-neutral
+    (:mod:`haictrial.clinical.messages`; ``criterion_parts`` holds the criterion's own sentence)."""
+
     model_config = ConfigDict(frozen=True)
 
     kind: FindingKind
     criterion: str | None
     field: str
     message: str
+    message_template: str = ""
+    message_params: dict[str, Any] = Field(default_factory=dict)
+
+
+#: The technical criteria and the team's decisions by name (``*_term`` labels).
+CRITERION_NAMES = {
+    "r0": N_("R0 resection achievable"),
+    "remnant_segments": N_("remnant segments"),
+    "remnant_vascular_biliary": N_("remnant vessels and bile duct"),
+    "flr": N_("future liver remnant"),
+}
+DECISION_NAMES = {
+    "resect": N_("resect"),
+    "continue_conversion": N_("continue conversion therapy"),
+    "not_resectable": N_("not resectable"),
+}
+INCONSISTENT = N_("decision 'resect' but {criterion_parts} (technical criterion {criterion_term}, Adams et al. 2013)")
+ADVISORY = N_("every technical criterion is met; the team decided {decision_term}: {reason}")
+ADVISORY_NO_REASON = N_("every technical criterion is met; the team decided {decision_term}: reason not recorded")
+
+
+def _finding(
+    kind: FindingKind, criterion: str | None, field: str, template: str, **params: Any
+) -> ResectabilityFinding:
+    message = english(template, params)
+    return ResectabilityFinding(
+        kind=kind, criterion=criterion, field=field, message=message, message_template=template, message_params=params
+    )
+
+
+#: The review's fields and liver conditions as the criteria's sentences name them (``*_term(s)`` labels).
+FIELD_WORDS = {
+    "r0_achievable": N_("R0 achievability"),
+    "remnant_contiguous_segments": N_("remnant contiguous segments"),
+    "remnant_inflow_preserved": N_("remnant inflow"),
+    "remnant_outflow_preserved": N_("remnant outflow"),
+    "remnant_biliary_drainage_preserved": N_("remnant biliary drainage"),
+    "cirrhosis": N_("cirrhosis"),
+    "extensive_chemotherapy": N_("extensive chemotherapy"),
+}
+
+
+def _check(criterion: str, state: CriterionState, fields: list[str], sentence: ReasonPart) -> CriterionCheck:
+    return CriterionCheck(id=criterion, state=state, fields=fields, message=sentence.text, message_part=sentence)
+
+
+def _words(fields: list[str]) -> str:
+    return TERM_SEPARATOR.join(FIELD_WORDS.get(name, name) for name in fields)
 
 
 def minimum_flr_percent(cirrhosis: bool, extensive_chemotherapy: bool) -> float:
@@ -129,86 +186,80 @@ def _flr(review: MdtReview) -> CriterionCheck:
     fields = ["flr_percent", "cirrhosis", "extensive_chemotherapy"]
     flr = review.flr_percent
     if flr is None:
-        return CriterionCheck(id="flr", state=CriterionState.unknown, fields=fields, message="FLR not recorded")
+        return _check("flr", CriterionState.unknown, fields, part(N_("FLR not recorded")))
     # The least and the most the unknown liver condition could demand.
     low = minimum_flr_percent(review.cirrhosis is True, review.extensive_chemotherapy is True)
     high = minimum_flr_percent(review.cirrhosis is not False, review.extensive_chemotherapy is not False)
     condition = (
-        "cirrhosis"
+        N_("cirrhosis")
         if review.cirrhosis
-        else "after extensive chemotherapy"
+        else N_("after extensive chemotherapy")
         if review.extensive_chemotherapy
-        else "normal liver"
+        else N_("normal liver")
     )
     if flr < low:
-        return CriterionCheck(
-            id="flr",
-            state=CriterionState.not_met,
-            fields=fields,
-            message=f"FLR {flr:g} % is below the {low:g} % needed ({condition})",
-        )
+        below = N_("FLR {flr:g} % is below the {low:g} % needed ({condition_term})")
+        return _check("flr", CriterionState.not_met, fields, part(below, flr=flr, low=low, condition_term=condition))
     if flr >= high:
-        return CriterionCheck(
-            id="flr", state=CriterionState.met, fields=fields, message=f"FLR {flr:g} % (>= {high:g} %)"
-        )
+        return _check("flr", CriterionState.met, fields, part(N_("FLR {flr:g} % (>= {high:g} %)"), flr=flr, high=high))
     unknown = [name for name in ("cirrhosis", "extensive_chemotherapy") if getattr(review, name) is None]
-    return CriterionCheck(
-        id="flr",
-        state=CriterionState.unknown,
-        fields=fields,
-        message=f"FLR {flr:g} % is enough only for some liver conditions: {', '.join(unknown)} not recorded",
-    )
+    some = N_("FLR {flr:g} % is enough only for some liver conditions: {fields_terms} not recorded")
+    return _check("flr", CriterionState.unknown, fields, part(some, flr=flr, fields_terms=_words(unknown)))
 
 
 def _boolean(criterion: str, field: str, value: bool | None, met: str, not_met: str) -> CriterionCheck:
     if value is None:
-        return CriterionCheck(
-            id=criterion, state=CriterionState.unknown, fields=[field], message=f"{field} not recorded"
-        )
+        missing = part(N_("{fields_terms} not recorded"), fields_terms=_words([field]))
+        return _check(criterion, CriterionState.unknown, [field], missing)
     state = CriterionState.met if value else CriterionState.not_met
-    return CriterionCheck(id=criterion, state=state, fields=[field], message=met if value else not_met)
+    return _check(criterion, state, [field], part(met if value else not_met))
 
 
 def technical_criteria(review: MdtReview) -> list[CriterionCheck]:
     """The four technical criteria of Adams et al. (HPB 2013;15:91-103), each met, not met or unknown."""
     checks = [
-        _boolean("r0", "r0_achievable", review.r0_achievable, "R0 resection achievable", "R0 resection not achievable")
+        _boolean(
+            "r0",
+            "r0_achievable",
+            review.r0_achievable,
+            N_("R0 resection achievable"),
+            N_("R0 resection not achievable"),
+        )
     ]
     segments = review.remnant_contiguous_segments
+    segment_fields = ["remnant_contiguous_segments"]
     if segments is None:
-        checks.append(
-            CriterionCheck(
-                id="remnant_segments",
-                state=CriterionState.unknown,
-                fields=["remnant_contiguous_segments"],
-                message="remnant_contiguous_segments not recorded",
-            )
-        )
+        missing = part(N_("{fields_terms} not recorded"), fields_terms=_words(segment_fields))
+        checks.append(_check("remnant_segments", CriterionState.unknown, segment_fields, missing))
     else:
         enough = segments >= MIN_REMNANT_CONTIGUOUS_SEGMENTS
-        checks.append(
-            CriterionCheck(
-                id="remnant_segments",
-                state=CriterionState.met if enough else CriterionState.not_met,
-                fields=["remnant_contiguous_segments"],
-                message=f"{segments} contiguous segment(s) spared"
-                + ("" if enough else f"; at least {MIN_REMNANT_CONTIGUOUS_SEGMENTS} are needed"),
+        spared = (
+            part(N_("{segments} contiguous segment(s) spared"), segments=segments)
+            if enough
+            else part(
+                N_("{segments} contiguous segment(s) spared; at least {minimum} are needed"),
+                segments=segments,
+                minimum=MIN_REMNANT_CONTIGUOUS_SEGMENTS,
             )
         )
+        state = CriterionState.met if enough else CriterionState.not_met
+        checks.append(_check("remnant_segments", state, segment_fields, spared))
     vessels = {
-        "remnant_inflow_preserved": (review.remnant_inflow_preserved, "inflow"),
-        "remnant_outflow_preserved": (review.remnant_outflow_preserved, "outflow"),
-        "remnant_biliary_drainage_preserved": (review.remnant_biliary_drainage_preserved, "biliary drainage"),
+        "remnant_inflow_preserved": (review.remnant_inflow_preserved, N_("inflow")),
+        "remnant_outflow_preserved": (review.remnant_outflow_preserved, N_("outflow")),
+        "remnant_biliary_drainage_preserved": (review.remnant_biliary_drainage_preserved, N_("biliary drainage")),
     }
     lost = [words for value, words in vessels.values() if value is False]
-    missing = [name for name, (value, _) in vessels.items() if value is None]
+    unrecorded = [name for name, (value, _) in vessels.items() if value is None]
     if lost:
-        state, message = CriterionState.not_met, f"the remnant loses its {', '.join(lost)}"
-    elif missing:
-        state, message = CriterionState.unknown, f"{', '.join(missing)} not recorded"
+        state = CriterionState.not_met
+        sentence = part(N_("the remnant loses its {structures_terms}"), structures_terms=TERM_SEPARATOR.join(lost))
+    elif unrecorded:
+        state = CriterionState.unknown
+        sentence = part(N_("{fields_terms} not recorded"), fields_terms=_words(unrecorded))
     else:
-        state, message = CriterionState.met, "remnant inflow, outflow and biliary drainage preserved"
-    checks.append(CriterionCheck(id="remnant_vascular_biliary", state=state, fields=list(vessels), message=message))
+        state, sentence = CriterionState.met, part(N_("remnant inflow, outflow and biliary drainage preserved"))
+    checks.append(_check("remnant_vascular_biliary", state, list(vessels), sentence))
     checks.append(_flr(review))
     return checks
 
@@ -247,21 +298,27 @@ def resectability_findings(review: MdtReview) -> list[ResectabilityFinding]:
                 field = next((f for f in check.fields if getattr(review, f) is None), field)
             elif check.id == "remnant_vascular_biliary":  # at the first structure the remnant loses
                 field = next((f for f in check.fields if getattr(review, f) is False), field)
-            message = f"decision 'resect' but {check.message} (technical criterion {check.id}, Adams et al. 2013)"
+            sentence = check.message_part or part(N_("{detail}"), detail=check.message)
             findings.append(
-                ResectabilityFinding(kind=FindingKind.inconsistent, criterion=check.id, field=field, message=message)
+                _finding(
+                    FindingKind.inconsistent,
+                    check.id,
+                    field,
+                    INCONSISTENT,
+                    criterion_parts=parts_param([sentence]),
+                    criterion_term=CRITERION_NAMES.get(check.id, check.id),
+                )
             )
         return findings
     if all(check.state == CriterionState.met for check in checks):
-        findings.append(
-            ResectabilityFinding(
-                kind=FindingKind.advisory,
-                criterion=None,
-                field="decision",
-                message=f"every technical criterion is met; the team decided {review.decision.value}: "
-                f"{review.reason or 'reason not recorded'}",
+        decision = DECISION_NAMES.get(review.decision.value, review.decision.value)
+        if review.reason:
+            advice = _finding(
+                FindingKind.advisory, None, "decision", ADVISORY, decision_term=decision, reason=review.reason
             )
-        )
+        else:
+            advice = _finding(FindingKind.advisory, None, "decision", ADVISORY_NO_REASON, decision_term=decision)
+        findings.append(advice)
     return findings
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.password_validation import get_default_password_validators
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +30,7 @@ from haictrial.edc.crfs.demo import load_course
 from haictrial.edc.demo_label import DEMO_NAME_PREFIX, DEMO_SITE_PREFIX
 from haictrial.edc.subjects import services
 from haictrial.edc.subjects.models import Screening
+from haictrial.edc.trial import protocol
 from haictrial.vocabulary.enums import SubjectStatus
 
 SITES = [("001", "Tongji Hospital, Wuhan"), ("002", "Second Site")]
@@ -138,8 +141,18 @@ def course_steps(course: dict[str, Any], today: dt.date) -> list[tuple[str, str,
 # --- loading -------------------------------------------------------------------------------
 
 
-def _password() -> str:
-    return "demo-" + secrets.token_urlsafe(9)
+def _password(username: str) -> str:
+    """A random password the site's password validators accept for ``username``: drawn again in the rare case
+    (about 1 in 1 000) that the random letters make it too similar to the username."""
+    candidate = User(username=username)
+    while True:
+        password = "demo-" + secrets.token_urlsafe(9)
+        try:
+            for validator in get_default_password_validators():
+                validator.validate(password, candidate)
+        except ValidationError:
+            continue
+        return password
 
 
 def _replay(subject: Any, user: User, steps: list[tuple[str, str, dt.date | None]]) -> None:
@@ -172,7 +185,7 @@ def load_demo(subjects: int = 300, seed: int = 1, today: dt.date | None = None) 
             create_site(code, DEMO_SITE_PREFIX + name)
         users: dict[str, User] = {}
         for username, role, codes in USERS:
-            password = _password()
+            password = _password(username)
             users[username] = create_user(username, role, codes, password)
             summary.logins.append((username, password, role))
         staff = {"001": users["demo-coordinator"], "002": users["demo-investigator-002"]}
@@ -200,7 +213,7 @@ def load_demo(subjects: int = 300, seed: int = 1, today: dt.date | None = None) 
             signed_on = min(screening.screening_date or enrolled_on, enrolled_on)
             consent = {
                 "signed_on": signed_on.isoformat(),
-                "icf_version": services.protocol().settings.consent.icf_versions.value[0],
+                "icf_version": protocol().settings.consent.icf_versions.value[0],
                 "obtained_by": staff[code].get_username(),
             }
             subject = services.enroll(staff[code], screening.pk, consent, enrolled_at=enrolled_at)

@@ -13,7 +13,7 @@ from haictrial.clinical.visit_schedule import RecordFacts, VisitState, subject_s
 from haictrial.edc.crfs import progress, services
 from haictrial.edc.subjects import services as subject_services
 from haictrial.edc.subjects.models import Subject
-from haictrial.edc.subjects.services import protocol
+from haictrial.edc.trial import protocol
 
 from .conftest import payloads
 

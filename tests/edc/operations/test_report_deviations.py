@@ -13,7 +13,7 @@ import datetime as dt
 import pytest
 
 from haictrial.edc.operations.models import Deviation
-from haictrial.edc.subjects import services as subjects
+from haictrial.edc.trial import protocol
 from haictrial.reports.datasets import prepare
 from haictrial.reports.from_database import from_database
 from haictrial.reports.html import deviations_line
@@ -56,10 +56,10 @@ def test_a_dose_given_while_held_is_a_deviation_and_is_counted_in_the_report(api
     found = Deviation.objects.get(subject__subject_id=subject_id, kind="cycle_given_while_held")
     assert found.record_id == response.json()["record_id"] and "holds cetuximab" in found.detail
 
-    protocol = subjects.protocol()
-    ds = from_database(protocol)
+    proto = protocol()
+    ds = from_database(proto)
     assert ds.deviations == {"cycle_given_while_held": 1}
-    section = compute_results(prepare(ds, protocol), protocol).data["deviations"]
+    section = compute_results(prepare(ds, proto), proto).data["deviations"]
     assert section == {"total": 1, "by_kind": {"cycle_given_while_held": 1}}
     assert deviations_line(section) == "1 protocol deviations recorded: cycle_given_while_held 1."
 
@@ -68,9 +68,9 @@ def test_a_held_dose_not_given_is_no_deviation_and_the_report_says_none(api, sub
     held_dose.pop("given_dose_mg")  # not given, as the plan says
     response = post_form(api, "alice", subject_id, "targeted_agent", held_dose)
     assert response.status_code == 201, response.content
-    ds = from_database(subjects.protocol())
+    ds = from_database(protocol())
     assert ds.deviations == {}
-    section = compute_results(prepare(ds, subjects.protocol()), subjects.protocol()).data["deviations"]
+    section = compute_results(prepare(ds, protocol()), protocol()).data["deviations"]
     assert section == {"total": 0, "by_kind": {}}
     assert deviations_line(section) == "No protocol deviation recorded."
 

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from haictrial.vocabulary.enums import SubjectStatus
 from haictrial.vocabulary.units import Analyte
 
 #: The screening panel's laboratory tests as the forms label them.
@@ -181,11 +182,12 @@ CODE_LABELS: dict[str, Promise] = {
     "fluorouracil": _("fluorouracil"),
     "bevacizumab": _("bevacizumab"),
     "cetuximab": _("cetuximab"),
-    "screened": _("screened"),
-    "enrolled": _("enrolled"),
-    "on_treatment": _("on treatment"),
-    "resected": _("resected"),
-    "off_study": _("off study"),
+    # subject statuses ("follow_up" is labelled with the form above)
+    SubjectStatus.screened: _("screened"),
+    SubjectStatus.enrolled: _("enrolled"),
+    SubjectStatus.on_treatment: _("on treatment"),
+    SubjectStatus.resected: _("resected"),
+    SubjectStatus.off_study: _("off study"),
     "r0": _("R0 resection achievable"),
     "remnant_segments": _("remnant segments"),
     "remnant_vascular_biliary": _("remnant vessels and bile duct"),

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, TypeAlias
 
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from haictrial.clinical.adverse_events import ActionTaken, Outcome, SeriousnessCriterion
@@ -34,6 +35,7 @@ from haictrial.clinical.crf_treatment import (
     MicrocatheterPosition,
     ProcedureComplication,
 )
+from haictrial.clinical.ctcae_names_zh import SYSTEM_ORGAN_CLASS_NAMES_ZH
 from haictrial.clinical.ctcae_terms import CTCAE_SYSTEM_ORGAN_CLASSES
 from haictrial.clinical.follow_up import (
     DeathCause,
@@ -43,15 +45,40 @@ from haictrial.clinical.follow_up import (
     SubsequentTherapyType,
     VitalStatus,
 )
+from haictrial.clinical.haic_procedure import dose_deviation_reason_percent
 from haictrial.clinical.recist_models import NonTargetState, Response
 from haictrial.clinical.resectability import MdtDecision
 from haictrial.clinical.surgery import AblationModality, ClavienDindoGrade, SurgicalApproach
 from haictrial.edc.crfs.ae_entry import TERM_CHOICES as AE_TERM_CHOICES
 from haictrial.edc.crfs.labels import LAB_LABELS, code_label
+from haictrial.edc.trial import protocol
 from haictrial.vocabulary.enums import Attribution, Drug, MutationStatus, PrimarySite, Sex
 from haictrial.vocabulary.units import Analyte, accepted_units, canonical_unit
 
 Label: TypeAlias = str | Promise  # noqa: UP040 - a lazy translation or a plain string
+
+
+def _deviation_reason_label() -> str:
+    """The label of a dose's deviation reason, with the threshold the edit check applies: the protocol's
+    ``settings.dose_deviation_reason_percent`` (:func:`haictrial.clinical.haic_procedure.needs_deviation_reason`),
+    so that the label and the rule cannot disagree."""
+    percent = dose_deviation_reason_percent(protocol())
+    return gettext("Reason for a deviation over %(percent)s %%") % {"percent": f"{percent:g}"}
+
+
+#: Evaluated when a page renders (in its language, with the protocol in force), not at import.
+DEVIATION_REASON_LABEL: Label = lazy(_deviation_reason_label, str)()
+
+
+def _soc_label(soc: str) -> str:
+    """A CTCAE v5.0 system organ class as the drop-down shows it: its MedDRA Chinese name first in zh-Hans
+    (:mod:`haictrial.clinical.ctcae_names_zh`), the English class beside it (the stored value); English alone."""
+    name = SYSTEM_ORGAN_CLASS_NAMES_ZH.get(soc) if (get_language() or "").lower().startswith("zh") else None
+    return f"{name}（{soc}）" if name else soc
+
+
+#: system organ class -> its drop-down label, evaluated in the page's language.
+SOC_LABELS: dict[str, Label] = {soc: lazy(_soc_label, str)(soc) for soc in CTCAE_SYSTEM_ORGAN_CLASSES}
 
 
 @dataclass(frozen=True)
@@ -290,11 +317,7 @@ HAIC_CYCLE = Layout(
                             ),
                             extra=1,
                         ),
-                        Field(
-                            "deviation_reason",
-                            _("Reason for a deviation over 10 %"),
-                            "textarea",
-                        ),
+                        Field("deviation_reason", DEVIATION_REASON_LABEL, "textarea"),
                     ),
                     extra=0,
                 ),
@@ -338,7 +361,7 @@ TARGETED_AGENT = Layout(
                 Field("given_dose_mg", _("Given dose (mg)"), "float"),
                 Field("start_at", _("Start (site time)"), "datetime"),
                 Field("stop_at", _("Stop (site time)"), "datetime"),
-                Field("deviation_reason", _("Reason for a deviation over 10 %"), "textarea"),
+                Field("deviation_reason", DEVIATION_REASON_LABEL, "textarea"),
             ),
         ),
     ),
@@ -432,7 +455,7 @@ ADVERSE_EVENT = Layout(
                     "system_organ_class",
                     _("System organ class (CTCAE v5.0)"),
                     "choice",
-                    tuple((soc, soc) for soc in CTCAE_SYSTEM_ORGAN_CLASSES),
+                    tuple((soc, SOC_LABELS[soc]) for soc in CTCAE_SYSTEM_ORGAN_CLASSES),
                     help=_("Derived from the term; choose it for 'Other, specify'."),
                 ),
                 Field("verbatim", _("Verbatim term"), help=_("Required for 'Other, specify'.")),

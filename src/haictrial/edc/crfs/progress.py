@@ -16,6 +16,7 @@ from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.crfs.timeline import Line, TimelineRow, subject_line
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject, SubjectStatus
+from haictrial.edc.trial import protocol
 
 _FACT_FIELDS = ("id", "subject_id", "form", "cycle", "event_date", "payload__day", "payload__drug")
 
@@ -39,7 +40,7 @@ def _schedule(subject: Subject, facts: list[RecordFacts], today: dt.date) -> lis
         treatment_start_date=subject.treatment_start_date,
         targeted_agent=subject.targeted_agent or None,
         records=facts,
-        protocol=subjects.protocol(),
+        protocol=protocol(),
         today=today,
     )
 

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haictrial.edc.jobs import JobStatus
+
 
 class ExportKind(models.TextChoices):
     """The packages of docs/contracts/interop.md, or all of them in one zip."""
@@ -21,13 +23,8 @@ class ExportKind(models.TextChoices):
     all = "all", _("All of them")
 
 
-class ExportStatus(models.TextChoices):
-    """Where a build is (as the report builds: server contract, "Reports as background jobs")."""
-
-    queued = "queued", _("queued")
-    running = "running", _("running")
-    done = "done", _("done")
-    failed = "failed", _("failed")
+#: Where a build is: the status of every background job (:mod:`haictrial.edc.jobs`).
+ExportStatus = JobStatus
 
 
 class ExportBuild(models.Model):

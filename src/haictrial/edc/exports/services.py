@@ -39,6 +39,8 @@ from haictrial.edc.audit import chain
 from haictrial.edc.audit.models import Action, AuditEntry
 from haictrial.edc.exports import packages, scope
 from haictrial.edc.exports.models import ExportBuild, ExportKind, ExportStatus
+from haictrial.edc.jobs import claim, failure_reason, progress_percent, seconds_since
+from haictrial.edc.trial import protocol as edc_protocol
 from haictrial.errors import ConflictError, DomainError, UnprocessableError
 
 logger = logging.getLogger(__name__)
@@ -130,9 +132,7 @@ def start_export(user: Any, kind: Any, *, origin: str = "web") -> ExportBuild:
 
 def _progress(build_id: int, total: int) -> Callable[[str, int], None]:
     def on_step(name: str, done: int) -> None:
-        ExportBuild.objects.filter(pk=build_id).update(
-            step=name[:40], progress=min(99, 5 + round(90 * done / max(total, 1)))
-        )
+        ExportBuild.objects.filter(pk=build_id).update(step=name[:40], progress=progress_percent(done, total))
 
     return on_step
 
@@ -146,8 +146,6 @@ def _relative(entries: list[dict[str, Any]], root: Path) -> list[dict[str, Any]]
 
 
 def _write_manifest(build: ExportBuild, root: Path, files: list[dict[str, Any]], problems: list[str]) -> None:
-    from haictrial.edc.subjects.services import protocol as edc_protocol
-
     trial = edc_protocol()
     manifest = {
         "export_id": build.pk,
@@ -177,8 +175,6 @@ def write_zip(root: Path, target: Path) -> str:
 
 def _package(build: ExportBuild, folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
     """Write the build's packages into ``folder/package`` and check them; the file entries and problems."""
-    from haictrial.edc.subjects.services import protocol as edc_protocol
-
     user = build.built_by
     if user is None or not access.can(user, Capability.export):
         raise DomainError(_("The account that asked for this export may no longer export."))
@@ -212,11 +208,7 @@ def run(build_id: int) -> ExportBuild:
     """Run a queued build: progress and step stored as it goes, then ``done`` with the zip, or ``failed``
     with the reason (never raised: a failure is recorded); either way audited."""
     build = ExportBuild.objects.select_related("built_by").get(pk=build_id)
-    # compare-and-set: a build is run once, even if two workers pick it up
-    claimed = ExportBuild.objects.filter(pk=build.pk, status=ExportStatus.queued).update(
-        status=ExportStatus.running, step="loading data", progress=1
-    )
-    if not claimed:
+    if not claim(ExportBuild, build.pk, step="loading data", progress=1):
         return build
     folder = exports_root() / str(build.pk)
     folder.mkdir(parents=True, exist_ok=True)
@@ -228,11 +220,9 @@ def run(build_id: int) -> ExportBuild:
             files, problems = _package(build, folder)
             zip_sha256 = write_zip(folder / "package", folder / build.zip_name)
     except Exception as exc:  # recorded as the build's reason; the page and the API show it
-        reason = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, DomainError):
-            logger.exception("export build %s failed", build.pk)
+        reason = failure_reason(exc, logger, f"export build {build.pk}")
         ExportBuild.objects.filter(pk=build.pk).update(
-            status=ExportStatus.failed, error=str(reason)[:2000], duration_s=round(time.perf_counter() - clock, 3)
+            status=ExportStatus.failed, error=reason[:2000], duration_s=seconds_since(clock)
         )
         _audit(build, str(Action.update), {"status": "queued"}, {"status": "failed"}, f"export failed: {reason}"[:2000])
         return ExportBuild.objects.get(pk=build.pk)
@@ -241,7 +231,7 @@ def run(build_id: int) -> ExportBuild:
         progress=100,
         step="done",
         built_at=timezone.now(),
-        duration_s=round(time.perf_counter() - clock, 3),
+        duration_s=seconds_since(clock),
         files=files,
         problems=problems,
         zip_sha256=zip_sha256,

@@ -18,13 +18,11 @@ from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
 from haictrial.edc.exports import scope, services
 from haictrial.edc.exports.models import ExportKind, ExportStatus
+from haictrial.edc.jobs import following, refresh_seconds
 from haictrial.errors import DomainError
 
 #: Builds listed on the page (the newest first).
 LISTED = 50
-#: How often the page reloads itself while a build is queued or running (a meta refresh: no script).
-REFRESH_SECONDS = 2
-UNFINISHED = (ExportStatus.queued, ExportStatus.running)
 
 
 #: The steps a build goes through (:func:`haictrial.edc.exports.services.run`), as the page names them.
@@ -63,7 +61,8 @@ def exports_page(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("The export has started; this page follows its progress."))
             return redirect("exports:page")
     builds = list(services.builds_for(request.user)[:LISTED])
-    refresh = REFRESH_SECONDS if any(b.status in UNFINISHED for b in builds) else None
+    # the page reloads itself while a build is queued or running (a meta refresh: no script)
+    refresh = refresh_seconds(b.status for b in builds)
     sites = scope.site_codes(request.user)
     response = render(
         request,
@@ -75,9 +74,7 @@ def exports_page(request: HttpRequest) -> HttpResponse:
             "sites": sites,
         },
     )
-    if refresh:
-        response["Refresh"] = str(refresh)
-    return response
+    return following(response, refresh)
 
 
 @login_required

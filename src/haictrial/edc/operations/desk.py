@@ -26,6 +26,7 @@ from haictrial.edc.crfs import progress
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.dm.models import Query, QueryStatus
 from haictrial.edc.subjects import services as subjects
+from haictrial.edc.trial import protocol
 
 
 class CellStatus(StrEnum):
@@ -45,7 +46,7 @@ class CellStatus(StrEnum):
 def sae_rows(user: Any, site: str | None = None, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """Every serious adverse event the user may see, the overdue first, then by due time."""
     now = now or timezone.now()
-    proto = subjects.protocol()
+    proto = protocol()
     records = FormRecord.objects.visible_to(user).filter(form=FormName.adverse_events.value)
     if site:
         records = records.filter(subject__site__code=site)

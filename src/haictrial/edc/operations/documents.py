@@ -26,6 +26,7 @@ from haictrial.edc.crfs.layouts import layout_for
 from haictrial.edc.crfs.webforms import build_form
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
+from haictrial.edc.trial import MAX_CYCLE, protocol
 from haictrial.errors import DomainError, InputError
 from haictrial.vocabulary.enums import Drug
 
@@ -48,9 +49,9 @@ def _cycle(request: HttpRequest) -> int:
     try:
         cycle = int(raw)
     except ValueError:
-        raise InputError(_("must be a whole number from 1 to %(max)d") % {"max": subjects.MAX_CYCLE}, "cycle") from None
-    if not 1 <= cycle <= subjects.MAX_CYCLE:
-        raise InputError(_("must be a whole number from 1 to %(max)d") % {"max": subjects.MAX_CYCLE}, "cycle")
+        raise InputError(_("must be a whole number from 1 to %(max)d") % {"max": MAX_CYCLE}, "cycle") from None
+    if not 1 <= cycle <= MAX_CYCLE:
+        raise InputError(_("must be a whole number from 1 to %(max)d") % {"max": MAX_CYCLE}, "cycle")
     return cycle
 
 
@@ -60,7 +61,7 @@ def cycle_plan(subject: Subject, cycle: int) -> CyclePlan:
     from haictrial.edc.crfs.services import records_of, subject_forms
 
     forms, _keys = subject_forms(subject, list(records_of(subject)))
-    return course.plan_for_cycle(forms, subjects.protocol(), cycle, subjects.subject_patient(subject))[0]
+    return course.plan_for_cycle(forms, protocol(), cycle, subjects.subject_patient(subject))[0]
 
 
 def _error(request: HttpRequest, subject: Subject | None, exc: DomainError) -> HttpResponse:
@@ -92,7 +93,7 @@ def calendar_ics(request: HttpRequest, subject_id: str) -> HttpResponse:
     subject = subjects.subject_for(request.user, subject_id)
     start = subject.treatment_start_date or timezone.localdate(subject.enrolled_at)
     agent = Drug(subject.targeted_agent) if subject.targeted_agent else None
-    proto = subjects.protocol()
+    proto = protocol()
     events = visit_calendar(start, subjects.CALENDAR_CYCLES, proto, agent)
     content = to_icalendar(events, proto, subject_id=subject.subject_id, stamp=timezone.now())
     return _attachment(content, "text/calendar; charset=utf-8", f"{subject.subject_id}-visits.ics")

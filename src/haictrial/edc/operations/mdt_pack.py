@@ -21,6 +21,7 @@ from haictrial.clinical import course
 from haictrial.clinical.crf_models import SubjectForms
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
+from haictrial.edc.trial import MAX_CYCLE, protocol
 from haictrial.errors import DomainError
 from haictrial.i18n import _, current_language, render_parts
 
@@ -89,7 +90,7 @@ def _spider_png(rows: list[dict[str, Any]], forms: SubjectForms) -> str:
 def _recist(forms: SubjectForms) -> tuple[str, str]:
     from haictrial.reports.from_forms import subject_rows
 
-    found = subject_rows(forms, subjects.protocol())
+    found = subject_rows(forms, protocol())
     rows = [
         [r["assessment_date"], _("baseline") if r["baseline"] else "", r["sum_mm"], r["percent_change"],
          r["overall_response"]]
@@ -124,9 +125,9 @@ def _open_events(forms: SubjectForms) -> str:
 
 
 def _plan(subject: Subject, forms: SubjectForms) -> str:
-    cycle = min(max((c.cycle for c in forms.haic_cycles), default=0) + 1, subjects.MAX_CYCLE)
+    cycle = min(max((c.cycle for c in forms.haic_cycles), default=0) + 1, MAX_CYCLE)
     try:
-        plan = course.plan_for_cycle(forms, subjects.protocol(), cycle, subjects.subject_patient(subject))[0]
+        plan = course.plan_for_cycle(forms, protocol(), cycle, subjects.subject_patient(subject))[0]
     except DomainError as exc:
         return f"<p>{escape(_('No plan'))}: {escape(exc.message)}</p>"
     rows = [[a.drug.value + (f" {a.component}" if a.component else ""), a.dose_mg, a.day] for a in plan.administrations]

@@ -12,7 +12,10 @@
 Every e-mail is sent by the background worker (:mod:`haictrial.edc.operations.tasks`), never inside a request: a
 save only schedules the task with ``transaction.on_commit``, so a transaction that fails sends nothing. Each
 notification is recorded once by ``(kind, key)`` (:class:`~haictrial.edc.operations.models.Notification`), so
-re-running a task never sends it twice. Each message is written in its recipient's language.
+re-running a task never sends it twice. Each message is written in its recipient's language: codes as their
+labels (:mod:`haictrial.edc.crfs.labels`), the CTCAE v5.0 term with its Chinese name beside it in zh-Hans
+(:mod:`haictrial.clinical.ctcae_names_zh`), an edit-check question rendered from its template
+(:attr:`haictrial.edc.dm.models.Query.shown_message`).
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ from django.utils.translation import gettext as _
 
 from haictrial.clinical.adverse_events import AdverseEvent, sae_report_due
 from haictrial.clinical.crf_base import FormName
+from haictrial.clinical.ctcae_names_zh import chinese_name
 from haictrial.edc.accounts.models import User
+from haictrial.edc.crfs.labels import code_label, field_label, field_labels
 from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.operations.models import Notification, NotificationPreference
-from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
+from haictrial.edc.trial import protocol
 
 #: The reminder goes out this long before the SAE report is due (issue: "4 h before due").
 REMINDER_BEFORE = dt.timedelta(hours=4)
@@ -48,6 +53,24 @@ def site_users(site_id: int, roles: Iterable[str]) -> list[User]:
 
 def _language(user: User) -> str:
     return user.language or settings.LANGUAGE_CODE
+
+
+def _term(term: str) -> str:
+    """The CTCAE v5.0 term as stored, with its Chinese name beside it when the e-mail is in Chinese."""
+    name = chinese_name(term) if translation.get_language().lower().startswith("zh") else None
+    return f"{term}（{name}）" if name else term
+
+
+def _form_and_field(form: str, field: str) -> tuple[str, str]:
+    """The labels of a query's form and field path (the codes themselves when unknown)."""
+    from haictrial.edc.crfs.catalogue import FORMS
+    from haictrial.edc.crfs.layouts import layout_for
+
+    if form not in FormName._value2member_map_:
+        return form, field or "-"
+    name = FormName(form)
+    shown = str(field_label(field_labels(layout_for(name)), field)) if field else "-"
+    return str(FORMS[name].label), shown
 
 
 def send_once(
@@ -81,15 +104,15 @@ def _sae(record: FormRecord) -> AdverseEvent | None:
 
 def _sae_text(record: FormRecord, event: AdverseEvent, heading: str) -> tuple[str, str]:
     assert event.aware_at is not None
-    due = sae_report_due(event.aware_at, subjects.protocol())
+    due = sae_report_due(event.aware_at, protocol())
     zone = timezone.get_current_timezone()
     lines = [
         heading,
         "",
         _("Subject: %(subject)s (site %(site)s)")
         % {"subject": record.subject.subject_id, "site": record.subject.site.code},
-        _("Event: %(term)s, CTCAE grade %(grade)s") % {"term": event.term, "grade": event.grade},
-        _("Seriousness: %(criteria)s") % {"criteria": ", ".join(c.value for c in event.seriousness)},
+        _("Event: %(term)s, CTCAE grade %(grade)s") % {"term": _term(event.term), "grade": event.grade},
+        _("Seriousness: %(criteria)s") % {"criteria": ", ".join(str(code_label(c.value)) for c in event.seriousness)},
         _("Site aware at: %(time)s") % {"time": timezone.localtime(event.aware_at, zone).strftime("%Y-%m-%d %H:%M %Z")},
         _("Initial report due at: %(time)s") % {"time": timezone.localtime(due, zone).strftime("%Y-%m-%d %H:%M %Z")},
         "",
@@ -131,7 +154,7 @@ def new_sae(record_id: int) -> Notification | None:
         body, _due = _sae_text(record, event, _("A serious adverse event was recorded."))
         return _("[CHALLENGE-A1] New SAE: %(subject)s %(term)s") % {
             "subject": record.subject.subject_id,
-            "term": event.term,
+            "term": _term(event.term),
         }, body
 
     return send_once("sae_new", str(record.pk), site_users(record.subject.site_id, ["investigator"]), render)
@@ -145,7 +168,7 @@ def sae_reminders(now: dt.datetime | None = None) -> list[Notification]:
         event = _sae(record)
         if event is None or event.reported_at is not None or event.aware_at is None:
             continue
-        due = sae_report_due(event.aware_at, subjects.protocol())
+        due = sae_report_due(event.aware_at, protocol())
         if now < due - REMINDER_BEFORE:
             continue
 
@@ -153,7 +176,7 @@ def sae_reminders(now: dt.datetime | None = None) -> list[Notification]:
             body, _due = _sae_text(record, event, _("This serious adverse event is not reported yet."))
             return _("[CHALLENGE-A1] SAE report due soon: %(subject)s %(term)s") % {
                 "subject": record.subject.subject_id,
-                "term": event.term,
+                "term": _term(event.term),
             }, body
 
         note = send_once(
@@ -168,7 +191,6 @@ def sae_reminders(now: dt.datetime | None = None) -> list[Notification]:
 
 
 def query_opened(query_id: int) -> Notification | None:
-    from haictrial.edc.crfs.catalogue import FORMS
     from haictrial.edc.dm.models import Query
 
     query = Query.objects.select_related("subject__site").filter(pk=query_id).first()
@@ -176,15 +198,15 @@ def query_opened(query_id: int) -> Notification | None:
         return None
 
     def render(user: User) -> tuple[str, str]:
-        form = FORMS[FormName(query.form)].label if query.form in FormName._value2member_map_ else query.form
+        form, field = _form_and_field(query.form, query.field)
         body = "\n".join(
             [
                 _("A monitor opened a query."),
                 "",
                 _("Subject: %(subject)s (site %(site)s)")
                 % {"subject": query.subject.subject_id, "site": query.subject.site.code},
-                _("Form: %(form)s, field %(field)s") % {"form": str(form), "field": query.field or "-"},
-                _("Question: %(message)s") % {"message": query.message},
+                _("Form: %(form)s, field %(field)s") % {"form": form, "field": field},
+                _("Question: %(message)s") % {"message": query.shown_message},
             ]
         )
         return _("[CHALLENGE-A1] New query on %(subject)s") % {"subject": query.subject.subject_id}, body
@@ -220,7 +242,8 @@ def daily_digest(today: dt.date | None = None) -> list[Notification]:
     for user in users:
         if not wants_digest(user):
             continue
-        visits, queries = digest_items(user, today)
+        with translation.override(_language(user)):  # the visit labels in the user's language
+            visits, queries = digest_items(user, today)
         if not visits and not queries:
             continue
 
@@ -228,7 +251,9 @@ def daily_digest(today: dt.date | None = None) -> list[Notification]:
             lines = [_("Overdue visits: %(n)s") % {"n": len(visits)}]
             lines += [f"- {v['subject_id']} {v['label']} ({_('window ends')} {v['window_end']})" for v in visits]
             lines += ["", _("Open queries: %(n)s") % {"n": len(queries)}]
-            lines += [f"- {q.subject.subject_id} {q.form} {q.field}: {q.message}" for q in queries]
+            for q in queries:
+                form, field = _form_and_field(q.form, q.field)
+                lines.append(f"- {q.subject.subject_id} {form} · {field}: {q.shown_message}")
             lines += ["", _("You can switch this digest off on your account page.")]
             return _("[CHALLENGE-A1] Daily digest %(date)s") % {"date": today.isoformat()}, "\n".join(lines)
 

@@ -28,13 +28,14 @@ from haictrial.edc.crfs.models import FormRecord
 from haictrial.edc.operations.models import Deviation, DeviationStatus
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Consent, Subject
+from haictrial.edc.trial import protocol
 from haictrial.errors import ConflictError, DomainError, InputError
 
 MAX_COMMENT = 2000
 
 
 def _plans(subject: Subject, forms: SubjectForms) -> dict[int, CyclePlan]:
-    proto = subjects.protocol()
+    proto = protocol()
     plans: dict[int, CyclePlan] = {}
     for cycle in cycles_with_override(forms):
         try:
@@ -66,9 +67,7 @@ def findings_for(
         records = list(FormRecord.objects.filter(subject=subject))
         forms, _keys = subject_forms(subject, records)
     visits = progress.subject_visits(subject, records=records)
-    return detect_deviations(
-        forms, visits, subjects.protocol(), plans=_plans(subject, forms), enrolment=_enrolment(subject)
-    )
+    return detect_deviations(forms, visits, protocol(), plans=_plans(subject, forms), enrolment=_enrolment(subject))
 
 
 def sync_deviations(

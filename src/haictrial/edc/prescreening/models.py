@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from haictrial.edc.accounts.access import SiteScopedManager
 from haictrial.edc.accounts.models import Site
+from haictrial.edc.jobs import JobStatus
 
 
 class SourceKind(models.TextChoices):
@@ -21,13 +22,8 @@ class SourceKind(models.TextChoices):
     warehouse = "warehouse", _("warehouse (OMOP CDM)")
 
 
-class RunStatus(models.TextChoices):
-    """Where a run is (as the report and export builds)."""
-
-    queued = "queued", _("queued")
-    running = "running", _("running")
-    done = "done", _("done")
-    failed = "failed", _("failed")
+#: Where a run is: the status of every background job (:mod:`haictrial.edc.jobs`).
+RunStatus = JobStatus
 
 
 class WorklistGroup(models.TextChoices):

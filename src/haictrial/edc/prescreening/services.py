@@ -41,8 +41,10 @@ from haictrial.edc.accounts.access import Capability
 from haictrial.edc.accounts.models import Site
 from haictrial.edc.audit import chain
 from haictrial.edc.audit.models import Action, AuditEntry
+from haictrial.edc.jobs import claim, failure_reason, seconds_since
 from haictrial.edc.prescreening.models import PrescreenRun, RunStatus, SourceKind, WorklistEntry, WorklistGroup
-from haictrial.errors import ConflictError, DomainError, InputError
+from haictrial.edc.trial import protocol
+from haictrial.errors import ConflictError, InputError
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +192,6 @@ def _keep_layout(run: PrescreenRun) -> Path:
 
 
 def _omop_flat(run: PrescreenRun) -> Any:
-    from haictrial.edc.subjects.services import protocol
     from haictrial.interop.prescreen.omop import connect_omop, omop_flat, omop_tables
 
     schema = getattr(settings, "HAICTRIAL_PRESCREEN_OMOP_SCHEMA", "") or None
@@ -226,15 +227,13 @@ def worklist_rows(out: pa.Table) -> list[tuple[str, int, dict[str, Any]]]:
 
 def run(run_id: int) -> PrescreenRun:
     """Run a queued pre-screen; ``done`` with its worklist, or ``failed`` with the reason (never raised)."""
-    from haictrial.edc.subjects.services import protocol
     from haictrial.interop.prescreen.compiler import CRITERION_IDS
     from haictrial.interop.prescreen.run import prescreen_table, summary
 
     record = PrescreenRun.objects.get(pk=run_id)
-    if record.status != RunStatus.queued:
+    if not claim(PrescreenRun, run_id, step="reading the source"):
         return record
     clock = time.perf_counter()
-    PrescreenRun.objects.filter(pk=run_id).update(status=RunStatus.running, step="reading the source")
     try:
         if record.source_kind == SourceKind.upload:
             _keep_layout(record)
@@ -262,7 +261,7 @@ def run(run_id: int) -> PrescreenRun:
                 status=RunStatus.done,
                 step="done",
                 finished_at=timezone.now(),
-                duration_s=round(time.perf_counter() - clock, 3),
+                duration_s=seconds_since(clock),
                 protocol_version=proto.version,
                 patients=counts["patients"],
                 eligible=counts["eligible"],
@@ -274,15 +273,13 @@ def run(run_id: int) -> PrescreenRun:
             fields = ("status", "patients", "eligible", "to_obtain", "ineligible", "errors", "protocol_version")
             _audit(record, str(Action.update), {k: getattr(record, k) for k in fields}, "pre-screen done")
     except Exception as exc:  # recorded as the run's reason; the page and the API show it
-        reason = str(exc) if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, DomainError):
-            logger.exception("pre-screening run %s failed", run_id)
+        reason = failure_reason(exc, logger, f"pre-screening run {run_id}")
         PrescreenRun.objects.filter(pk=run_id).update(
             status=RunStatus.failed,
             step="failed",
             error=reason.splitlines()[0][:2000] if reason else "",
             finished_at=timezone.now(),
-            duration_s=round(time.perf_counter() - clock, 3),
+            duration_s=seconds_since(clock),
         )
         failed = PrescreenRun.objects.get(pk=run_id)
         _audit(failed, str(Action.update), {"status": failed.status, "error": failed.error}, "pre-screen failed")

@@ -19,13 +19,12 @@ from django.views.decorators.http import require_POST
 
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
+from haictrial.edc.jobs import following, refresh_seconds
 from haictrial.edc.prescreening import services
 from haictrial.edc.prescreening.models import RunStatus, WorklistGroup
 from haictrial.errors import DomainError
 
-REFRESH_SECONDS = 2
 PAGE_SIZE = 200
-UNFINISHED = (RunStatus.queued, RunStatus.running)
 UPLOAD, WAREHOUSE = "upload", "warehouse"
 
 
@@ -93,16 +92,14 @@ def page(request: HttpRequest) -> HttpResponse:
                 return redirect("prescreening:run", pk=record.pk)
         status = 422
     runs = list(services.runs_for(request.user)[:50])
-    refresh = REFRESH_SECONDS if any(r.status in UNFINISHED for r in runs) else None
+    refresh = refresh_seconds(r.status for r in runs)
     response = render(
         request,
         "prescreening/page.html",
         {"form": form, "runs": runs, "refresh_seconds": refresh, "warehouse": warehouse},
         status=status,
     )
-    if refresh:
-        response["Refresh"] = str(refresh)
-    return response
+    return following(response, refresh)
 
 
 @login_required
@@ -112,12 +109,9 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
     if record.status == RunStatus.done:
         _record, entries = services.worklist(request.user, pk)
         context["page"] = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    refresh = REFRESH_SECONDS if record.status in UNFINISHED else None
+    refresh = refresh_seconds([record.status])
     context["refresh_seconds"] = refresh
-    response = render(request, "prescreening/run.html", context)
-    if refresh:
-        response["Refresh"] = str(refresh)
-    return response
+    return following(render(request, "prescreening/run.html", context), refresh)
 
 
 def _cell(value: Any) -> str:

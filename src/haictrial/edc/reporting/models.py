@@ -10,14 +10,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from haictrial.edc.jobs import JobStatus
 
-class BuildStatus(models.TextChoices):
-    """Where a build is (server contract, "Reports as background jobs")."""
-
-    queued = "queued", _("queued")
-    running = "running", _("running")
-    done = "done", _("done")
-    failed = "failed", _("failed")
+#: Where a build is: the status of every background job (:mod:`haictrial.edc.jobs`).
+BuildStatus = JobStatus
 
 
 class ReportBuild(models.Model):

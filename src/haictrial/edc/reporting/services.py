@@ -33,8 +33,9 @@ from django.utils.translation import gettext as _
 
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
+from haictrial.edc.jobs import claim, failure_reason, progress_percent, seconds_since
 from haictrial.edc.reporting.models import BuildStatus, ReportBuild
-from haictrial.errors import DomainError, InputError
+from haictrial.errors import InputError
 
 logger = logging.getLogger(__name__)
 
@@ -122,9 +123,7 @@ def build(user: Any, cutoff: dt.date | None = None, *, pdf: bool = True, languag
 def _progress(report: ReportBuild, steps: list[str]) -> Callable[[str], None]:
     def on_step(name: str) -> None:
         done = steps.index(name) if name in steps else 0
-        ReportBuild.objects.filter(pk=report.pk).update(
-            step=name[:40], progress=min(99, 5 + round(90 * done / max(len(steps), 1)))
-        )
+        ReportBuild.objects.filter(pk=report.pk).update(step=name[:40], progress=progress_percent(done, len(steps)))
 
     return on_step
 
@@ -133,12 +132,11 @@ def run(build_id: int) -> ReportBuild:
     """Run a queued build: progress and step stored as it goes, then ``done`` with the headline and the
     files (report.zip included), or ``failed`` with the reason (never raised: a failure is recorded)."""
     report = ReportBuild.objects.select_related("built_by").get(pk=build_id)
-    if report.status != BuildStatus.queued:
+    if not claim(ReportBuild, report.pk, step="loading data", progress=1):
         return report
     out = reports_root() / report.directory
     out.mkdir(parents=True, exist_ok=True)
     clock = time.perf_counter()
-    ReportBuild.objects.filter(pk=report.pk).update(status=BuildStatus.running, step="loading data", progress=1)
     try:
         from haictrial.edc.trial import protocol as edc_protocol
         from haictrial.reports.build import STEPS, build_report
@@ -155,11 +153,9 @@ def run(build_id: int) -> ReportBuild:
             on_step("report.zip")
             write_zip(out)
     except Exception as exc:  # recorded as the build's reason; the page and the API show it
-        reason = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
-        if not isinstance(exc, DomainError):
-            logger.exception("report build %s failed", report.pk)
+        reason = failure_reason(exc, logger, f"report build {report.pk}")
         ReportBuild.objects.filter(pk=report.pk).update(
-            status=BuildStatus.failed, error=str(reason)[:2000], duration_s=round(time.perf_counter() - clock, 3)
+            status=BuildStatus.failed, error=reason[:2000], duration_s=seconds_since(clock)
         )
         return ReportBuild.objects.get(pk=report.pk)
     data = result.results
@@ -169,7 +165,7 @@ def run(build_id: int) -> ReportBuild:
         progress=100,
         step="done",
         built_at=timezone.now(),
-        duration_s=round(time.perf_counter() - clock, 3),
+        duration_s=seconds_since(clock),
         cutoff=dt.date.fromisoformat(meta["cutoff"]) if meta["cutoff"] else None,
         protocol_id=meta["protocol_id"],
         protocol_version=meta["protocol_version"],

@@ -20,6 +20,7 @@ from haictrial.edc.accounts.access import Capability
 from haictrial.edc.audit.records import update_record
 from haictrial.edc.subjects import services
 from haictrial.edc.subjects.models import Identifiers, Screening, Subject
+from haictrial.edc.trial import protocol
 from haictrial.edc.validation import reject_nul
 from haictrial.errors import ConflictError, InputError, UnprocessableError
 
@@ -87,7 +88,7 @@ def amend_screening(
             _site, ident, patient = services.parse_screening_body(document)
         except InputError as exc:
             raise UnprocessableError(exc.message, field="changes" + (f".{exc.field}" if exc.field else "")) from None
-        for name, value in services.screening_values(patient, services.protocol()).items():
+        for name, value in services.screening_values(patient, protocol()).items():
             setattr(screening, name, value)
         screening = update_record(
             screening, user=user, reason=reason, expected_version=version if version is not None else screening.version

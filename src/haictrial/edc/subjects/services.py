@@ -193,7 +193,7 @@ def screening_log(user: Any) -> list[dict[str, Any]]:
                 "failed_criteria": list(s.failed_criteria),
                 "missing": list(s.missing),
                 "subject_id": subject.subject_id if subject is not None else None,
-                "status": subject.status if subject is not None else "screened",
+                "status": subject.status if subject is not None else SubjectStatus.screened,
             }
         )
     return rows

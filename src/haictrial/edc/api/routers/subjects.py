@@ -10,6 +10,7 @@ from haictrial.edc.api.schemas import AuditEntryOut, PlanOut, SubjectOut, VisitO
 from haictrial.edc.audit import services as audit
 from haictrial.edc.subjects import services
 from haictrial.edc.subjects.services import SubjectChange
+from haictrial.edc.trial import MAX_CYCLE
 
 router = Router(tags=["subjects"])
 
@@ -33,7 +34,7 @@ def update_subject(request: HttpRequest, subject_id: str, change: SubjectChange)
 
 
 @router.get("/{subject_id}/plan", response=responses(PlanOut))
-def plan(request: HttpRequest, subject_id: str, cycle: int = Query(1, ge=1, le=services.MAX_CYCLE)):
+def plan(request: HttpRequest, subject_id: str, cycle: int = Query(1, ge=1, le=MAX_CYCLE)):
     """The ``plan`` output (docs/contracts/plan.md) for this subject and cycle."""
     return services.cycle_plan(request.user, subject_id, cycle)
 

@@ -33,3 +33,12 @@ def query_message(query: Any) -> str:
     if not template_:
         return str(english)
     return render_parts([{"template": template_, "params": params or {}}], str(english))
+
+
+@register.filter
+def reason_part(part: Any, english: str = "") -> str:
+    """One translatable sentence (``{template, params}``, :mod:`haictrial.clinical.messages`) in the current
+    language; ``english`` when it cannot be rendered."""
+    if not isinstance(part, Mapping) or not part.get("template"):
+        return str(english)
+    return render_parts([part], str(english))

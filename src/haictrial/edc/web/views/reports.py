@@ -15,15 +15,13 @@ from django.utils.translation import gettext_lazy
 
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
+from haictrial.edc.jobs import following, refresh_seconds
 from haictrial.edc.reporting import services
 from haictrial.edc.reporting.models import BuildStatus
 from haictrial.errors import DomainError
 
 #: Builds listed on the page (the newest first).
 LISTED = 50
-#: How often the page reloads itself while a build is queued or running.
-REFRESH_SECONDS = 2
-UNFINISHED = (BuildStatus.queued, BuildStatus.running)
 
 
 class ReportForm(forms.Form):
@@ -61,7 +59,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("The report build has started; this page follows its progress."))
             return redirect("web:reports")
     builds = list(services.builds_for(request.user)[:LISTED])
-    refresh = REFRESH_SECONDS if any(b.status in UNFINISHED for b in builds) else None
+    refresh = refresh_seconds(b.status for b in builds)
     response = render(
         request,
         "web/report.html",
@@ -72,9 +70,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             "refresh_seconds": refresh,
         },
     )
-    if refresh:
-        response["Refresh"] = str(refresh)
-    return response
+    return following(response, refresh)
 
 
 @login_required

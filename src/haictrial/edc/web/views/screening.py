@@ -19,6 +19,7 @@ from haictrial.edc.accounts.access import Capability
 from haictrial.edc.accounts.models import Site
 from haictrial.edc.subjects import amend, services
 from haictrial.edc.subjects.models import Identifiers
+from haictrial.edc.trial import protocol
 from haictrial.edc.web.forms import ScreeningForm
 from haictrial.edc.web.screening_forms import (
     ConsentForm,
@@ -58,12 +59,12 @@ def criterion_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     criterion was stored without its templates); the stored result itself is not changed.
     """
     chinese = (translation.get_language() or "").startswith("zh")
-    texts = {c.id: (c.text_zh if chinese and c.text_zh else c.text) for c in services.protocol().eligibility.criteria}
+    texts = {c.id: (c.text_zh if chinese and c.text_zh else c.text) for c in protocol().eligibility.criteria}
     return [dict(c, text=texts.get(c["id"], ""), reason=render_reason(c)) for c in result["criteria"]]
 
 
 def _consent_form(data: Any = None) -> ConsentForm:
-    return ConsentForm(data, icf_versions=list(services.protocol().settings.consent.icf_versions.value))
+    return ConsentForm(data, icf_versions=list(protocol().settings.consent.icf_versions.value))
 
 
 def _duplicate_rows(user: Any, result: dict[str, Any]) -> list[dict[str, Any]]:

@@ -18,18 +18,20 @@ from haictrial.edc.audit import services as audit
 from haictrial.edc.crfs.safety import consent_withdrawn
 from haictrial.edc.subjects import services
 from haictrial.edc.subjects.models import Consent, SubjectStatus
+from haictrial.edc.trial import MAX_CYCLE
 from haictrial.edc.web.forms import IdentifiersForm, SubjectForm
 from haictrial.errors import DomainError
 from haictrial.i18n import render_parts
+from haictrial.vocabulary.enums import SubjectStatus as Status
 
 #: The dashboard's status tiles say "now in this status", so that "Enrolled" is not read as the total.
 STATUS_TILE_LABELS: dict[str, Any] = {
-    "screened": _lazy("screened, not yet enrolled"),
-    "enrolled": _lazy("enrolled, treatment not started"),
-    "on_treatment": _lazy("on treatment"),
-    "resected": _lazy("resected"),
-    "follow_up": _lazy("in follow-up"),
-    "off_study": _lazy("off study"),
+    Status.screened: _lazy("screened, not yet enrolled"),
+    Status.enrolled: _lazy("enrolled, treatment not started"),
+    Status.on_treatment: _lazy("on treatment"),
+    Status.resected: _lazy("resected"),
+    Status.follow_up: _lazy("in follow-up"),
+    Status.off_study: _lazy("off study"),
 }
 
 
@@ -153,7 +155,7 @@ def subject_plan(request: HttpRequest, subject_id: str) -> HttpResponse:
         cycle = int(request.GET.get("cycle", "1"))
     except ValueError:
         cycle = 1
-    cycle = min(max(cycle, 1), services.MAX_CYCLE)
+    cycle = min(max(cycle, 1), MAX_CYCLE)
     plan, error = None, None
     try:
         plan = services.cycle_plan(request.user, subject.subject_id, cycle)
