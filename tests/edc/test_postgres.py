@@ -33,6 +33,8 @@ MULTISITE_SUITE = [
     "crfs/test_edit_check_queries.py",
     "crfs/test_pages.py",
     "crfs/test_safety_stops.py",
+    # what a save checks again and what it leaves standing (scoped edit checks, a full run agrees)
+    "crfs/test_save_scope.py",
 ]
 
 pytestmark = [

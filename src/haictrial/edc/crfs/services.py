@@ -14,7 +14,14 @@ with :func:`finish_loading`.
 
 Cost: a save reads the subject's records once; each record's payload is validated once per process and
 version (:func:`subject_forms` keeps the parsed models), and only the records whose derived values the saved
-form can change are derived again, so the cost of a save does not grow with the rest of the casebook.
+form can change are derived again, so the cost of a save does not grow with the rest of the casebook. The
+record-local edit checks run on the saved record (and on the records whose date query may have expired);
+the queries of the other records are not even read.
+
+Concurrency: the whole save, derive and checks included, runs inside the writer queue
+(:mod:`haictrial.edc.writes`). Deriving and checking a snapshot before the queue (and checking the record
+and query versions inside it) was tried and measured slower on 2 cores: the work is CPU-bound and shares
+the interpreter lock with the writer, so moving it out of the queue only added the snapshot's own reads.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -36,7 +44,7 @@ from haictrial.clinical import course
 from haictrial.clinical.adverse_events import AdverseEvent, sae_report_due, sae_status
 from haictrial.clinical.course_inputs import DEVIATIONS_FROM, affected_by, inputs_of, restricted
 from haictrial.clinical.crf_models import FORM_ATTRIBUTES, FormName, SubjectForms
-from haictrial.clinical.edit_checks import EditCheckFinding, run_edit_checks, site_today
+from haictrial.clinical.edit_checks import EditCheckFinding, check_by_id, run_edit_checks, site_today
 from haictrial.documents import parse_model
 from haictrial.edc.accounts import access
 from haictrial.edc.accounts.access import Capability
@@ -44,6 +52,7 @@ from haictrial.edc.audit.records import create_record, update_record
 from haictrial.edc.crfs import safety
 from haictrial.edc.crfs.catalogue import FORMS, FormSpec, form_spec
 from haictrial.edc.crfs.models import FormRecord
+from haictrial.edc.crfs.safety import _UNSAVED_PK
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
 from haictrial.edc.subjects.signals import subject_data_saved
@@ -52,6 +61,7 @@ from haictrial.edc.trial import ENGINE_VERSION, MAX_CYCLE, protocol
 from haictrial.edc.validation import reject_nul
 from haictrial.edc.writes import serialised_writes
 from haictrial.errors import ConflictError, InputError
+from haictrial.vocabulary.enums import SubjectStatus
 
 #: Payload keys the EDC owns: never taken from the client.
 _EDC_KEYS = ("record_id", "subject_id")
@@ -147,6 +157,8 @@ def _parsed(spec: FormSpec, record: FormRecord, path: str) -> BaseModel:
         model = parse_model(spec.model, payload)
     except InputError as exc:
         raise _stored_error(exc.message, path + (f".{exc.field}" if exc.field else "")) from None
+    if record.pk == _UNSAVED_PK:  # a record not stored yet (the safety stops' casebook): nothing to keep
+        return model
     with _PARSED_LOCK:
         _PARSED[record.pk] = (payload, model)
         _PARSED.move_to_end(record.pk)
@@ -329,6 +341,22 @@ _REFRESH_FIELDS = (
 )
 
 
+@dataclass
+class _Prepared:
+    """The pure part of a refresh (derive, edit checks) and what it read, before anything is written."""
+
+    records: list[FormRecord]
+    forms: SubjectForms
+    keys: dict[course.RecordKey, FormRecord]
+    scoped: bool
+    changed_form: FormName | None
+    derived_changed: list[FormRecord]
+    findings: list[EditCheckFinding]
+    checked: bool
+    evaluated: set[int] | None
+    existing: list[Any]
+
+
 def refresh_subject(
     subject: Subject,
     user: Any,
@@ -345,31 +373,40 @@ def refresh_subject(
     saved form (:func:`haictrial.clinical.course_inputs.affected_by`) are derived again, from the forms they
     read; every other record keeps the values of the save that last changed its inputs. The record-local edit
     checks (one record each: required fields, ranges, laboratory plausibility, dates not in the future) run on
-    the saved record and on the records with an unresolved query of such a check only; every other record is
-    unchanged since the save that checked it, so its findings are too. Every cross-form check runs. The
+    the saved record, and on the records with an unresolved query of a check that reads today's date (dates
+    not in the future) only; every other record is unchanged since the save that checked it, so its findings
+    are too, and its queries are left unread (:func:`_queries_to_sync`). Every cross-form check runs. The
     deviations are found again unless the saved form is one no deviation reads
     (:data:`~haictrial.clinical.course_inputs.DEVIATIONS_FROM`).
     Without ``saved``, with an explicit ``today``, or when a record was stored under another protocol or
-    engine version, everything is derived and every check runs on every record."""
-    from haictrial.edc.dm import services as dm
-
-    proto = protocol()
+    engine version, everything is derived and every check runs on every record.
+    In two halves: :func:`_prepare` reads and computes, :func:`_apply` writes."""
     # The subject's records are read once per save (only the columns the core and the syncs read) and passed,
     # with their typed forms, to the query sync, the visit schedule and the deviation detection.
     records = list(FormRecord.objects.filter(subject=subject).only(*_REFRESH_FIELDS))
+    prepared = _prepare(subject, records, saved, today=today, checks=checks)
+    _apply(prepared, subject, user, trigger, saved)
+    return prepared.findings
+
+
+def _prepare(
+    subject: Subject, records: list[FormRecord], saved: FormRecord | None, *, today: dt.date | None, checks: bool
+) -> _Prepared:
+    """Derive and run the edit checks on ``records`` (``saved`` among them); reads, never writes."""
+    from haictrial.edc.dm import services as dm
+
+    proto = protocol()
     forms, keys = subject_forms(subject, records)
     scoped = saved is not None and today is None and _all_current(records, proto.version)
     changed_form = FormName(saved.form) if saved is not None else None
     affected = affected_by(changed_form) if scoped and changed_form is not None else frozenset(FormName)
-    _store_derived(subject, forms, keys, affected)
-    if saved is not None:  # the caller's instance shows what was stored
-        stored = next((r for r in records if r.pk == saved.pk), None)
-        if stored is not None:
-            saved.derived, saved.outcome_code = stored.derived, stored.outcome_code
+    derived_changed = _derive(subject, forms, keys, affected)
     findings: list[EditCheckFinding] = []
+    evaluated: set[int] | None = None
+    existing: list[Any] = []
     if checks:
-        existing = dm.unresolved_check_queries(subject)
-        evaluated = _records_to_check(saved, records, existing, proto.version, today) if scoped else None
+        evaluated, found = _queries_to_sync(subject, saved) if scoped else (None, None)
+        existing = found if found is not None else dm.unresolved_check_queries(subject)
         scope = None
         if evaluated is not None:
             where = {record.pk: key for key, record in keys.items()}
@@ -379,13 +416,34 @@ def refresh_subject(
                     by_form.setdefault(where[pk][0], set()).add(where[pk][1])
             scope = {form: frozenset(indexes) for form, indexes in by_form.items()}
         findings = run_edit_checks(forms, proto, today=today or site_today(proto, timezone.now()), records=scope)
-        dm.sync_queries(subject, findings, keys, user, existing=existing, evaluated=evaluated)
+    return _Prepared(
+        records, forms, keys, scoped, changed_form, derived_changed, findings, checks, evaluated, existing
+    )  # fmt: skip
+
+
+def _apply(
+    prepared: _Prepared, subject: Subject, user: Any, trigger: FormName | None, saved: FormRecord | None
+) -> None:
+    """Write what :func:`_prepare` found: the derived values, the queries, the status, the deviations."""
+    from haictrial.edc.dm import services as dm
+
+    if prepared.derived_changed:  # one statement, however many records the save changed
+        FormRecord.objects.bulk_update(prepared.derived_changed, ["derived", "outcome_code"])
+    if saved is not None:  # the caller's instance shows what was stored
+        stored = next((r for r in prepared.records if r.pk == saved.pk), None)
+        if stored is not None:
+            saved.derived, saved.outcome_code = stored.derived, stored.outcome_code
+    if prepared.checked:
+        dm.sync_queries(
+            subject, prepared.findings, prepared.keys, user, existing=prepared.existing, evaluated=prepared.evaluated
+        )
     if trigger is not None:
-        advance_status(subject, forms, user, trigger)
-    if not scoped or changed_form in DEVIATIONS_FROM:
+        advance_status(subject, prepared.forms, user, trigger)
+    if not prepared.scoped or prepared.changed_form in DEVIATIONS_FROM:
         # Protocol deviations are found and a new SAE e-mailed after commit (haictrial.edc.operations receives it).
-        subject_data_saved.send(sender=Subject, subject=subject, user=user, forms=forms, records=records)
-    return findings
+        subject_data_saved.send(
+            sender=Subject, subject=subject, user=user, forms=prepared.forms, records=prepared.records
+        )
 
 
 def _all_current(records: list[FormRecord], protocol_version: str) -> bool:
@@ -393,15 +451,16 @@ def _all_current(records: list[FormRecord], protocol_version: str) -> bool:
     return all(r.engine_version == ENGINE_VERSION and r.protocol_version == protocol_version for r in records)
 
 
-def _store_derived(
+def _derive(
     subject: Subject,
     forms: SubjectForms,
     keys: dict[course.RecordKey, FormRecord],
     affected: frozenset[FormName],
-) -> None:
-    """Derive the records of the ``affected`` forms from the forms they read; store the values that changed."""
+) -> list[FormRecord]:
+    """Derive the records of the ``affected`` forms from the forms they read; the records whose values changed
+    (given their new values; :func:`_apply` stores them)."""
     if not affected:
-        return
+        return []
     casebook = forms if affected == frozenset(FormName) else restricted(forms, inputs_of(affected) | affected)
     derived = course.derive(casebook, protocol(), timezone.now(), subjects.subject_patient(subject))
     changed = []
@@ -413,25 +472,50 @@ def _store_derived(
         if record.derived != values or record.outcome_code != code:
             record.derived, record.outcome_code = values, code
             changed.append(record)
-    if changed:  # one statement, however many records the save changed
-        FormRecord.objects.bulk_update(changed, ["derived", "outcome_code"])
+    return changed
 
 
-def _records_to_check(
-    saved: FormRecord | None, records: list[FormRecord], existing: list[Any], protocol_version: str, today: Any
-) -> set[int] | None:
-    """The records the record-local checks must see (see :func:`refresh_subject`), or None for all."""
-    from haictrial.edc.dm.services import _record_local
+def _queries_to_sync(subject: Subject, saved: FormRecord | None) -> tuple[set[int] | None, list[Any] | None]:
+    """For a scoped save: the records the record-local checks must see, and the unresolved edit-check queries
+    the sync can change; ``(None, None)`` when every record must be checked.
 
-    if saved is None or today is not None or not _all_current(records, protocol_version):
-        return None
+    The saved record is checked, and so is every record with an unresolved query of a check whose finding
+    can change with the date alone (:attr:`~haictrial.clinical.edit_check_rules.EditCheck.reads_today`: a date
+    that was after today no longer is); any other record-local finding is a function of its record, which
+    this save did not change, so its query stands as it is and is not even read (only its id, check and
+    record are, to decide that). The queries of cross-form checks are all read: those checks all run."""
+    from haictrial.edc.dm.models import Query, QueryOrigin
+
+    if saved is None:
+        return None, None
+    rows = list(
+        Query.objects.filter(subject=subject, origin=QueryOrigin.edit_check, resolved_by_data=False).values_list(
+            "pk", "check_id", "record_id"
+        )
+    )
     evaluated = {saved.pk}
-    for query in existing:
-        if _record_local(query.check_id):
-            if query.record_id is None:
-                return None
-            evaluated.add(query.record_id)
-    return evaluated
+    for _pk, check_id, record_id in rows:
+        check = _check(check_id)
+        if check is not None and check.record_local and check.reads_today:
+            if record_id is None:
+                return None, None
+            evaluated.add(record_id)
+    wanted = []
+    for pk, check_id, record_id in rows:
+        check = _check(check_id)
+        if check is not None and check.record_local and record_id is None:
+            return None, None  # a record-local query on no record: only a full run can match it
+        if check is None or not check.record_local or record_id in evaluated:
+            wanted.append(pk)
+    return evaluated, list(Query.objects.filter(pk__in=wanted)) if wanted else []
+
+
+def _check(check_id: str) -> Any:
+    """The declared edit check ``check_id``, or None (a check no longer declared: a cross-form one for the sync)."""
+    try:
+        return check_by_id(check_id)
+    except KeyError:
+        return None
 
 
 def finish_loading(subject: Subject, user: Any) -> list[EditCheckFinding]:
@@ -447,11 +531,16 @@ def finish_loading(subject: Subject, user: Any) -> list[EditCheckFinding]:
 
 
 #: The status a saved form moves the subject to, and from which statuses (in course order).
-_STATUS_AFTER: dict[FormName, tuple[str, frozenset[str]]] = {
-    FormName.haic_cycle: ("on_treatment", frozenset({"enrolled"})),
-    FormName.resection: ("resected", frozenset({"on_treatment"})),
-    FormName.follow_up: ("follow_up", frozenset({"on_treatment", "resected"})),
-    FormName.end_of_study: ("off_study", frozenset({"enrolled", "on_treatment", "resected", "follow_up"})),
+_STATUS_AFTER: dict[FormName, tuple[SubjectStatus, frozenset[SubjectStatus]]] = {
+    FormName.haic_cycle: (SubjectStatus.on_treatment, frozenset({SubjectStatus.enrolled})),
+    FormName.resection: (SubjectStatus.resected, frozenset({SubjectStatus.on_treatment})),
+    FormName.follow_up: (SubjectStatus.follow_up, frozenset({SubjectStatus.on_treatment, SubjectStatus.resected})),
+    FormName.end_of_study: (
+        SubjectStatus.off_study,
+        frozenset(
+            {SubjectStatus.enrolled, SubjectStatus.on_treatment, SubjectStatus.resected, SubjectStatus.follow_up}
+        ),
+    ),
 }
 
 
