@@ -78,7 +78,10 @@ def first_error(exc: ValidationError) -> InputError:
     ctx_input = err.get("input")
     if err["type"] not in ("missing",) and isinstance(ctx_input, str | int | float | bool) and ctx_input != "":
         message = f"{message} (got {ctx_input!r})"
-    return InputError(message, field=error_path(location) or None)
+    context = err.get("ctx") or {}  # a rule error's template and params (haictrial.clinical.crf_base.field_error)
+    return InputError(
+        message, field=error_path(location) or None, template=context.get("template", ""), params=context.get("params")
+    )
 
 
 def parse_model(

@@ -6,6 +6,8 @@ the API turns it into a 4xx ``{"detail", "field"}``; forms into a field error.
 
 from __future__ import annotations
 
+from typing import Self
+
 
 class DomainError(Exception):
     """A problem with the input that the user can fix.
@@ -26,6 +28,15 @@ class DomainError(Exception):
         self.field = field
         self.template = template
         self.params: dict[str, object] = dict(params or {})
+
+    @classmethod
+    def of(cls, template: str, field: str | None = None, **params: object) -> Self:
+        """The error whose English message is ``template.format(**params)``, kept language-neutral too.
+
+        ``template`` is an N_-marked msgid (:func:`haictrial.clinical.messages.N_`); ``params`` are data
+        (numbers, ids, dates and ``repr`` texts as strings) shown as given in every language.
+        """
+        return cls(template.format(**params), field, template=template, params=params)
 
     def __str__(self) -> str:
         if self.field:

@@ -31,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from haictrial.errors import InputError
+from haictrial.errors import DomainError, InputError
 
 #: The languages the product ships, as BCP 47 tags (also the HTML ``lang`` values).
 ENGLISH = "en"
@@ -191,6 +191,24 @@ def render_reason(criterion: Mapping[str, Any]) -> str:
     return render_parts(parts, english)
 
 
+def render_error(exc: DomainError) -> str:
+    """A core error's message (without its field) in the current language.
+
+    Formats the translated ``exc.template`` with ``exc.params`` (vocabulary parameters translated as in
+    :func:`render_parts`); falls back to the English ``exc.message`` for an error raised without a
+    template, or when the template or its params cannot be rendered (a placeholder missing).
+    """
+    if not exc.template:
+        return exc.message
+    return render_parts([{"template": exc.template, "params": exc.params}], exc.message)
+
+
+def render_error_line(exc: DomainError) -> str:
+    """:func:`render_error` with the ``field: `` prefix of ``str(exc)`` (the field path is data, never translated)."""
+    message = render_error(exc)
+    return f"{exc.field}: {message}" if exc.field else message
+
+
 __all__ = [
     "CHINESE",
     "ENGLISH",
@@ -201,6 +219,8 @@ __all__ = [
     "current_language",
     "gettext",
     "parse_language",
+    "render_error",
+    "render_error_line",
     "render_parts",
     "render_reason",
     "to_locale",

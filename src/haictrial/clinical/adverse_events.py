@@ -33,6 +33,7 @@ from pydantic import Field, field_validator, model_validator
 from haictrial.clinical.ctcae import CtcaeTerm
 from haictrial.clinical.ctcae_soc import organ_system, system_organ_class
 from haictrial.clinical.ctcae_terms import ctcae_v5_term
+from haictrial.clinical.messages import N_
 from haictrial.errors import InputError
 from haictrial.vocabulary.base import JsonDate, JsonDatetime, JsonInt, StrictModel
 from haictrial.vocabulary.enums import RELATED_ATTRIBUTIONS, Attribution, Drug
@@ -225,13 +226,15 @@ def _attribution_target(target: Drug | str) -> str:
     text = str(target.value if isinstance(target, Drug) else target)
     if text != HAIC_PROCEDURE and text not in {d.value for d in Drug}:
         allowed = ", ".join([*(d.value for d in Drug), HAIC_PROCEDURE])
-        raise InputError(f"unknown attribution target {text!r}; use one of: {allowed}", field="attribution")
+        raise InputError.of(
+            N_("unknown attribution target {text!r}; use one of: {allowed}"), "attribution", text=text, allowed=allowed
+        )
     return text
 
 
 def _aware(value: dt.datetime | None, field: str) -> None:
     if value is not None and value.utcoffset() is None:
-        raise InputError("a date-time needs its UTC offset (e.g. 2026-02-01T08:30:00+08:00)", field=field)
+        raise InputError.of(N_("a date-time needs its UTC offset (e.g. 2026-02-01T08:30:00+08:00)"), field)
 
 
 class AdverseEvent(StrictModel):
@@ -269,32 +272,34 @@ class AdverseEvent(StrictModel):
     @model_validator(mode="after")
     def _consistent(self) -> AdverseEvent:
         if self.term.lower().endswith("- other, specify") and not (self.verbatim and self.verbatim.strip()):
-            raise InputError(f"{self.term!r} needs the verbatim term", field="verbatim")
+            raise InputError.of(N_("{term!r} needs the verbatim term"), "verbatim", term=self.term)
         _soc_consistent(self.term, self.system_organ_class)
         if len(set(self.seriousness)) != len(self.seriousness):
-            raise InputError("a seriousness criterion is listed twice", field="seriousness")
+            raise InputError.of(N_("a seriousness criterion is listed twice"), "seriousness")
         if self.resolution_date is not None and self.resolution_date < self.onset_date:
-            raise InputError(
-                f"resolution date {self.resolution_date} is before onset date {self.onset_date}",
-                field="resolution_date",
+            raise InputError.of(
+                N_("resolution date {resolution_date} is before onset date {onset_date}"),
+                "resolution_date",
+                resolution_date=str(self.resolution_date),
+                onset_date=str(self.onset_date),
             )
         death = SeriousnessCriterion.death in self.seriousness
         if self.grade == 5 and self.outcome != Outcome.fatal:
-            raise InputError("grade 5 (death related to the AE) needs outcome 'fatal'", field="outcome")
+            raise InputError.of(N_("grade 5 (death related to the AE) needs outcome 'fatal'"), "outcome")
         if self.grade == 5 and not death:
-            raise InputError(
-                "grade 5 (death related to the AE) needs the seriousness criterion 'death'", field="seriousness"
+            raise InputError.of(
+                N_("grade 5 (death related to the AE) needs the seriousness criterion 'death'"), "seriousness"
             )
         if self.outcome == Outcome.fatal and self.grade != 5:
-            raise InputError("outcome 'fatal' means death related to the AE: that is grade 5", field="grade")
+            raise InputError.of(N_("outcome 'fatal' means death related to the AE: that is grade 5"), "grade")
         if death and self.outcome != Outcome.fatal:
-            raise InputError("seriousness 'death' needs outcome 'fatal'", field="outcome")
+            raise InputError.of(N_("seriousness 'death' needs outcome 'fatal'"), "outcome")
         _aware(self.aware_at, "aware_at")
         _aware(self.reported_at, "reported_at")
         if self.seriousness and self.aware_at is None:
-            raise InputError("a serious event needs aware_at: when the site became aware of it", field="aware_at")
+            raise InputError.of(N_("a serious event needs aware_at: when the site became aware of it"), "aware_at")
         if self.reported_at is not None and self.aware_at is not None and self.reported_at < self.aware_at:
-            raise InputError("the report cannot be sent before the site became aware", field="reported_at")
+            raise InputError.of(N_("the report cannot be sent before the site became aware"), "reported_at")
         return self
 
     @property
@@ -335,10 +340,16 @@ def _soc_consistent(term: str, soc: str | None) -> None:
     if soc is None:
         return
     if system_organ_class(soc) != soc:
-        raise InputError(f"{soc!r} is not a CTCAE v5.0 system organ class", field="system_organ_class")
+        raise InputError.of(N_("{soc!r} is not a CTCAE v5.0 system organ class"), "system_organ_class", soc=soc)
     derived = organ_system(term)
     if derived is not None and derived != soc:
-        raise InputError(f"{term!r} belongs to {derived!r} in CTCAE v5.0, not {soc!r}", field="system_organ_class")
+        raise InputError.of(
+            N_("{term!r} belongs to {derived!r} in CTCAE v5.0, not {soc!r}"),
+            "system_organ_class",
+            term=term,
+            derived=derived,
+            soc=soc,
+        )
 
 
 def sae_initial_report_hours(protocol: Protocol) -> int:

@@ -20,6 +20,7 @@ import math
 from enum import StrEnum
 
 from haictrial.clinical.limits import LIMITS
+from haictrial.clinical.messages import N_
 from haictrial.errors import InputError
 
 
@@ -46,12 +47,17 @@ def checked_measure(value: float | None, field: str, limits: tuple[float, float]
     """``value`` when present and within ``limits``, else an :class:`InputError` naming ``field``."""
     low, high = limits
     if value is None:
-        raise InputError(f"required for dosing (body surface area), in {unit}", field=field)
+        raise InputError.of(N_("required for dosing (body surface area), in {unit}"), field, unit=unit)
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InputError(f"must be a number in {unit} (got {value!r})", field=field)
+        raise InputError.of(N_("must be a number in {unit} (got {value})"), field, unit=unit, value=repr(value))
     if not low <= value <= high:
-        raise InputError(
-            f"{value:g} {unit} is outside {low:g}-{high:g} {unit}; check the value and its unit", field=field
+        raise InputError.of(
+            N_("{value:g} {unit} is outside {low:g}-{high:g} {unit}; check the value and its unit"),
+            field,
+            value=value,
+            unit=unit,
+            low=low,
+            high=high,
         )
     return float(value)
 
@@ -74,7 +80,9 @@ def body_surface_area(
         chosen = BsaFormula(formula)
     except ValueError:
         choices = ", ".join(f.value for f in BsaFormula)
-        raise InputError(f"unknown formula {formula!r}; use one of {choices}", field="bsa_formula") from None
+        raise InputError.of(
+            N_("unknown formula {formula}; use one of {choices}"), "bsa_formula", formula=repr(formula), choices=choices
+        ) from None
     height = checked_measure(height_cm, "height_cm", HEIGHT_CM_RANGE, "cm")
     weight = checked_measure(weight_kg, "weight_kg", WEIGHT_KG_RANGE, "kg")
     if chosen is BsaFormula.mosteller:

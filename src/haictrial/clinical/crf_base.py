@@ -28,6 +28,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from haictrial.clinical.messages import N_
 from haictrial.vocabulary.base import MeasurementModel
 
 
@@ -63,19 +64,42 @@ class CrfForm(CrfModel):
     )
 
 
-def field_error(field: str | Sequence[str | int], message: str, value: Any = None) -> ValidationError:
+#: The message of a rule error shown with the value it refused (:func:`haictrial.documents.first_error`).
+GOT_TEMPLATE = N_("{error_parts} (got {got})")
+
+
+def field_error(
+    field: str | Sequence[str | int],
+    message: str,
+    value: Any = None,
+    *,
+    template: str = "",
+    params: dict[str, Any] | None = None,
+) -> ValidationError:
     """A :class:`ValidationError` at ``field`` (dotted, relative to the model being validated).
 
     Raise it from a ``model_validator``: pydantic then prefixes the location of the enclosing
     document, and :func:`haictrial.documents.parse_model` reports ``path.to.field: message``.
     ``value`` (a plain scalar) is shown as ``(got ...)``; leave it None when the message says it.
+    ``template``/``params``: the message language-neutral (:func:`rule_error`), kept on the InputError.
     """
     if isinstance(field, str):
         location: tuple[str | int, ...] = tuple(int(p) if p.isdigit() else p for p in field.split("."))
     else:
         location = tuple(field)
-    error = PydanticCustomError("crf_rule", "{message}", {"message": message})
+    context: dict[str, Any] = {"message": message}
+    if template:
+        context["template"], context["params"] = template, dict(params or {})
+        if isinstance(value, str | int | float | bool) and value != "":  # first_error appends "(got ...)"
+            nested = [{"template": template, "params": dict(params or {})}]
+            context["template"], context["params"] = GOT_TEMPLATE, {"error_parts": nested, "got": repr(value)}
+    error = PydanticCustomError("crf_rule", "{message}", context)
     return ValidationError.from_exception_data("eCRF", [InitErrorDetails(type=error, loc=location, input=value)])
+
+
+def rule_error(field: str | Sequence[str | int], template: str, value: Any = None, **params: Any) -> ValidationError:
+    """:func:`field_error` whose message is ``template.format(**params)`` (an N_-marked msgid), kept translatable."""
+    return field_error(field, template.format(**params), value, template=template, params=params)
 
 
 def null_is_empty(value: object) -> object:
@@ -83,4 +107,15 @@ def null_is_empty(value: object) -> object:
     return {} if value is None else value
 
 
-__all__ = ["FormName", "CrfModel", "CrfForm", "field_error", "null_is_empty", "LesionId", "Text", "ShortText"]
+__all__ = [
+    "FormName",
+    "CrfModel",
+    "CrfForm",
+    "GOT_TEMPLATE",
+    "field_error",
+    "rule_error",
+    "null_is_empty",
+    "LesionId",
+    "Text",
+    "ShortText",
+]

@@ -36,8 +36,9 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from haictrial.clinical.crf_base import CrfForm, CrfModel, LesionId, ShortText, field_error, null_is_empty
+from haictrial.clinical.crf_base import CrfForm, CrfModel, LesionId, ShortText, field_error, null_is_empty, rule_error
 from haictrial.clinical.limits import within
+from haictrial.clinical.messages import N_
 from haictrial.clinical.patient import Molecular, Patient, PrimaryTumor
 from haictrial.clinical.recist import Assessment, NonTargetLesion, NonTargetState, RecistInput, TargetLesion
 from haictrial.clinical.recist import validate_input as recist_validate_input
@@ -140,11 +141,11 @@ class PrimaryTumour(CrfModel):
     @model_validator(mode="after")
     def _consistent(self) -> PrimaryTumour:
         if self.resection_date is not None and self.resected is not True:
-            raise field_error("resection_date", "a resection date needs resected: true")
+            raise rule_error("resection_date", N_("a resection date needs resected: true"))
         if self.histology == Histology.other and not self.histology_other:
-            raise field_error("histology_other", "required when histology is 'other': give the histological type")
+            raise rule_error("histology_other", N_("required when histology is 'other': give the histological type"))
         if self.histology_other and self.histology != Histology.other:
-            raise field_error("histology_other", "only for histology 'other'")
+            raise rule_error("histology_other", N_("only for histology 'other'"))
         return self
 
 
@@ -185,13 +186,15 @@ class BaselineLesion(CrfModel):
     @model_validator(mode="after")
     def _located_and_measured(self) -> BaselineLesion:
         if len(set(self.segments)) != len(self.segments):
-            raise field_error("segments", "a segment is listed twice")
+            raise rule_error("segments", N_("a segment is listed twice"))
         if self.organ.strip().lower() == LIVER and not self.segments:
-            raise field_error("segments", "a liver lesion needs its Couinaud segment(s), S1-S8")
+            raise rule_error("segments", N_("a liver lesion needs its Couinaud segment(s), S1-S8"))
         if self.organ.strip().lower() != LIVER and self.segments:
-            raise field_error("segments", "Couinaud segments are for liver lesions only")
+            raise rule_error("segments", N_("Couinaud segments are for liver lesions only"))
         if self.role == RecistRole.target and self.longest_diameter_mm is None:
-            raise field_error("longest_diameter_mm", "a target lesion needs its baseline measurement (RECIST 1.1 4.2)")
+            raise rule_error(
+                "longest_diameter_mm", N_("a target lesion needs its baseline measurement (RECIST 1.1 4.2)")
+            )
         return self
 
 
@@ -203,7 +206,7 @@ class Comorbidity(CrfModel):
     @model_validator(mode="after")
     def _other_needs_words(self) -> Comorbidity:
         if self.category == ComorbidityCategory.other and not self.verbatim:
-            raise field_error("verbatim", "required when category is 'other'")
+            raise rule_error("verbatim", N_("required when category is 'other'"))
         return self
 
 
@@ -222,7 +225,9 @@ class Spirometry(CrfModel):
     def _fev1_within_fvc(self) -> Spirometry:
         # FEV1 is the first second of the forced vital capacity manoeuvre: it cannot exceed FVC.
         if self.fev1_l is not None and self.fvc_l is not None and self.fev1_l > self.fvc_l:
-            raise field_error("fev1_l", f"FEV1 {self.fev1_l:g} L is above FVC {self.fvc_l:g} L")
+            raise rule_error(
+                "fev1_l", N_("FEV1 {fev1_l:g} L is above FVC {fvc_l:g} L"), fev1_l=self.fev1_l, fvc_l=self.fvc_l
+            )
         return self
 
     @property
@@ -259,7 +264,7 @@ class BaselineForm(CrfForm):
     def _lesions_valid(self) -> BaselineForm:
         birth = self.demographics.birth_date
         if birth is not None and self.visit_date is not None and birth > self.visit_date:
-            raise field_error("demographics.birth_date", "is after visit_date")
+            raise rule_error("demographics.birth_date", N_("is after visit_date"))
         validate_lesion_selection(self.lesions, field_prefix="lesions")
         return self
 
@@ -349,7 +354,9 @@ def validate_lesion_selection(lesions: Sequence[BaselineLesion], field_prefix: s
     try:
         recist_validate_input(lesion_selection_input(lesions, _NOMINAL_DATE))
     except InputError as exc:
-        raise field_error(_lesion_field(exc.field, lesions, field_prefix), exc.message) from None
+        raise field_error(
+            _lesion_field(exc.field, lesions, field_prefix), exc.message, template=exc.template, params=exc.params
+        ) from None
 
 
 def planning_patient(baseline: BaselineForm, weight_kg: float | None = None, subject_id: str | None = None) -> Patient:

@@ -32,7 +32,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
 
 from haictrial.clinical.adverse_events import AdverseEvent
-from haictrial.clinical.crf_base import CrfModel, FormName, field_error
+from haictrial.clinical.crf_base import CrfModel, FormName, field_error, rule_error
 from haictrial.clinical.crf_baseline import (
     BaselineForm,
     BaselineLesion,
@@ -63,6 +63,7 @@ from haictrial.clinical.crf_treatment import (
     TargetedAgentAdministration,
 )
 from haictrial.clinical.follow_up import EndOfStudy, FollowUpVisit, SubsequentTherapy, VitalStatus
+from haictrial.clinical.messages import N_
 from haictrial.clinical.resectability import MdtReview
 from haictrial.clinical.surgery import LiverResection, PostoperativeComplication, ResectionPathology
 from haictrial.errors import InputError
@@ -123,7 +124,12 @@ class SubjectForms(CrfModel):
             try:
                 AdverseEvent.model_validate(event, context=info.context)
             except InputError as exc:
-                raise field_error(("adverse_events", i, *(exc.field or "").split(".")), exc.message) from None
+                raise field_error(
+                    ("adverse_events", i, *(exc.field or "").split(".")),
+                    exc.message,
+                    template=exc.template,
+                    params=exc.params,
+                ) from None
             except ValidationError:
                 pass  # reported with its full path by the normal validation
         return data
@@ -132,7 +138,9 @@ class SubjectForms(CrfModel):
     def _one_subject(self) -> SubjectForms:
         for i, event in enumerate(self.adverse_events):
             if event.subject_id is not None and event.subject_id != self.subject_id:
-                raise field_error(f"adverse_events.{i}.subject_id", f"is not this subject ({self.subject_id})")
+                raise rule_error(
+                    f"adverse_events.{i}.subject_id", N_("is not this subject ({subject})"), subject=self.subject_id
+                )
         return self
 
     def instances(self, form: FormName) -> list[FormInstance]:

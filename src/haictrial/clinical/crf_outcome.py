@@ -26,9 +26,10 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
-from haictrial.clinical.crf_base import CrfForm, CrfModel, LesionId, ShortText, field_error
+from haictrial.clinical.crf_base import CrfForm, CrfModel, LesionId, ShortText, rule_error
 from haictrial.clinical.crf_baseline import LIVER, BaselineForm, CouinaudSegment, ImagingModality, RecistRole
 from haictrial.clinical.limits import within
+from haictrial.clinical.messages import N_
 from haictrial.clinical.recist import (
     Assessment,
     NonTargetLesion,
@@ -56,7 +57,7 @@ class NewLesion(CrfModel):
     @model_validator(mode="after")
     def _located(self) -> NewLesion:
         if self.organ.strip().lower() == LIVER and not self.segments:
-            raise field_error("segments", "a new liver lesion needs its Couinaud segment(s), S1-S8")
+            raise rule_error("segments", N_("a new liver lesion needs its Couinaud segment(s), S1-S8"))
         return self
 
 
@@ -93,15 +94,17 @@ class ImagingAssessmentForm(CrfForm):
     @model_validator(mode="after")
     def _consistent(self) -> ImagingAssessmentForm:
         if self.new_lesion_details and self.new_lesions is not True:
-            raise field_error("new_lesions", "new lesions are described: set new_lesions to true")
+            raise rule_error("new_lesions", N_("new lesions are described: set new_lesions to true"))
         if self.overall_response is not None and (self.target_mm or self.non_target):
-            raise field_error("overall_response", "give either the reader's overall_response or measurements, not both")
+            raise rule_error(
+                "overall_response", N_("give either the reader's overall_response or measurements, not both")
+            )
         if self.reader_response is not None and self.overall_response is not None:
-            raise field_error(
-                "reader_response", "the reader's response beside the measurements is for measured time points only"
+            raise rule_error(
+                "reader_response", N_("the reader's response beside the measurements is for measured time points only")
             )
         if self.reader_response is not None and not (self.target_mm or self.non_target):
-            raise field_error("reader_response", "needs the measurements; without them give overall_response")
+            raise rule_error("reader_response", N_("needs the measurements; without them give overall_response"))
         return self
 
     @property
@@ -111,7 +114,7 @@ class ImagingAssessmentForm(CrfForm):
     def assessment(self) -> Assessment:
         """This time point as a RECIST engine assessment (the date must be known)."""
         if self.date is None:
-            raise InputError("required for the RECIST evaluation", "date")
+            raise InputError.of(N_("required for the RECIST evaluation"), "date")
         morphology = dict(self.morphology) or None
         if self.is_reader_response:
             return Assessment(
@@ -132,7 +135,7 @@ class ImagingAssessmentForm(CrfForm):
 def _ordered(imaging: Sequence[ImagingAssessmentForm]) -> list[tuple[int, ImagingAssessmentForm]]:
     for i, form in enumerate(imaging):
         if form.date is None:
-            raise InputError("required for the RECIST evaluation", f"imaging[{i}].date")
+            raise InputError.of(N_("required for the RECIST evaluation"), f"imaging[{i}].date")
     return sorted(enumerate(imaging), key=lambda pair: pair[1].date or dt.date.min)
 
 
@@ -142,7 +145,7 @@ def recist_input(subject_id: str, baseline: BaselineForm, imaging: Sequence[Imag
     Raises :class:`InputError` naming ``baseline.baseline_imaging_date`` or ``imaging[i].date`` when missing.
     """
     if baseline.baseline_imaging_date is None:
-        raise InputError("required for the RECIST evaluation", "baseline.baseline_imaging_date")
+        raise InputError.of(N_("required for the RECIST evaluation"), "baseline.baseline_imaging_date")
     targets = [x for x in baseline.lesions if x.role == RecistRole.target]
     non_targets = [x for x in baseline.lesions if x.role == RecistRole.non_target]
     first = Assessment(
@@ -194,7 +197,9 @@ def evaluate_response(
             min_sd_days=protocol.settings.recist_min_sd_days.value,
         )
     except InputError as exc:
-        raise InputError(exc.message, form_field(exc.field, baseline, imaging)) from None
+        raise InputError(
+            exc.message, form_field(exc.field, baseline, imaging), template=exc.template, params=exc.params
+        ) from None
 
 
 __all__ = ["ImagingAssessmentForm", "NewLesion", "evaluate_response", "form_field", "recist_input"]

@@ -28,8 +28,9 @@ from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, Text, field_error, null_is_empty
+from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, Text, field_error, null_is_empty, rule_error
 from haictrial.clinical.limits import dose_limit_problem, lab_limit_problem, within
+from haictrial.clinical.messages import N_
 from haictrial.clinical.safety_override import SafetyOverride
 from haictrial.vocabulary.base import JsonAwareDatetime, JsonBool, JsonDate, JsonInt, JsonNumber, entry_today
 from haictrial.vocabulary.enums import Drug
@@ -127,13 +128,15 @@ class ExtrahepaticCollateral(CrfModel):
     @model_validator(mode="after")
     def _consistent(self) -> ExtrahepaticCollateral:
         if self.vessel == CollateralVessel.other and not self.vessel_other:
-            raise field_error("vessel_other", "required when vessel is 'other'")
+            raise rule_error("vessel_other", N_("required when vessel is 'other'"))
         if self.embolised and not self.embolic_agents:
-            raise field_error("embolic_agents", "an embolised vessel needs its embolic agent (gelatin_sponge, coils)")
+            raise rule_error(
+                "embolic_agents", N_("an embolised vessel needs its embolic agent (gelatin_sponge, coils)")
+            )
         if not self.embolised and self.embolic_agents:
-            raise field_error("embolic_agents", "only for an embolised vessel (embolised: true)")
+            raise rule_error("embolic_agents", N_("only for an embolised vessel (embolised: true)"))
         if len(set(self.embolic_agents)) != len(self.embolic_agents):
-            raise field_error("embolic_agents", "an agent is listed twice")
+            raise rule_error("embolic_agents", N_("an agent is listed twice"))
         return self
 
 
@@ -165,9 +168,9 @@ class Interruption(CrfModel):
     @model_validator(mode="after")
     def _consistent(self) -> Interruption:
         if self.stop_at is not None and self.stop_at < self.start_at:
-            raise field_error("stop_at", "is before start_at")
+            raise rule_error("stop_at", N_("is before start_at"))
         if self.reason == InterruptionReason.other and not self.reason_other:
-            raise field_error("reason_other", "required when reason is 'other'")
+            raise rule_error("reason_other", N_("required when reason is 'other'"))
         return self
 
 
@@ -190,19 +193,21 @@ class DrugInfusion(CrfModel):
     @model_validator(mode="after")
     def _consistent(self) -> DrugInfusion:
         if self.drug not in HAIC_DRUGS:
-            raise field_error("drug", f"{self.drug.value} is not a hepatic arterial drug; record it as targeted_agent")
+            raise rule_error(
+                "drug", N_("{drug} is not a hepatic arterial drug; record it as targeted_agent"), drug=self.drug.value
+            )
         if self.drug == Drug.fluorouracil and self.component is None:
-            raise field_error("component", "fluorouracil needs its component: bolus or infusion")
+            raise rule_error("component", N_("fluorouracil needs its component: bolus or infusion"))
         if self.drug != Drug.fluorouracil and self.component is not None:
-            raise field_error("component", "only fluorouracil has a bolus and an infusion component")
+            raise rule_error("component", N_("only fluorouracil has a bolus and an infusion component"))
         if self.start_at is not None and self.stop_at is not None and self.stop_at < self.start_at:
-            raise field_error("stop_at", "is before start_at")
+            raise rule_error("stop_at", N_("is before start_at"))
         for i, pause in enumerate(self.interruptions):
             if self.start_at is not None and pause.start_at < self.start_at:
-                raise field_error(f"interruptions.{i}.start_at", "is before the infusion's start_at")
+                raise rule_error(f"interruptions.{i}.start_at", N_("is before the infusion's start_at"))
             end = pause.stop_at or pause.start_at
             if self.stop_at is not None and end > self.stop_at:
-                raise field_error(f"interruptions.{i}.stop_at", "is after the infusion's stop_at")
+                raise rule_error(f"interruptions.{i}.stop_at", N_("is after the infusion's stop_at"))
         return self
 
     @model_validator(mode="after")
@@ -222,7 +227,7 @@ class ProcedureComplicationEntry(CrfModel):
     @model_validator(mode="after")
     def _other_needs_words(self) -> ProcedureComplicationEntry:
         if self.complication == ProcedureComplication.other and not self.verbatim:
-            raise field_error("verbatim", "required when complication is 'other'")
+            raise rule_error("verbatim", N_("required when complication is 'other'"))
         return self
 
 
@@ -267,20 +272,26 @@ class HaicCycleForm(CrfForm):
     @model_validator(mode="after")
     def _consistent(self) -> HaicCycleForm:
         if self.admission_date and self.discharge_date and self.discharge_date < self.admission_date:
-            raise field_error("discharge_date", "is before admission_date")
+            raise rule_error("discharge_date", N_("is before admission_date"))
         seen: dict[tuple[Drug, InfusionComponent | None], int] = {}
         for i, infusion in enumerate(self.infusions):
             key = (infusion.drug, infusion.component)
             if key in seen:
-                raise field_error(
-                    f"infusions.{i}.drug", f"{infusion.label} is already recorded (infusions[{seen[key]}])"
+                raise rule_error(
+                    f"infusions.{i}.drug",
+                    N_("{infusion} is already recorded (infusions[{index}])"),
+                    infusion=infusion.label,
+                    index=seen[key],
                 )
             seen[key] = i
         if self.catheter_removed_at is not None:
             for i, infusion in enumerate(self.infusions):
                 if infusion.stop_at is not None and self.catheter_removed_at < infusion.stop_at:
-                    raise field_error(
-                        "catheter_removed_at", f"is before the end of the {infusion.label} infusion (infusions[{i}])"
+                    raise rule_error(
+                        "catheter_removed_at",
+                        N_("is before the end of the {infusion} infusion (infusions[{index}])"),
+                        infusion=infusion.label,
+                        index=i,
                     )
         return self
 
@@ -307,9 +318,11 @@ class TargetedAgentAdministration(CrfForm):
     @model_validator(mode="after")
     def _consistent(self) -> TargetedAgentAdministration:
         if self.drug not in TARGETED_AGENTS:
-            raise field_error("drug", f"{self.drug.value} is not a targeted agent (bevacizumab, cetuximab)")
+            raise rule_error(
+                "drug", N_("{drug} is not a targeted agent (bevacizumab, cetuximab)"), drug=self.drug.value
+            )
         if self.start_at is not None and self.stop_at is not None and self.stop_at < self.start_at:
-            raise field_error("stop_at", "is before start_at")
+            raise rule_error("stop_at", N_("is before start_at"))
         return self
 
     @model_validator(mode="after")
@@ -331,9 +344,9 @@ class ConcomitantMedication(CrfForm):
     @model_validator(mode="after")
     def _consistent(self) -> ConcomitantMedication:
         if self.start_date and self.stop_date and self.stop_date < self.start_date:
-            raise field_error("stop_date", "is before start_date")
+            raise rule_error("stop_date", N_("is before start_date"))
         if self.stop_date is not None and self.ongoing:
-            raise field_error("ongoing", "a medication with a stop date is not ongoing")
+            raise rule_error("ongoing", N_("a medication with a stop date is not ongoing"))
         return self
 
 

@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import Field, field_validator, model_validator
 
+from haictrial.clinical.messages import N_
 from haictrial.errors import InputError
 from haictrial.vocabulary.base import StrictModel
 from haictrial.vocabulary.enums import Sex
@@ -157,11 +158,28 @@ class GradeDetail(NamedTuple):
     basis: Basis
 
 
+def _in_result(index: int, exc: InputError) -> InputError:
+    """``exc`` prefixed with the result it is about; its template kept as a nested ``*_parts`` parameter."""
+    message = f"results[{index}]: {exc.message}"
+    if not exc.template:
+        return InputError(message, exc.field)
+    nested = [{"template": exc.template, "params": exc.params}]
+    return InputError(
+        message,
+        exc.field,
+        template=N_("results[{index}]: {error_parts}"),
+        params={"index": index, "error_parts": nested},
+    )
+
+
 def _needs(limit: float | None, name: str, test: Analyte) -> float:
     if limit is None:
-        raise InputError(
-            f"{TERM_FOR_TEST[test].value} needs the {name.upper()} of {test.value}; give a reference range",
-            field=f"reference_ranges.{test.value}.{name}",
+        raise InputError.of(
+            N_("{term} needs the {limit} of {test}; give a reference range"),
+            f"reference_ranges.{test.value}.{name}",
+            term=TERM_FOR_TEST[test].value,
+            limit=name.upper(),
+            test=test.value,
         )
     return limit
 
@@ -229,7 +247,7 @@ def grade_lab_detail(
     if baseline_si is not None:
         _check_value(baseline_si, f"baseline.{name.value}.value")
         if name == Analyte.creatinine and baseline_si == 0:
-            raise InputError("a creatinine baseline of 0 cannot be graded against", field="baseline.creatinine.value")
+            raise InputError.of(N_("a creatinine baseline of 0 cannot be graded against"), "baseline.creatinine.value")
     if name in DECREASE_THRESHOLDS:
         return _grade_decrease(name, value_si, lln)
     if name == Analyte.creatinine:
@@ -266,18 +284,20 @@ def _graded_test(test: Analyte | str, field: str) -> Analyte:
     except ValueError:
         name = None
     if name is None or name not in TERM_FOR_TEST:
-        raise InputError(
-            f"unknown test {str(test)!r}; CTCAE grading covers: {', '.join(t.value for t in GRADED_TESTS)}",
-            field=field,
+        raise InputError.of(
+            N_("unknown test {test!r}; CTCAE grading covers: {tests}"),
+            field,
+            test=str(test),
+            tests=", ".join(t.value for t in GRADED_TESTS),
         )
     return name
 
 
 def _check_value(value: float, field: str) -> None:
     if not math.isfinite(value):
-        raise InputError("a laboratory value must be a finite number", field=field)
+        raise InputError.of(N_("a laboratory value must be a finite number"), field)
     if value < 0:
-        raise InputError("a laboratory value cannot be negative", field=field)
+        raise InputError.of(N_("a laboratory value cannot be negative"), field)
 
 
 # --- the input document (docs/contracts/ctcae.md) ---------------------------------------------------------
@@ -414,9 +434,10 @@ def _range_for(test: Analyte, doc: CtcaeInput, protocol: Protocol) -> RangeUsed:
         )
     default = protocol.settings.reference_ranges.value.get(test)
     if default is None:
-        raise InputError(
-            f"no reference range for {test.value} in the input and none among the protocol's defaults; give one",
-            field=f"reference_ranges.{test.value}",
+        raise InputError.of(
+            N_("no reference range for {test} in the input and none among the protocol's defaults; give one"),
+            f"reference_ranges.{test.value}",
+            test=test.value,
         )
     chosen = default.for_sex(doc.sex)
     sex_note = (
@@ -468,7 +489,7 @@ def grade_labs(doc: CtcaeInput, protocol: Protocol) -> CtcaeResult:
         try:
             detail = grade_lab_detail(test, value_si, used.lln, used.uln, baseline)
         except InputError as exc:
-            raise InputError(f"results[{index}]: {exc.message}", field=exc.field) from None
+            raise _in_result(index, exc) from None
         grades.append(
             LabGrade(
                 date=result.date,

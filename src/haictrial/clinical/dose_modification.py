@@ -77,10 +77,13 @@ def canonical_term(term: str, protocol: Protocol, field: str = "term") -> str:
     found = rule_terms.get(term_key(term)) or ctcae_v5_term(term)
     if found is not None:
         return found
-    raise ToxicityInputError(
-        f"{term!r} is not a CTCAE v5.0 term haictrial knows; use the CTCAE v5.0 term "
-        "(e.g. 'Peripheral sensory neuropathy') or '<system organ class> - Other, specify'",
-        field=field,
+    raise ToxicityInputError.of(
+        N_(
+            "{term!r} is not a CTCAE v5.0 term haictrial knows; use the CTCAE v5.0 term "
+            "(e.g. 'Peripheral sensory neuropathy') or '<system organ class> - Other, specify'"
+        ),
+        field,
+        term=term,
     )
 
 
@@ -110,8 +113,10 @@ class ToxicityHistory(StrictModel):
         seen: set[int] = set()
         for i, entry in enumerate(self.cycles):
             if entry.cycle in seen:
-                raise ToxicityInputError(
-                    f"cycle {entry.cycle} is listed twice; list each completed cycle once", field=f"cycles[{i}].cycle"
+                raise ToxicityInputError.of(
+                    N_("cycle {cycle} is listed twice; list each completed cycle once"),
+                    f"cycles[{i}].cycle",
+                    cycle=entry.cycle,
                 )
             seen.add(entry.cycle)
         return self
@@ -310,9 +315,11 @@ def _validated(history: ToxicityHistory, protocol: Protocol, cycle: int) -> list
             where = f"cycles[{i}].toxicities[{j}]"
             term = canonical_term(report.term, protocol, field=f"{where}.term")
             if report.grade == 5 and entry.cycle < cycle:
-                raise ToxicityInputError(
-                    f"grade 5 (death related to {term}) in cycle {entry.cycle}: no later cycle can be planned",
-                    field=f"{where}.grade",
+                raise ToxicityInputError.of(
+                    N_("grade 5 (death related to {term}) in cycle {cycle}: no later cycle can be planned"),
+                    f"{where}.grade",
+                    term=term,
+                    cycle=entry.cycle,
                 )
             worst[term] = max(worst.get(term, 0), report.grade)
         if entry.cycle < cycle:
@@ -408,8 +415,11 @@ def plan_modifications(
     if history is None:
         return DoseModificationPlan(cycle=cycle)
     if subject_id and history.subject_id and history.subject_id != subject_id:
-        raise ToxicityInputError(
-            f"the toxicity history is for {history.subject_id}, the patient is {subject_id}", field="subject_id"
+        raise ToxicityInputError.of(
+            N_("the toxicity history is for {history_subject}, the patient is {subject}"),
+            "subject_id",
+            history_subject=history.subject_id,
+            subject=subject_id,
         )
     dm = protocol.settings.dose_modification.value
     in_regimen = {slot for drug in drugs for slot in slots_of(drug)}

@@ -30,7 +30,7 @@ from haictrial.clinical.dose_modification import (
     dose_levels,
     plan_modifications,
 )
-from haictrial.clinical.messages import ReasonPart
+from haictrial.clinical.messages import N_, ReasonPart
 from haictrial.clinical.patient import Patient
 from haictrial.clinical.regimen import choose_targeted_agent
 from haictrial.errors import InputError
@@ -202,10 +202,12 @@ def plan_cycle(
     ``targeted_agent``, ``settings.cetuximab_days`` and ``settings.dose_modification``.
     """
     if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 1:
-        raise InputError(f"must be a whole number >= 1 (got {cycle!r})", field="cycle")
+        raise InputError.of(N_("must be a whole number >= 1 (got {value})"), "cycle", value=repr(cycle))
     if fu_concentration_mg_per_ml is not None and not fu_concentration_mg_per_ml > 0:
-        raise InputError(
-            f"must be above 0 mg/mL (got {fu_concentration_mg_per_ml!r})", field="fu_concentration_mg_per_ml"
+        raise InputError.of(
+            N_("must be above 0 mg/mL (got {value})"),
+            "fu_concentration_mg_per_ml",
+            value=repr(fu_concentration_mg_per_ml),
         )
     bsa = body_surface_area(patient.height_cm, patient.weight_kg, bsa_formula)
     formula = BsaFormula(bsa_formula)

@@ -29,7 +29,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, Text, field_error
+from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, Text, rule_error
+from haictrial.clinical.messages import N_
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.base import JsonDate
@@ -95,7 +96,7 @@ class SubsequentTherapy(CrfModel):
     @model_validator(mode="after")
     def _other_needs_words(self) -> SubsequentTherapy:
         if self.type == SubsequentTherapyType.other and not self.description:
-            raise field_error("description", "required when type is 'other'")
+            raise rule_error("description", N_("required when type is 'other'"))
         return self
 
 
@@ -116,21 +117,23 @@ class FollowUpVisit(CrfForm):
     @model_validator(mode="after")
     def _consistent(self) -> FollowUpVisit:
         if self.disease_event is None and (self.event_date is not None or self.event_sites):
-            raise field_error("disease_event", "event_date and event_sites need the event: progression or recurrence")
+            raise rule_error(
+                "disease_event", N_("event_date and event_sites need the event: progression or recurrence")
+            )
         if RecurrenceSite.other in self.event_sites and not self.event_site_other:
-            raise field_error("event_site_other", "required when event_sites includes 'other'")
+            raise rule_error("event_site_other", N_("required when event_sites includes 'other'"))
         if len(set(self.event_sites)) != len(self.event_sites):
-            raise field_error("event_sites", "a site is listed twice")
+            raise rule_error("event_sites", N_("a site is listed twice"))
         if self.date is not None and self.event_date is not None and self.event_date > self.date:
-            raise field_error("event_date", "is after the follow-up date")
+            raise rule_error("event_date", N_("is after the follow-up date"))
         if self.vital_status != VitalStatus.dead:
             for name in ("death_date", "death_cause", "death_cause_text"):
                 if getattr(self, name) is not None:
-                    raise field_error(name, "only when vital_status is 'dead'")
+                    raise rule_error(name, N_("only when vital_status is 'dead'"))
         if self.date is not None and self.death_date is not None and self.death_date > self.date:
-            raise field_error("death_date", "is after the follow-up date")
+            raise rule_error("death_date", N_("is after the follow-up date"))
         if self.death_cause == DeathCause.other_cause and not self.death_cause_text:
-            raise field_error("death_cause_text", "required when death_cause is 'other_cause'")
+            raise rule_error("death_cause_text", N_("required when death_cause is 'other_cause'"))
         return self
 
 
@@ -145,11 +148,11 @@ class EndOfStudy(CrfForm):
     @model_validator(mode="after")
     def _consistent(self) -> EndOfStudy:
         if self.reason == EndOfStudyReason.other and not self.reason_text:
-            raise field_error("reason_text", "required when reason is 'other'")
+            raise rule_error("reason_text", N_("required when reason is 'other'"))
         if self.death_date is not None and self.reason != EndOfStudyReason.death:
-            raise field_error("death_date", "only when reason is 'death'")
+            raise rule_error("death_date", N_("only when reason is 'death'"))
         if self.date is not None and self.death_date is not None and self.death_date > self.date:
-            raise field_error("death_date", "is after the end-of-study date")
+            raise rule_error("death_date", N_("is after the end-of-study date"))
         return self
 
 
@@ -182,7 +185,9 @@ def add_months(day: dt.date, months: int) -> dt.date:
     index = day.year * 12 + (day.month - 1) + months
     year, month0 = divmod(index, 12)
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
-        raise InputError(f"{months} months from {day} is outside the calendar", "months")
+        raise InputError.of(
+            N_("{months} months from {day} is outside the calendar"), "months", months=months, day=str(day)
+        )
     month = month0 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 

@@ -43,6 +43,7 @@ from haictrial.clinical.crf_treatment import (
 from haictrial.clinical.ctcae import GRADED_TESTS, CtcaeInput, CtcaeResult, LabResultInput, grade_labs
 from haictrial.clinical.dose_modification import DoseSlot
 from haictrial.clinical.dosing import Administration, CyclePlan
+from haictrial.clinical.messages import N_
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.enums import Drug, Sex
@@ -51,19 +52,19 @@ from haictrial.vocabulary.units import Analyte, LabValue
 
 def _exact(value: float, field: str) -> Fraction:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InputError(f"must be a number of mg (got {value!r})", field)
+        raise InputError.of(N_("must be a number of mg (got {value})"), field, value=repr(value))
     try:
         return Fraction(repr(float(value)))
     except (ValueError, OverflowError):
-        raise InputError(f"must be a finite number of mg (got {value!r})", field) from None
+        raise InputError.of(N_("must be a finite number of mg (got {value})"), field, value=repr(value)) from None
 
 
 def _checked(planned_mg: float, given_mg: float) -> tuple[Fraction, Fraction]:
     planned, given = _exact(planned_mg, "planned_dose_mg"), _exact(given_mg, "given_dose_mg")
     if planned <= 0:
-        raise InputError(f"must be above 0 mg (got {planned_mg!r})", "planned_dose_mg")
+        raise InputError.of(N_("must be above 0 mg (got {value})"), "planned_dose_mg", value=repr(planned_mg))
     if given < 0:
-        raise InputError(f"cannot be negative (got {given_mg!r})", "given_dose_mg")
+        raise InputError.of(N_("cannot be negative (got {value})"), "given_dose_mg", value=repr(given_mg))
     return planned, given
 
 
@@ -242,7 +243,7 @@ def grade_pre_cycle_labs(
     labs = cycle.pre_cycle_labs
     reported = {name: lab for name, lab in labs.reported().items() if name in GRADED_TESTS}
     if reported and labs.date is None:
-        raise InputError("required to grade the pre-cycle labs", "pre_cycle_labs.date")
+        raise InputError.of(N_("required to grade the pre-cycle labs"), "pre_cycle_labs.date")
     results = [
         LabResultInput(date=labs.date, test=name.value, value=lab.value, unit=lab.unit)
         for name, lab in reported.items()

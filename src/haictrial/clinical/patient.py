@@ -14,6 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from haictrial.clinical.crf_base import field_error
 from haictrial.clinical.limits import lab_limit_problem, within
+from haictrial.clinical.messages import N_
 from haictrial.errors import InputError
 from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber, MeasurementModel, entry_today
 from haictrial.vocabulary.enums import (
@@ -113,7 +114,7 @@ class Patient(MeasurementModel):
     @model_validator(mode="after")
     def _birth_before_screening(self) -> Patient:
         if self.birth_date and self.screening_date and self.birth_date > self.screening_date:
-            raise InputError("is after screening_date", field="birth_date")
+            raise InputError.of(N_("is after screening_date"), "birth_date")
         if self.birth_date and self.screening_date and self.age_years is not None:
             age = completed_years(self.birth_date, self.screening_date)
             if abs(self.age_years - age) >= 1:
@@ -124,7 +125,7 @@ class Patient(MeasurementModel):
                 )
         for i, entry in enumerate(self.medical_history or []):
             if entry.date and self.screening_date and entry.date > self.screening_date:
-                raise InputError("is after screening_date", field=f"medical_history[{i}].date")
+                raise InputError.of(N_("is after screening_date"), f"medical_history[{i}].date")
         return self
 
 

@@ -183,13 +183,19 @@ def overall_response(target: Response | None, non_target: Response | None, new_l
     References: Eisenhauer et al., Eur J Cancer 2009;45:228, Tables 1 and 2, section 4.3.4 (new lesions).
     """
     if target is not None and target not in TARGET_RESPONSES:
-        raise InputError(f"{target.value} is not a target-lesion response (CR, PR, SD, PD, NE)", "target_response")
+        raise _error(
+            N_("{response} is not a target-lesion response (CR, PR, SD, PD, NE)"),
+            "target_response",
+            response=target.value,
+        )
     if non_target is not None and non_target not in NON_TARGET_RESPONSES:
-        raise InputError(
-            f"{non_target.value} is not a non-target response (CR, NON_CR_NON_PD, PD, NE)", "non_target_response"
+        raise _error(
+            N_("{response} is not a non-target response (CR, NON_CR_NON_PD, PD, NE)"),
+            "non_target_response",
+            response=non_target.value,
         )
     if target is None and non_target is None:
-        raise InputError("a time point needs a target or a non-target response", "target_response")
+        raise _error(N_("a time point needs a target or a non-target response"), "target_response")
     if new_lesions or target == Response.PD or non_target == Response.PD:
         return Response.PD
     if target is None:
@@ -270,10 +276,10 @@ def best_overall_response(
     References: Eisenhauer et al., Eur J Cancer 2009;45:228, section 4.4.3, Table 3, section 4.6.1.
     """
     if confirmation_days < 0 or min_sd_days < 0:
-        raise InputError("confirmation and minimum SD intervals are days >= 0", "confirmation_days")
+        raise _error(N_("confirmation and minimum SD intervals are days >= 0"), "confirmation_days")
     ordered = list(timepoints)
     if any(b[0] <= a[0] for a, b in zip(ordered, ordered[1:], strict=False)):
-        raise InputError("time points must be in increasing date order", "timepoints")
+        raise _error(N_("time points must be in increasing date order"), "timepoints")
     considered: list[tuple[dt.date, Response]] = []
     progression_date = None
     for date, response in ordered:
@@ -341,8 +347,8 @@ def validate_input(data: RecistInput) -> None:
     _check_dates(data.assessments)
     measured_mode = any(not _is_reader(a, i) for i, a in enumerate(data.assessments) if i > 0)
     if measured_mode and not targets and not non_targets:
-        raise InputError(
-            "no target or non-target lesion: RECIST 1.1 needs the baseline disease (or reader responses)",
+        raise _error(
+            N_("no target or non-target lesion: RECIST 1.1 needs the baseline disease (or reader responses)"),
             "target_lesions",
         )
     for index, assessment in enumerate(data.assessments):
@@ -430,21 +436,25 @@ def _check_ids(
             raise _error(template, f"{where}.target_mm.{lesion_id}", lesion=lesion_id)
     for lesion_id in assessment.non_target or {}:
         if lesion_id not in non_targets:
-            hint = " (a target lesion: give its size in target_mm)" if lesion_id in targets else ""
-            raise InputError(
-                f"state for unknown non-target lesion {lesion_id}{hint}", f"{where}.non_target.{lesion_id}"
+            template = (
+                N_("state for unknown non-target lesion {lesion} (a target lesion: give its size in target_mm)")
+                if lesion_id in targets
+                else N_("state for unknown non-target lesion {lesion}")
             )
+            raise _error(template, f"{where}.non_target.{lesion_id}", lesion=lesion_id)
     for lesion_id in assessment.morphology or {}:
         if lesion_id not in targets and lesion_id not in non_targets:
-            raise InputError(f"morphology for unknown lesion {lesion_id}", f"{where}.morphology.{lesion_id}")
+            raise _error(
+                N_("morphology for unknown lesion {lesion}"), f"{where}.morphology.{lesion_id}", lesion=lesion_id
+            )
 
 
 def _check_baseline(assessment: Assessment, targets: dict[str, TargetLesion], measured_mode: bool) -> None:
     where = "assessments[0]"
     if assessment.overall_response is not None:
-        raise InputError("the baseline (first assessment) has no response; remove overall_response", where)
+        raise _error(N_("the baseline (first assessment) has no response; remove overall_response"), where)
     if assessment.new_lesions:
-        raise InputError("there are no new lesions at baseline (first assessment)", f"{where}.new_lesions")
+        raise _error(N_("there are no new lesions at baseline (first assessment)"), f"{where}.new_lesions")
     sizes = assessment.target_mm or {}
     for lesion_id, lesion in targets.items():
         field = f"{where}.target_mm.{lesion_id}"
@@ -486,14 +496,14 @@ def _check_baseline(assessment: Assessment, targets: dict[str, TargetLesion], me
 
 def _check_reader(assessment: Assessment, where: str) -> None:
     if assessment.has_measurements:
-        raise InputError(
-            "give either the reader's overall_response or measurements (target_mm, non_target), not both", where
+        raise _error(
+            N_("give either the reader's overall_response or measurements (target_mm, non_target), not both"), where
         )
     if assessment.new_lesions and assessment.overall_response != Response.PD:
-        raise InputError(
-            f"new lesions make the time point PD (RECIST 1.1 section 4.3.4), "
-            f"but overall_response is {assessment.overall_response}",
+        raise _error(
+            N_("new lesions make the time point PD (RECIST 1.1 section 4.3.4), but overall_response is {response}"),
             f"{where}.overall_response",
+            response=str(assessment.overall_response),
         )
 
 
@@ -501,7 +511,7 @@ def _check_measured(
     assessment: Assessment, where: str, targets: dict[str, TargetLesion], non_targets: dict[str, NonTargetLesion]
 ) -> None:
     if not assessment.has_measurements and assessment.new_lesions is None:
-        raise InputError("give measurements (target_mm, non_target, new_lesions) or a reader overall_response", where)
+        raise _error(N_("give measurements (target_mm, non_target, new_lesions) or a reader overall_response"), where)
     for lesion_id in targets:
         if lesion_id not in (assessment.target_mm or {}):
             raise _error(
@@ -526,15 +536,16 @@ def _check_morphology(assessments: Sequence[Assessment]) -> None:
         if not assessment.morphology:
             continue
         if not baseline:
-            raise InputError(
-                "morphology after baseline needs the baseline morphology (assessments[0].morphology) to compare",
+            raise _error(
+                N_("morphology after baseline needs the baseline morphology (assessments[0].morphology) to compare"),
                 f"assessments[{index}].morphology",
             )
         for lesion_id in assessment.morphology:
             if lesion_id not in baseline:
-                raise InputError(
-                    f"lesion {lesion_id} has a morphology group here but none at baseline",
+                raise _error(
+                    N_("lesion {lesion} has a morphology group here but none at baseline"),
                     f"assessments[{index}].morphology.{lesion_id}",
+                    lesion=lesion_id,
                 )
 
 
@@ -596,7 +607,7 @@ def evaluate_recist(data: RecistInput, confirmation_days: int, min_sd_days: int)
     """
     validate_input(data)
     if confirmation_days < 0 or min_sd_days < 0:
-        raise InputError("confirmation and minimum SD intervals are days >= 0", "min_sd_days")
+        raise _error(N_("confirmation and minimum SD intervals are days >= 0"), "min_sd_days")
     baseline = data.assessments[0]
     targets = data.target_lesions
     baseline_sizes = baseline.target_mm or {}

@@ -40,7 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from haictrial.clinical.crf_base import CrfForm, Text, field_error
+from haictrial.clinical.crf_base import CrfForm, Text, rule_error
 from haictrial.clinical.messages import N_, TERM_SEPARATOR, ReasonPart, english, part, parts_param
 from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber
 
@@ -96,7 +96,7 @@ class MdtReview(CrfForm):
     @model_validator(mode="after")
     def _imaging_before_review(self) -> MdtReview:
         if self.date is not None and self.imaging_date is not None and self.imaging_date > self.date:
-            raise field_error("imaging_date", "is after the review date")
+            raise rule_error("imaging_date", N_("is after the review date"))
         return self
 
 

@@ -38,6 +38,7 @@ from fractions import Fraction
 from haictrial.clinical.crf_treatment import DrugInfusion, HaicCycleForm, TargetedAgentAdministration
 from haictrial.clinical.dose_modification import DoseSlot
 from haictrial.clinical.dosing import CyclePlan
+from haictrial.clinical.messages import N_
 from haictrial.errors import UnprocessableError
 from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.enums import Drug
@@ -127,11 +128,17 @@ def targeted_agent_safety_stops(administration: TargetedAgentAdministration, pla
     return found + _not_given_stops(plan, slot, administration.drug.value, "given_dose_mg")
 
 
-def dose_entry_errors(
+#: The entry-error message (a catalogue msgid; the limit is the protocol's ``dose_entry_error_percent``).
+ENTRY_ERROR = N_(
+    "{given:g} mg is more than {limit:g} % of the planned {planned:g} mg: an entry error "
+    "(check the decimal point and that the dose is in mg, not mg/m2)"
+)
+
+
+def _entry_error_params(
     form: HaicCycleForm | TargetedAgentAdministration, plan: CyclePlan | None, protocol: Protocol
-) -> list[tuple[str, str]]:
-    """``(field, message)`` for every given dose above the entry-error limit of its planned dose (the
-    form's planned dose, else the plan's)."""
+) -> list[tuple[str, dict[str, object]]]:
+    """``(field, ENTRY_ERROR params)`` for every given dose above the entry-error limit of its planned dose."""
     limit = dose_entry_error_percent(protocol)
     rows: list[tuple[str, float | None, float | None]] = []
     if isinstance(form, HaicCycleForm):
@@ -142,14 +149,18 @@ def dose_entry_errors(
         planned = form.planned_dose_mg or _planned_for(plan, _slot(form.drug, None), form.day)
         rows.append(("given_dose_mg", planned, form.given_dose_mg))
     return [
-        (
-            field,
-            f"{given:g} mg is more than {limit:g} % of the planned {planned:g} mg: an entry error "
-            "(check the decimal point and that the dose is in mg, not mg/m2)",
-        )
+        (field, {"given": given, "limit": limit, "planned": planned})
         for field, planned, given in rows
         if planned is not None and given is not None and is_entry_error(planned, given, limit)
     ]
+
+
+def dose_entry_errors(
+    form: HaicCycleForm | TargetedAgentAdministration, plan: CyclePlan | None, protocol: Protocol
+) -> list[tuple[str, str]]:
+    """``(field, message)`` for every given dose above the entry-error limit of its planned dose (the
+    form's planned dose, else the plan's)."""
+    return [(field, ENTRY_ERROR.format(**params)) for field, params in _entry_error_params(form, plan, protocol)]
 
 
 def check_safety(form: HaicCycleForm | TargetedAgentAdministration, plan: CyclePlan | None, protocol: Protocol) -> None:
@@ -158,9 +169,10 @@ def check_safety(form: HaicCycleForm | TargetedAgentAdministration, plan: CycleP
     Raises :class:`UnprocessableError` naming the given dose's field (``infusions[0].given_dose_mg``,
     ``given_dose_mg``).
     """
-    errors = dose_entry_errors(form, plan, protocol)
+    errors = _entry_error_params(form, plan, protocol)
     if errors:
-        raise UnprocessableError(errors[0][1], field=errors[0][0])
+        field, params = errors[0]
+        raise UnprocessableError.of(ENTRY_ERROR, field, **params)
     if plan is None:
         return
     if isinstance(form, HaicCycleForm):

@@ -30,6 +30,7 @@ from enum import StrEnum
 import icalendar
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from haictrial.clinical.messages import N_
 from haictrial.errors import InputError
 from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.enums import Drug
@@ -96,7 +97,7 @@ def visit_calendar(
     ``settings.imaging_every_cycles``, ``settings.imaging_window_days``.
     """
     if isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 1:
-        raise InputError(f"must be a whole number >= 1 (got {cycles!r})", field="cycles")
+        raise InputError.of(N_("must be a whole number >= 1 (got {value})"), "cycles", value=repr(cycles))
     length = protocol.regimen.cycle_length_days
     haic_window = dt.timedelta(days=protocol.schedule.haic_window_days)
     every = protocol.settings.imaging_every_cycles.value

@@ -45,9 +45,10 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, field_error, null_is_empty
+from haictrial.clinical.crf_base import CrfForm, CrfModel, ShortText, null_is_empty, rule_error
 from haictrial.clinical.crf_baseline import CouinaudSegment
 from haictrial.clinical.limits import within
+from haictrial.clinical.messages import N_
 from haictrial.errors import InputError
 from haictrial.vocabulary.base import JsonBool, JsonDate, JsonInt, JsonNumber
 
@@ -132,11 +133,11 @@ def margin_status(margin_mm: float | None, macroscopic_residual: bool) -> Margin
     if macroscopic_residual:
         return MarginStatus.R2
     if margin_mm is None:
-        raise InputError("required to classify the margin (no macroscopic residual tumour)", "margin_mm")
+        raise InputError.of(N_("required to classify the margin (no macroscopic residual tumour)"), "margin_mm")
     if isinstance(margin_mm, bool) or not isinstance(margin_mm, int | float) or not math.isfinite(margin_mm):
-        raise InputError(f"must be a number of mm (got {margin_mm!r})", "margin_mm")
+        raise InputError.of(N_("must be a number of mm (got {value})"), "margin_mm", value=repr(margin_mm))
     if margin_mm < 0:
-        raise InputError(f"cannot be negative (got {margin_mm!r})", "margin_mm")
+        raise InputError.of(N_("cannot be negative (got {value})"), "margin_mm", value=repr(margin_mm))
     return MarginStatus.R0 if margin_mm >= R0_MIN_MARGIN_MM else MarginStatus.R1
 
 
@@ -210,7 +211,12 @@ def ninety_day_mortality(
     if death_date is not None:
         days = (death_date - resection_date).days
         if days < 0:
-            raise InputError(f"{death_date} is before the resection ({resection_date})", "death_date")
+            raise InputError.of(
+                N_("{death_date} is before the resection ({resection_date})"),
+                "death_date",
+                death_date=str(death_date),
+                resection_date=str(resection_date),
+            )
         return days <= POSTOPERATIVE_MORTALITY_DAYS
     if (
         last_known_alive_date is not None
@@ -282,15 +288,15 @@ class LiverResection(CrfForm):
     @model_validator(mode="after")
     def _consistent(self) -> LiverResection:
         if len(set(self.segments_resected)) != len(self.segments_resected):
-            raise field_error("segments_resected", "a segment is listed twice")
+            raise rule_error("segments_resected", N_("a segment is listed twice"))
         if self.converted_to_open is not None and self.approach == SurgicalApproach.open:
-            raise field_error("converted_to_open", "only a laparoscopic or robotic operation can be converted")
+            raise rule_error("converted_to_open", N_("only a laparoscopic or robotic operation can be converted"))
         if self.ablation is not True and (self.ablation_modality is not None or self.ablated_lesions is not None):
             field = "ablation_modality" if self.ablation_modality is not None else "ablated_lesions"
-            raise field_error(field, "only when ablation is true")
+            raise rule_error(field, N_("only when ablation is true"))
         for i, complication in enumerate(self.complications or []):
             if self.date and complication.onset_date and complication.onset_date < self.date:
-                raise field_error(f"complications.{i}.onset_date", "is before the operation")
+                raise rule_error(f"complications.{i}.onset_date", N_("is before the operation"))
         return self
 
     @property

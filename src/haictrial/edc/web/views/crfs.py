@@ -34,6 +34,7 @@ from haictrial.edc.dm.models import Query, QueryStatus
 from haictrial.edc.subjects import services as subjects
 from haictrial.edc.subjects.models import Subject
 from haictrial.errors import DomainError, InputError
+from haictrial.i18n import render_error, render_error_line
 
 
 def _spec(form: str) -> Any:
@@ -105,7 +106,7 @@ def _initial_for_new(
         try:
             filled = crfs.haic_prefill(request.user, subject.subject_id, cycle)
         except DomainError as exc:
-            return {"cycle": cycle}, {"error": str(exc)}
+            return {"cycle": cycle}, {"error": render_error_line(exc)}
         return filled["haic_cycle"], filled
     if form == FormName.targeted_agent:
         cycle = _int(request.GET.get("cycle")) or max(crfs.next_cycle_number(subject) - 1, 1)
@@ -157,7 +158,7 @@ def form_new(request: HttpRequest, subject_id: str, form: str) -> HttpResponse:
                 payload = entered_payload(spec.name.value, crf_form.payload())
                 record = crfs.save_form(request.user, subject.subject_id, form, payload)
             except DomainError as exc:
-                add_error(crf_form, exc.field, exc.message)
+                add_error(crf_form, exc.field, render_error(exc))
             else:
                 messages.success(request, _("Saved."))
                 return redirect("crfs:record", subject_id=subject.subject_id, form=form, record_id=record.pk)
@@ -194,9 +195,9 @@ def form_record(request: HttpRequest, subject_id: str, form: str, record_id: int
             if action == "save":
                 crf_form = build_form(layout, data=request.POST)
                 crf_form.is_valid()
-                add_error(crf_form, exc.field, exc.message)
+                add_error(crf_form, exc.field, render_error(exc))
             else:
-                messages.error(request, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+                messages.error(request, render_error_line(exc))
         else:
             if done is True:
                 messages.success(request, _("Saved."))
@@ -272,7 +273,7 @@ def sign(request: HttpRequest, subject_id: str) -> HttpResponse:
             try:
                 dm.sign_casebook(request.user, subject.subject_id, request.POST.get("password", ""), request)
             except DomainError as exc:
-                error = exc.message
+                error = render_error(exc)
             else:
                 messages.success(request, _("Casebook signed; its forms are locked."))
                 return redirect(reverse("crfs:casebook", kwargs={"subject_id": subject.subject_id}))

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from haictrial.edc.dm import services as dm
 from haictrial.edc.dm.models import QueryStatus
 from haictrial.errors import DomainError
+from haictrial.i18n import render_error_line
 
 
 def _with_places(queries: list[Any]) -> list[dict[str, Any]]:
@@ -62,7 +63,7 @@ def query_action(request: HttpRequest, query_id: int) -> HttpResponse:
         else:
             raise PermissionDenied(_("Unknown action."))
     except DomainError as exc:
-        messages.error(request, f"{exc.field}: {exc.message}" if exc.field else exc.message)
+        messages.error(request, render_error_line(exc))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "crfs:data_management"

@@ -22,6 +22,7 @@ from haictrial.edc.accounts.access import Capability
 from haictrial.edc.web.forms import ScreeningForm
 from haictrial.edc.web.views.screening import _screening_sites
 from haictrial.errors import DomainError
+from haictrial.i18n import render_error_line
 
 #: Largest bundle accepted (bytes): one patient's screening resources, not a whole record.
 MAX_BUNDLE_BYTES = 2_000_000
@@ -74,7 +75,7 @@ def screening_from_fhir(request: HttpRequest) -> HttpResponse:
             try:
                 imported = import_bundle(data.read(), upload.cleaned_data.get("screening_date"))
             except DomainError as exc:
-                upload.add_error("bundle", str(exc))
+                upload.add_error("bundle", render_error_line(exc))
             else:
                 context["form"] = ScreeningForm(
                     initial=form_initial(imported.document, imported.identifiers), sites=sites

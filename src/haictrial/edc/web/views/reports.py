@@ -19,6 +19,7 @@ from haictrial.edc.jobs import following, refresh_seconds
 from haictrial.edc.reporting import services
 from haictrial.edc.reporting.models import BuildStatus
 from haictrial.errors import DomainError
+from haictrial.i18n import render_error
 
 #: Builds listed on the page (the newest first).
 LISTED = 50
@@ -49,7 +50,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
                 language=getattr(request, "LANGUAGE_CODE", None),
             )
         except DomainError as exc:
-            form.add_error("cutoff" if exc.field == "cutoff" else None, exc.message)
+            form.add_error("cutoff" if exc.field == "cutoff" else None, render_error(exc))
         else:
             if build.status == BuildStatus.done:
                 messages.success(request, _("Report built in {seconds:.1f} s.").format(seconds=build.duration_s))

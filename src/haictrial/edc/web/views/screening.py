@@ -28,7 +28,7 @@ from haictrial.edc.web.screening_forms import (
     merge_patch_between,
 )
 from haictrial.errors import ConflictError, DomainError
-from haictrial.i18n import render_reason
+from haictrial.i18n import render_error, render_error_line, render_reason
 
 
 def _screening_sites(user: Any) -> list[tuple[str, str]]:
@@ -45,7 +45,7 @@ def screening_new(request: HttpRequest) -> HttpResponse:
             screening, _result = services.screen_patient(request.user, form.document())
         except DomainError as exc:
             field = form.field_for_path(exc.field)
-            message = exc.message if field else str(exc)
+            message = render_error(exc) if field else render_error_line(exc)
             form.add_error(field, message)
         else:
             return redirect("web:screening", pk=screening.pk)
@@ -120,14 +120,14 @@ def screening_enroll(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         subject = services.enroll(request.user, pk, form.record())
     except ConflictError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, render_error(exc))
         return redirect("web:screening", pk=pk)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return redirect("web:screening", pk=pk)
     except DomainError as exc:
         name = (exc.field or "").removeprefix("consent.")
-        form.add_error(name if name in form.fields else None, exc.message)
+        form.add_error(name if name in form.fields else None, render_error(exc))
         return _detail(request, pk, form)
     return redirect("web:subject", subject_id=subject.subject_id)
 
@@ -153,7 +153,7 @@ def screening_correct(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 path = (exc.field or "").removeprefix("changes.")
                 field = form.field_for_path(path) if exc.field != "reason" else "reason"
-                form.add_error(field, exc.message if field else str(exc))
+                form.add_error(field, render_error(exc) if field else render_error_line(exc))
             else:
                 messages.success(request, _("Screening corrected and screened again."))
                 return redirect("web:screening", pk=pk)

@@ -21,7 +21,7 @@ from haictrial.edc.subjects.models import Consent, SubjectStatus
 from haictrial.edc.trial import MAX_CYCLE
 from haictrial.edc.web.forms import IdentifiersForm, SubjectForm
 from haictrial.errors import DomainError
-from haictrial.i18n import render_parts
+from haictrial.i18n import render_error, render_error_line, render_parts
 from haictrial.vocabulary.enums import SubjectStatus as Status
 
 #: The dashboard's status tiles say "now in this status", so that "Enrolled" is not read as the total.
@@ -78,7 +78,7 @@ def subject_list(request: HttpRequest) -> HttpResponse:
 
 def _apply_form_error(form, exc: DomainError) -> None:
     field = exc.field if exc.field in form.fields and exc.field != "version" else None
-    form.add_error(field, exc.message)
+    form.add_error(field, render_error(exc))
 
 
 @login_required
@@ -160,7 +160,7 @@ def subject_plan(request: HttpRequest, subject_id: str) -> HttpResponse:
     try:
         plan = services.cycle_plan(request.user, subject.subject_id, cycle)
     except DomainError as exc:
-        error = str(exc)
+        error = render_error_line(exc)
     return render(
         request,
         "web/subject_plan.html",
