@@ -76,12 +76,13 @@ def first_error(exc: ValidationError) -> InputError:
     location = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p and p.endswith("]")))
     message = clean_message(err["type"], err["msg"])
     ctx_input = err.get("input")
+    context = err.get("ctx") or {}  # a rule error's template and params (haictrial.clinical.crf_base.field_error)
+    params = dict(context.get("params") or {})
     if err["type"] not in ("missing",) and isinstance(ctx_input, str | int | float | bool) and ctx_input != "":
         message = f"{message} (got {ctx_input!r})"
-    context = err.get("ctx") or {}  # a rule error's template and params (haictrial.clinical.crf_base.field_error)
-    return InputError(
-        message, field=error_path(location) or None, template=context.get("template", ""), params=context.get("params")
-    )
+        if "got" in params:  # the kept template shows the value exactly as the message does
+            params["got"] = repr(ctx_input)
+    return InputError(message, field=error_path(location) or None, template=context.get("template", ""), params=params)
 
 
 def parse_model(

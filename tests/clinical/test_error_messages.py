@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from typing import Annotated
 
 import pytest
 from django.utils import translation
@@ -27,7 +28,9 @@ from haictrial.clinical.crf_outcome import ImagingAssessmentForm
 from haictrial.clinical.crf_treatment import ConcomitantMedication, TargetedAgentAdministration
 from haictrial.clinical.ctcae import _in_result, grade_lab_detail
 from haictrial.clinical.dose_modification import canonical_term
+from haictrial.clinical.limits import within
 from haictrial.clinical.messages import N_, english
+from haictrial.clinical.patient import Labs
 from haictrial.clinical.recist_models import Response
 from haictrial.documents import parse_model
 from haictrial.errors import DomainError, InputError
@@ -54,6 +57,15 @@ def _event(**fields: object) -> AdverseEvent:
     }
     data.update(fields)
     return parse_model(AdverseEvent, data)
+
+
+class _Height(BaseModel):
+    """A model with the plausibility limit of ``height_cm`` (haictrial.clinical.limits.within), as Patient has it."""
+
+    height_cm: Annotated[float, within("height_cm")]
+
+
+ENTRY = dt.date(2026, 3, 2)
 
 
 def _timepoints(*days_responses: tuple[int, Response]) -> list[tuple[dt.date, Response]]:
@@ -275,6 +287,29 @@ CASES: list[tuple[str, Callable[[], object], str, str]] = [
         lambda: parse_model(ImagingAssessmentForm, {"after_cycle": 1, "date": "2026-03-01", "reader_response": "SD"}),
         "reader_response",
         "needs the measurements; without them give overall_response",
+    ),
+    # Plausibility limits at entry (haictrial.clinical.limits: data-management limits, a SITE SETTING)
+    (
+        "height outside its limit",
+        lambda: parse_model(_Height, {"height_cm": 1750}, today=ENTRY),
+        "height_cm",
+        "outside the plausible range 100-250 cm; check the value and its unit (got 1750)",
+    ),
+    (
+        "lab outside its limit",
+        lambda: parse_model(Labs, {"alt": {"value": 50000, "unit": "U/L"}}, today=ENTRY),
+        "labs.alt.value",
+        "50000 U/L = 50000 U/L is outside the plausible range 1-10000 U/L; check the value and its unit",
+    ),
+    (
+        "dose outside its limit",
+        lambda: parse_model(
+            TargetedAgentAdministration,
+            {"cycle": 1, "day": 1, "drug": "bevacizumab", "given_dose_mg": 90000},
+            today=ENTRY,
+        ),
+        "given_dose_mg",
+        "90000 mg of bevacizumab is outside the plausible range 0-2344 mg; check the value and its unit (got 90000.0)",
     ),
     # Dose modification: CTCAE v5.0 terms
     (

@@ -49,9 +49,9 @@ def _doses_plausible(
     if entry_today(info) is None:
         return
     for field, dose in (("planned_dose_mg", planned_dose_mg), ("given_dose_mg", given_dose_mg)):
-        message = dose_limit_problem(drug.value, dose)
-        if message is not None:
-            raise field_error(field, message, dose)
+        problem = dose_limit_problem(field, drug.value, dose)
+        if problem is not None:
+            raise field_error(field, problem.message, dose, template=problem.template, params=problem.params)
 
 
 class AccessSite(StrEnum):
@@ -239,10 +239,11 @@ class CycleLabs(CrfModel, LabPanel):
     @model_validator(mode="after")
     def _units_known_values_possible(self, info: ValidationInfo) -> CycleLabs:
         problem = self.first_problem()
-        if problem is None and entry_today(info) is not None:
-            problem = lab_limit_problem(self)
         if problem is not None:
             raise field_error(*problem)
+        refused = lab_limit_problem(self) if entry_today(info) is not None else None
+        if refused is not None:
+            raise field_error(refused.field, refused.message, template=refused.template, params=refused.params)
         return self
 
 

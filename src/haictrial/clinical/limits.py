@@ -53,6 +53,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from pydantic import AfterValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from haictrial.clinical.crf_base import GOT_TEMPLATE
+from haictrial.clinical.messages import N_
 from haictrial.errors import UnitError
 from haictrial.vocabulary.base import entry_today
 from haictrial.vocabulary.units import Analyte, at_least, at_most, to_si
@@ -68,6 +70,23 @@ _SPIRO = "Graham 2019 (doi:10.1164/rccm.201908-1590ST), Quanjer 2012 (doi:10.118
 _REGIMEN = "CHALLENGE-A1 regimen (NCT06988852) at the largest BSA / weight admitted, x 1.25"
 
 
+#: Why a value is refused at entry, language-neutral (:mod:`haictrial.clinical.messages`): a value, a lab (as
+#: entered and in SI) and a dose outside their limits.
+OUTSIDE = N_("outside the plausible range {low}-{high}{unit}; check the value and its unit")
+LAB_OUTSIDE = N_("{shown} is outside the plausible range {low}-{high}{unit}; check the value and its unit")
+DOSE_OUTSIDE = N_("{dose} mg of {drug_term} is outside the plausible range {low}-{high}{unit}; check the value and its unit")
+
+
+class LimitProblem(NamedTuple):
+    """A value refused by a limit: where (relative to the model), the English message, and the same as an
+    N_-marked template with its parameters (``message == template.format(**params)``)."""
+
+    field: str
+    message: str
+    template: str
+    params: dict[str, str]
+
+
 class Limit(NamedTuple):
     """Inclusive plausibility limits of one measure, in ``unit``, with their source."""
 
@@ -80,9 +99,12 @@ class Limit(NamedTuple):
         """``low <= value <= high`` (a value on a limit, after unit-conversion rounding, is inside)."""
         return math.isfinite(value) and at_least(value, self.low) and at_most(value, self.high)
 
+    def range_params(self) -> dict[str, str]:
+        """The parameters of :data:`OUTSIDE` (and the other templates) for this limit."""
+        return {"low": f"{self.low:g}", "high": f"{self.high:g}", "unit": f" {self.unit}" if self.unit else ""}
+
     def describe(self) -> str:
-        unit = f" {self.unit}" if self.unit else ""
-        return f"outside the plausible range {self.low:g}-{self.high:g}{unit}; check the value and its unit"
+        return OUTSIDE.format(**self.range_params())
 
 
 #: Measure name -> limit. The names are the fields that carry them (``demographics.height_cm`` uses
@@ -132,8 +154,16 @@ DOSE_MG_LIMITS: dict[str, Limit] = {
 }
 
 
-def _limit_error(message: str) -> PydanticCustomError:
-    return PydanticCustomError("plausibility_limit", "{message}", {"message": message})
+def _limit_error(limit: Limit, value: float) -> PydanticCustomError:
+    """The error of a value outside ``limit``; :func:`haictrial.documents.first_error` appends ``(got value)``,
+    so the kept template does too (:data:`~haictrial.clinical.crf_base.GOT_TEMPLATE`)."""
+    nested = [{"template": OUTSIDE, "params": limit.range_params()}]
+    context = {
+        "message": limit.describe(),
+        "template": GOT_TEMPLATE,
+        "params": {"error_parts": nested, "got": repr(value)},
+    }
+    return PydanticCustomError("plausibility_limit", "{message}", context)
 
 
 def within(name: str) -> AfterValidator:
@@ -145,14 +175,14 @@ def within(name: str) -> AfterValidator:
 
     def check(value: float, info: ValidationInfo) -> float:
         if entry_today(info) is not None and not limit.contains(value):
-            raise _limit_error(limit.describe())
+            raise _limit_error(limit, value)
         return value
 
     check.__name__ = f"within_{name}"
     return AfterValidator(check)
 
 
-def lab_limit_problem(panel: LabPanel) -> tuple[str, str] | None:
+def lab_limit_problem(panel: LabPanel) -> LimitProblem | None:
     """The first reported lab whose SI value is outside :data:`LAB_LIMITS_SI`, as
     ``(field relative to the panel, message)``; None when all are inside (or a unit is unknown: the
     panel reports that itself)."""
@@ -163,17 +193,18 @@ def lab_limit_problem(panel: LabPanel) -> tuple[str, str] | None:
         except UnitError:
             return None
         if not limit.contains(value_si):
-            shown = f"{lab.value:g} {lab.unit} = {value_si:g} {limit.unit}"
-            return f"{analyte.value}.value", f"{shown} is {limit.describe()}"
+            params = {"shown": f"{lab.value:g} {lab.unit} = {value_si:g} {limit.unit}", **limit.range_params()}
+            return LimitProblem(f"{analyte.value}.value", LAB_OUTSIDE.format(**params), LAB_OUTSIDE, params)
     return None
 
 
-def dose_limit_problem(drug: str, dose_mg: float | None) -> str | None:
-    """The message for a dose of ``drug`` outside :data:`DOSE_MG_LIMITS`, or None."""
+def dose_limit_problem(field: str, drug: str, dose_mg: float | None) -> LimitProblem | None:
+    """The problem of a dose of ``drug`` (in ``field``) outside :data:`DOSE_MG_LIMITS`, or None."""
     limit = DOSE_MG_LIMITS.get(str(drug))
     if dose_mg is None or limit is None or limit.contains(dose_mg):
         return None
-    return f"{dose_mg:g} mg of {drug} is {limit.describe()}"
+    params = {"dose": f"{dose_mg:g}", "drug_term": str(drug), **limit.range_params()}
+    return LimitProblem(field, DOSE_OUTSIDE.format(**params), DOSE_OUTSIDE, params)
 
 
 __all__ = [
@@ -183,5 +214,6 @@ __all__ = [
     "Limit",
     "dose_limit_problem",
     "lab_limit_problem",
+    "LimitProblem",
     "within",
 ]

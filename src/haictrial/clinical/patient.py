@@ -63,11 +63,14 @@ class Labs(LabPanel):
     @model_validator(mode="after")
     def _units_known_and_values_possible(self, info: ValidationInfo) -> Labs:
         problem = self.first_problem()
-        if problem is None and entry_today(info) is not None:
-            problem = lab_limit_problem(self)
         if problem is not None:
             field, message = problem
             raise InputError(message, field=f"labs.{field}")
+        refused = lab_limit_problem(self) if entry_today(info) is not None else None
+        if refused is not None:
+            raise InputError(
+                refused.message, field=f"labs.{refused.field}", template=refused.template, params=refused.params
+            )
         return self
 
     def si(self, name: Analyte | str, field_prefix: str = "labs.") -> float | None:
