@@ -74,7 +74,9 @@ _REGIMEN = "CHALLENGE-A1 regimen (NCT06988852) at the largest BSA / weight admit
 #: entered and in SI) and a dose outside their limits.
 OUTSIDE = N_("outside the plausible range {low}-{high}{unit}; check the value and its unit")
 LAB_OUTSIDE = N_("{shown} is outside the plausible range {low}-{high}{unit}; check the value and its unit")
-DOSE_OUTSIDE = N_("{dose} mg of {drug_term} is outside the plausible range {low}-{high}{unit}; check the value and its unit")
+DOSE_OUTSIDE = N_(
+    "{dose} mg of {drug_term} is outside the plausible range {low}-{high}{unit}; check the value and its unit"
+)
 
 
 class LimitProblem(NamedTuple):
