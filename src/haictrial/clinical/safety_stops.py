@@ -31,14 +31,14 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from fractions import Fraction
 
 from haictrial.clinical.crf_treatment import DrugInfusion, HaicCycleForm, TargetedAgentAdministration
 from haictrial.clinical.dose_modification import DoseSlot
 from haictrial.clinical.dosing import CyclePlan
-from haictrial.clinical.messages import N_
+from haictrial.clinical.messages import N_, english
 from haictrial.errors import UnprocessableError
 from haictrial.protocol.schema import Protocol
 from haictrial.vocabulary.enums import Drug
@@ -54,9 +54,24 @@ class StopKind(StrEnum):
 
 @dataclass(frozen=True)
 class SafetyStop:
+    """One stop: ``message`` in English, the same as ``template`` (an N_-marked msgid) and ``params``."""
+
     kind: StopKind
     field: str
     message: str
+    template: str = ""
+    params: dict[str, object] = field(default_factory=dict)
+
+
+#: The stops' sentences, language-neutral; ``reason`` is the dose-modification engine's reason, as data.
+DISCONTINUED = N_("{drug_term} is discontinued ({reason})")
+HELD = N_("the plan holds {drug_term} this cycle ({reason})")
+DELAYED = N_("the plan delays cycle {cycle} ({reason})")
+NEEDS_OVERRIDE = N_("{stop_parts}: not given without an investigator's override with a reason (safety_override)")
+
+
+def _stop(kind: StopKind, where: str, template: str, **params: object) -> SafetyStop:
+    return SafetyStop(kind, where, template.format(**params), template, params)
 
 
 def dose_entry_error_percent(protocol: Protocol) -> float:
@@ -96,16 +111,16 @@ def _not_given_stops(plan: CyclePlan, slot: DoseSlot, label: str, field: str) ->
     mods = plan.modifications
     if slot in mods.discontinued:
         reason = mods.discontinued[slot].reason
-        return [SafetyStop(StopKind.drug_given_while_discontinued, field, f"{label} is discontinued ({reason})")]
+        return [_stop(StopKind.drug_given_while_discontinued, field, DISCONTINUED, drug_term=label, reason=reason)]
     if slot in mods.held:
         reason = mods.held[slot].reason
-        return [SafetyStop(StopKind.cycle_given_while_held, field, f"the plan holds {label} this cycle ({reason})")]
+        return [_stop(StopKind.cycle_given_while_held, field, HELD, drug_term=label, reason=reason)]
     return []
 
 
 def _delayed(plan: CyclePlan, field: str) -> SafetyStop:
     reason = plan.modifications.delay.reason if plan.modifications.delay is not None else ""
-    return SafetyStop(StopKind.cycle_given_while_delayed, field, f"the plan delays cycle {plan.cycle} ({reason})")
+    return _stop(StopKind.cycle_given_while_delayed, field, DELAYED, cycle=plan.cycle, reason=reason)
 
 
 def cycle_safety_stops(cycle: HaicCycleForm, plan: CyclePlan) -> list[SafetyStop]:
@@ -181,9 +196,12 @@ def check_safety(form: HaicCycleForm | TargetedAgentAdministration, plan: CycleP
         stops = targeted_agent_safety_stops(form, plan)
     if stops and form.safety_override is None:
         stop = stops[0]
+        parts = [{"template": stop.template, "params": stop.params}]
         raise UnprocessableError(
-            f"{stop.message}: not given without an investigator's override with a reason (safety_override)",
+            english(NEEDS_OVERRIDE, {"stop_parts": parts}),
             field=stop.field,
+            template=NEEDS_OVERRIDE,
+            params={"stop_parts": parts},
         )
 
 

@@ -147,3 +147,26 @@ def test_a_nul_in_ecrf_text_or_a_reason_is_refused_by_the_service_too(users, sub
             reason="x\x00",
         )
     assert caught.value.field == "reason"
+
+
+def test_the_refusal_is_kept_as_template_and_shown_in_chinese(api, subject_id, delayed_cycle):
+    """The stop's sentence and the override sentence render in zh-Hans; the engine's reason stays as data."""
+    from django.contrib.auth import get_user_model
+    from django.utils import translation
+
+    from haictrial.clinical.messages import english
+    from haictrial.edc.crfs import services
+    from haictrial.errors import UnprocessableError
+    from haictrial.i18n import render_error
+
+    carol = get_user_model().objects.get(username="carol")
+    with pytest.raises(UnprocessableError) as refused:
+        services.save_form(carol, subject_id, "haic_cycle", delayed_cycle)
+    exc = refused.value
+    assert english(exc.template, exc.params) == exc.message
+    assert exc.message.startswith("the plan delays cycle 2 (") and exc.message.endswith("(safety_override)")
+    with translation.override("zh-hans"):
+        shown = render_error(exc)
+    # the stop's sentence and the override's in Chinese; the dose-modification reason between is the engine's data
+    assert shown.startswith("计划推迟第 2 周期（"), shown
+    assert shown.endswith("）：没有研究者附理由的越过（safety_override）不得给药"), shown
