@@ -119,7 +119,7 @@ class TermEntryError(InputError):
     def __init__(self, reason: str, message: str, field: str, **params: str) -> None:
         super().__init__(message, field=field)
         self.reason = reason
-        self.params = params
+        self.params = dict(params)
 
 
 def organ_system(term: str) -> str | None:

@@ -86,7 +86,7 @@ class LimitProblem(NamedTuple):
     field: str
     message: str
     template: str
-    params: dict[str, str]
+    params: dict[str, object]
 
 
 class Limit(NamedTuple):
@@ -195,7 +195,10 @@ def lab_limit_problem(panel: LabPanel) -> LimitProblem | None:
         except UnitError:
             return None
         if not limit.contains(value_si):
-            params = {"shown": f"{lab.value:g} {lab.unit} = {value_si:g} {limit.unit}", **limit.range_params()}
+            params: dict[str, object] = {
+                "shown": f"{lab.value:g} {lab.unit} = {value_si:g} {limit.unit}",
+                **limit.range_params(),
+            }
             return LimitProblem(f"{analyte.value}.value", LAB_OUTSIDE.format(**params), LAB_OUTSIDE, params)
     return None
 
@@ -205,7 +208,7 @@ def dose_limit_problem(field: str, drug: str, dose_mg: float | None) -> LimitPro
     limit = DOSE_MG_LIMITS.get(str(drug))
     if dose_mg is None or limit is None or limit.contains(dose_mg):
         return None
-    params = {"dose": f"{dose_mg:g}", "drug_term": str(drug), **limit.range_params()}
+    params: dict[str, object] = {"dose": f"{dose_mg:g}", "drug_term": str(drug), **limit.range_params()}
     return LimitProblem(field, DOSE_OUTSIDE.format(**params), DOSE_OUTSIDE, params)
 
 

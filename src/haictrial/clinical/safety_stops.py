@@ -31,7 +31,8 @@ References
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
@@ -60,7 +61,7 @@ class SafetyStop:
     field: str
     message: str
     template: str = ""
-    params: dict[str, object] = field(default_factory=dict)
+    params: dict[str, object] = dataclasses.field(default_factory=dict)
 
 
 #: The stops' sentences, language-neutral; ``reason`` is the dose-modification engine's reason, as data.
