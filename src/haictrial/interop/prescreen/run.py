@@ -81,23 +81,6 @@ def screen_document(
     return screen(patient, proto).as_contract()
 
 
-def as_ibis(table: Any) -> ir.Table:
-    """An ibis table of a pandas DataFrame, a pyarrow Table or an ibis table (row order kept in ``_row``)."""
-    if isinstance(table, ir.Table):
-        return table
-    if isinstance(table, pa.Table):
-        arrow = table
-    else:
-        import pandas as pd  # a dependency (ibis)
-
-        if not isinstance(table, pd.DataFrame):
-            raise InputError(f"expected a pandas, pyarrow or ibis table, got {type(table).__name__}", field="table")
-        arrow = pa.Table.from_pandas(table, preserve_index=False)
-    if ROW not in arrow.column_names:
-        arrow = arrow.append_column(ROW, pa.array(range(arrow.num_rows), pa.int64()))
-    return ibis.memtable(arrow)
-
-
 def _engine_row(row: dict[str, Any], protocol: Protocol, today: dt.date) -> dict[str, Any]:
     """The ``--out`` row the per-patient engine gives for one flat row."""
     out: dict[str, Any] = {name: None for name in OUT_SCHEMA.names}
