@@ -159,6 +159,10 @@ def _database() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # A connection kept across requests (as for PostgreSQL): opening one costs each request the pragmas above
+        # and a cold page and schema cache; a broken one is replaced (health check) before a request uses it.
+        config["CONN_MAX_AGE"] = 60
+        config["CONN_HEALTH_CHECKS"] = True
         # Tests use a file too (not shared-cache memory), so that concurrent connections behave as in production.
         config["TEST"] = {"NAME": str(DATA_DIR / "test-haictrial.sqlite3")}
     return config

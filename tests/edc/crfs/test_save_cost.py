@@ -173,3 +173,53 @@ def test_the_parsed_records_kept_are_bounded(users, subject_id, course, monkeypa
         services.save_form(alice, subject_id, "concomitant_medications", medication)
     newest = max(FormRecord.objects.filter(subject__subject_id=subject_id).values_list("pk", flat=True))
     assert len(services._PARSED) == 2 and newest in services._PARSED
+
+
+def _as_orm_reads(records: list[FormRecord]) -> list[tuple]:
+    return sorted((r.pk, *(getattr(r, name) for name in services._REFRESH_FIELDS)) for r in records)
+
+
+def test_the_records_a_save_reads_equal_what_the_orm_reads_after_any_change(users, subject_id, course, monkeypatch):
+    """refresh_records keeps each row it built a record from and builds again only the rows that differ: a new
+    record, a derived value stored by another process, a payload edited in place outside the application (the
+    save must then see the edited value, as ``audit verify`` does), a deleted row. Each result equals a fresh
+    ORM read, and each record is an instance of its own (changing one changes no later read)."""
+    alice = users["alice"]
+    monkeypatch.setattr(services, "_ROWS", type(services._ROWS)())
+    _casebook(alice, subject_id, course, 8)
+    subject = Subject.objects.get(subject_id=subject_id)
+
+    def orm() -> list[FormRecord]:
+        return list(FormRecord.objects.filter(subject=subject).only(*services._REFRESH_FIELDS))
+
+    first = services.refresh_records(subject)
+    assert _as_orm_reads(first) == _as_orm_reads(orm())
+    assert all(not r._state.adding and r._state.db == "default" for r in first)
+    first[0].derived = {"changed": "by the caller"}  # an instance of its own: the kept record is not touched
+    assert _as_orm_reads(services.refresh_records(subject)) == _as_orm_reads(orm())
+
+    medication = payloads(course, "concomitant_medications")[0]
+    new = services.save_form(alice, subject_id, "concomitant_medications", medication)
+    baseline = FormRecord.objects.get(subject=subject, form="baseline")
+    FormRecord.objects.filter(pk=baseline.pk).update(derived={"stored": "elsewhere"}, outcome_code="X")
+    cycle = FormRecord.objects.filter(subject=subject, form="haic_cycle").first()
+    FormRecord.objects.filter(pk=cycle.pk).update(payload={**cycle.payload, "cycle": 9})
+    gone = FormRecord.objects.filter(subject=subject, form="adverse_events").first()
+    with connection.cursor() as cursor:  # outside the application (no audit entry, no history row)
+        cursor.execute("DELETE FROM crfs_formrecord WHERE id = %s", [gone.pk])
+    again = services.refresh_records(subject)
+    assert _as_orm_reads(again) == _as_orm_reads(orm())
+    by_pk = {r.pk: r for r in again}
+    assert new.pk in by_pk and gone.pk not in by_pk
+    assert by_pk[baseline.pk].derived == {"stored": "elsewhere"} and by_pk[baseline.pk].outcome_code == "X"
+    assert by_pk[cycle.pk].payload["cycle"] == 9
+    assert len({id(r) for r in again} | {id(r) for r in first}) == len(again) + len(first)
+
+
+def test_the_rows_kept_are_bounded(users, subject_id, course, monkeypatch):
+    alice = users["alice"]
+    monkeypatch.setattr(services, "_ROWS", type(services._ROWS)())
+    monkeypatch.setattr(services, "_PARSED_LIMIT", 3)
+    _casebook(alice, subject_id, course, 8)
+    records = services.refresh_records(Subject.objects.get(subject_id=subject_id))
+    assert len(records) == 8 and len(services._ROWS) == 3

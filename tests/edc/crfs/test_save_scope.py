@@ -112,4 +112,4 @@ def test_a_record_not_stored_yet_is_never_kept_among_the_parsed_records(users, s
         services.save_form(alice, subject_id, "haic_cycle", cycle)
     assert _UNSAVED_PK not in services._PARSED
     stored = FormRecord.objects.filter(subject__subject_id=subject_id, form="haic_cycle").latest("pk")
-    assert services._PARSED[stored.pk][0]["record_id"] == str(stored.pk)
+    assert services._PARSED[stored.pk][1]["record_id"] == str(stored.pk)

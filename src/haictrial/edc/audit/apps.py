@@ -9,3 +9,7 @@ class AuditConfig(AppConfig):
 
     def ready(self) -> None:
         from haictrial.edc.audit import accounts, signals  # noqa: F401 - connect the chain to history and accounts
+        from haictrial.edc.audit.history import cache_history_managers
+        from haictrial.edc.audit.rows import audited_models
+
+        cache_history_managers(audited_models())

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from haictrial.edc.audit.models import GENESIS_HASH, AuditEntry, ChainHead
 
@@ -92,24 +92,49 @@ def entry_hash(entry: AuditEntry) -> str:
 def append(entry: AuditEntry) -> AuditEntry:
     """Give ``entry`` the next sequence number and chain hash, and store it (under the head's lock)."""
     with transaction.atomic():
-        head, _ = ChainHead.objects.select_for_update().get_or_create(pk=1)
-        entry.seq = head.last_seq + 1
-        entry.prev_hash = head.last_hash
+        last_seq, last_hash = _locked_head()
+        entry.seq = last_seq + 1
+        entry.prev_hash = last_hash
         entry.recorded_at = entry.recorded_at.astimezone(dt.UTC)
         # The stored JSON must read back exactly as hashed: normalise it through JSON once.
         entry.old_values = json.loads(canonical_json(entry.old_values)) if entry.old_values is not None else None
         entry.new_values = json.loads(canonical_json(entry.new_values)) if entry.new_values is not None else None
         entry.hash = entry_hash(entry)
         entry.save()
-        head.last_seq = entry.seq
-        head.last_hash = entry.hash
-        head.save(update_fields=["last_seq", "last_hash"])
+        _move_head(entry.seq, entry.hash)
         if entry.seq % settings.HAICTRIAL_AUDIT_ANCHOR_EVERY == 0:
             from haictrial.edc.audit import anchors
 
             seq, sealed = entry.seq, entry.hash
             transaction.on_commit(lambda: anchors.write_anchor(seq, sealed, anchors.AnchorEvent.every_n))
     return entry
+
+
+# The head is read and moved by two plain statements: every audited write passes here, inside the writer's
+# transaction, and the ORM's query building cost more than the statements themselves.
+_HEAD_TABLE = ChainHead._meta.db_table
+
+
+def _locked_head() -> tuple[int, str]:
+    """The chain head's last sequence number and hash, the row locked until commit (``SELECT ... FOR UPDATE``
+    on PostgreSQL; on SQLite the writer's transaction holds the database's write lock already)."""
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT last_seq, last_hash FROM {connection.ops.quote_name(_HEAD_TABLE)} WHERE id = 1{lock}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    if row is None:  # a database emptied since its migration (a flushed test database): start the chain
+        head, _created = ChainHead.objects.get_or_create(pk=1)
+        return head.last_seq, head.last_hash
+    return int(row[0]), str(row[1])
+
+
+def _move_head(seq: int, sealed: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(_HEAD_TABLE)} SET last_seq = %s, last_hash = %s WHERE id = 1",
+            [seq, sealed],
+        )
 
 
 @dataclass(frozen=True)

@@ -37,11 +37,15 @@ _CHECKED = frozenset({FormName.haic_cycle, FormName.targeted_agent})
 _UNSAVED_PK = 2**62
 
 
-def withdrawal(subject: Subject) -> FormRecord | None:
-    """The subject's end-of-study record when its reason is a withdrawal of consent, else None."""
-    end = FormRecord.objects.filter(subject=subject, form=FormName.end_of_study.value).first()
-    if end is not None and end.payload.get("reason") == EndOfStudyReason.withdrawal_of_consent.value:
-        return end
+def withdrawal(subject: Subject) -> dict[str, Any] | None:
+    """The payload of the subject's end-of-study record when its reason is a withdrawal of consent, else None.
+
+    A subject has one end-of-study record at most (constraint ``one_record_of_single_forms``), so the query
+    asks for no order: read before every save, it is kept to its payload column."""
+    ends = FormRecord.objects.filter(subject=subject, form=FormName.end_of_study.value).order_by()
+    payload = next(iter(ends.values_list("payload", flat=True)[:1]), None)
+    if payload is not None and payload.get("reason") == EndOfStudyReason.withdrawal_of_consent.value:
+        return payload  # type: ignore[no-any-return]
     return None
 
 
@@ -57,7 +61,7 @@ def check_consent_not_withdrawn(subject: Subject, spec: FormSpec) -> None:
     if end is not None:
         raise ConflictError(
             _("consent was withdrawn (end-of-study form, %(date)s): only follow-up may be recorded")
-            % {"date": end.payload.get("date") or "-"},
+            % {"date": end.get("date") or "-"},
             field="form",
         )
 

@@ -34,8 +34,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from pydantic import BaseModel
@@ -111,8 +112,11 @@ def subject_forms(
         "enrolment_date": _site_date(subject.enrolled_at).isoformat(),
     }
     keys: dict[course.RecordKey, FormRecord] = {}
+    by_form: dict[str, list[FormRecord]] = {}
+    for record in records:
+        by_form.setdefault(record.form, []).append(record)
     for name, spec in FORMS.items():
-        mine = sorted((r for r in records if r.form == name.value), key=_order_key)
+        mine = sorted(by_form.get(name.value, ()), key=_order_key)
         attribute = FORM_ATTRIBUTES[name]
         models = []
         for index, record in enumerate(mine):
@@ -134,25 +138,28 @@ def _stored_error(message: str, field: str | None) -> InputError:
     return InputError(_("stored forms do not parse: %(message)s") % {"message": message}, field)
 
 
-#: Parsed records by primary key: the payload each was parsed from and its model (frozen). A record is
-#: validated again only when its stored payload differs (a new version, or a row changed in place), so
-#: a save validates the saved record and not the rest of the casebook. Bounded; one per process.
-_PARSED: OrderedDict[int, tuple[dict[str, Any], BaseModel]] = OrderedDict()
+#: Parsed records by primary key: the stored payload, the document parsed from it and its model (frozen). A
+#: record is validated again only when its stored payload differs (a new version, or a row changed in place),
+#: so a save validates the saved record and not the rest of the casebook. The stored payload is kept to know
+#: it again without comparing (:func:`refresh_records` hands out the same payload until its row changes).
+#: Bounded; one per process.
+_PARSED: OrderedDict[int, tuple[dict[str, Any], dict[str, Any], BaseModel]] = OrderedDict()
 _PARSED_LIMIT = 20_000  # records kept per process (bounded memory; the least recently used go first)
 _PARSED_LOCK = threading.Lock()
 
 
 def _parsed(spec: FormSpec, record: FormRecord, path: str) -> BaseModel:
     """The core's model of a stored record (with the EDC's ``record_id``), validated once per payload."""
-    payload = dict(record.payload)
-    if spec.has_record_id:
-        payload["record_id"] = str(record.pk)
     hit = _PARSED.get(record.pk)
-    if hit is not None and hit[0] == payload and type(hit[1]) is spec.model:
+    payload: dict[str, Any] | None = None
+    if hit is not None and hit[0] is not record.payload:
+        payload = _document(spec, record)
+    if hit is not None and (payload is None or hit[1] == payload) and type(hit[2]) is spec.model:
         with _PARSED_LOCK:
             if record.pk in _PARSED:
                 _PARSED.move_to_end(record.pk)
-        return hit[1]
+        return hit[2]
+    payload = payload if payload is not None else _document(spec, record)
     try:
         model = parse_model(spec.model, payload)
     except InputError as exc:
@@ -160,11 +167,20 @@ def _parsed(spec: FormSpec, record: FormRecord, path: str) -> BaseModel:
     if record.pk == _UNSAVED_PK:  # a record not stored yet (the safety stops' casebook): nothing to keep
         return model
     with _PARSED_LOCK:
-        _PARSED[record.pk] = (payload, model)
+        _PARSED[record.pk] = (record.payload, payload, model)
         _PARSED.move_to_end(record.pk)
         while len(_PARSED) > _PARSED_LIMIT:
             _PARSED.popitem(last=False)
     return model
+
+
+def _document(spec: FormSpec, record: FormRecord) -> dict[str, Any]:
+    """The document the core's model of ``record`` is parsed from: its payload and, where the form has one,
+    the EDC's ``record_id``."""
+    payload = dict(record.payload)
+    if spec.has_record_id:
+        payload["record_id"] = str(record.pk)
+    return payload
 
 
 def payload_sha256(record: FormRecord) -> str:
@@ -341,6 +357,80 @@ _REFRESH_FIELDS = (
 )
 
 
+#: The fields of :data:`_REFRESH_FIELDS` in the model's column order (the order ``Model.from_db`` takes).
+_ROW_FIELDS = tuple(f for f in FormRecord._meta.concrete_fields if f.attname in _REFRESH_FIELDS)
+_JSON_COLUMNS = tuple(i for i, f in enumerate(_ROW_FIELDS) if f.get_internal_type() == "JSONField")
+
+#: Records by primary key as a refresh last read them: the row exactly as the database returned it (the JSON
+#: columns as their stored text) and the record built from that row. A refresh reads the subject's rows
+#: without decoding JSON or building models, and builds only the records whose row differs from the one
+#: kept (a new or changed record, a derived value stored by another process, a row edited in place); the
+#: others are copies of the kept record. Building a record costs about six times reading its row (JSON of
+#: two columns and the model's constructor), so this keeps a save's cost nearly flat in the casebook's size.
+#: Bounded; one per process.
+_ROWS: OrderedDict[int, tuple[tuple[Any, ...], FormRecord]] = OrderedDict()
+_ROWS_LOCK = threading.Lock()
+
+
+def refresh_records(subject: Subject) -> list[FormRecord]:
+    """The subject's records with the columns of :data:`_REFRESH_FIELDS` (the others deferred), each a new
+    instance the caller may change, equal to what ``FormRecord.objects.filter(subject=subject).only(...)``
+    gives."""
+    rows = _plain_rows(FormRecord, tuple(f.name for f in _ROW_FIELDS), {"subject": subject.pk})
+    records = []
+    for row in rows:
+        pk = row[0]
+        hit = _ROWS.get(pk)
+        if hit is not None and hit[0] == row:
+            records.append(_copied(hit[1]))
+            with _ROWS_LOCK:
+                if pk in _ROWS:
+                    _ROWS.move_to_end(pk)
+            continue
+        record = _record_from_row(row)
+        with _ROWS_LOCK:
+            _ROWS[pk] = (row, _copied(record))
+            _ROWS.move_to_end(pk)
+            while len(_ROWS) > _PARSED_LIMIT:
+                _ROWS.popitem(last=False)
+        records.append(record)
+    return records
+
+
+def _plain_rows(model: type[Model], fields: tuple[str, ...], where: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The ``fields`` of the rows of ``model`` whose fields equal ``where``, read by one plain statement (as
+    the database driver returns them: JSON as text); for the reads of every save, where building the ORM's
+    query and its models cost more than the statement."""
+    quote = connection.ops.quote_name
+    column = {name: quote(model._meta.get_field(name).column) for name in (*fields, *where)}
+    sql = "SELECT {} FROM {} WHERE {}".format(
+        ", ".join(column[name] for name in fields),
+        quote(model._meta.db_table),
+        " AND ".join(f"{column[name]} = %s" for name in where),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(where.values()))
+        return cursor.fetchall()
+
+
+def _record_from_row(row: tuple[Any, ...]) -> FormRecord:
+    """The record of one row read by :func:`refresh_records` (its JSON text decoded as JSONField does)."""
+    values = list(row)
+    for index in _JSON_COLUMNS:
+        if isinstance(values[index], str):  # SQLite and PostgreSQL (Django reads jsonb as text) give text
+            values[index] = json.loads(values[index])
+    return FormRecord.from_db(connection.alias, [f.attname for f in _ROW_FIELDS], values)
+
+
+def _copied(record: FormRecord) -> FormRecord:
+    """A new instance with ``record``'s values (its JSON values shared: nothing changes them in place)."""
+    copy = FormRecord.__new__(FormRecord)
+    copy.__dict__.update(record.__dict__)
+    copy._state = ModelState()
+    copy._state.adding, copy._state.db = False, record._state.db
+    return copy
+
+
 @dataclass
 class _Prepared:
     """The pure part of a refresh (derive, edit checks) and what it read, before anything is written."""
@@ -383,7 +473,7 @@ def refresh_subject(
     In two halves: :func:`_prepare` reads and computes, :func:`_apply` writes."""
     # The subject's records are read once per save (only the columns the core and the syncs read) and passed,
     # with their typed forms, to the query sync, the visit schedule and the deviation detection.
-    records = list(FormRecord.objects.filter(subject=subject).only(*_REFRESH_FIELDS))
+    records = refresh_records(subject)
     prepared = _prepare(subject, records, saved, today=today, checks=checks)
     _apply(prepared, subject, user, trigger, saved)
     return prepared.findings
@@ -483,15 +573,16 @@ def _queries_to_sync(subject: Subject, saved: FormRecord | None) -> tuple[set[in
     can change with the date alone (:attr:`~haictrial.clinical.edit_check_rules.EditCheck.reads_today`: a date
     that was after today no longer is); any other record-local finding is a function of its record, which
     this save did not change, so its query stands as it is and is not even read (only its id, check and
-    record are, to decide that). The queries of cross-form checks are all read: those checks all run."""
+    record are, in one plain statement, to decide that). The queries of cross-form checks are all read: those
+    checks all run."""
     from haictrial.edc.dm.models import Query, QueryOrigin
 
     if saved is None:
         return None, None
-    rows = list(
-        Query.objects.filter(subject=subject, origin=QueryOrigin.edit_check, resolved_by_data=False).values_list(
-            "pk", "check_id", "record_id"
-        )
+    rows = _plain_rows(
+        Query,
+        ("id", "check_id", "record"),
+        {"subject": subject.pk, "origin": QueryOrigin.edit_check.value, "resolved_by_data": False},
     )
     evaluated = {saved.pk}
     for _pk, check_id, record_id in rows:
