@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from crf_examples import complete_subject, parse
 
 from haictrial.clinical.crf_baseline import (
@@ -63,6 +65,16 @@ def test_instances_and_death_date():
         ("end_of_study.death_date", dt.date(2026, 8, 21)),
     ]
     assert later.death_date == dt.date(2026, 8, 20) and later.dead
+
+
+_COMPLETE = parse(complete_subject())
+
+
+@given(form=st.sampled_from(list(FormName)), only=st.sets(st.one_of(st.none(), st.integers(-2, 5))))
+def test_some_instances_are_those_of_all_instances_with_those_indexes(form, only):
+    """``instances(form, only=...)`` (the records a scoped edit-check run looks at) is the full list filtered."""
+    every = _COMPLETE.instances(form)
+    assert _COMPLETE.instances(form, only=only) == [i for i in every if i.index in only]
 
 
 def set_path(document: dict[str, Any], path: str, value: Any) -> None:

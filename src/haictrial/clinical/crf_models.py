@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from collections.abc import Collection
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator
@@ -143,15 +144,17 @@ class SubjectForms(CrfModel):
                 )
         return self
 
-    def instances(self, form: FormName) -> list[FormInstance]:
-        """The records of ``form``: ``haic_cycles[2]`` (index 2) or ``baseline`` (index None)."""
+    def instances(self, form: FormName, only: Collection[int | None] | None = None) -> list[FormInstance]:
+        """The records of ``form``: ``haic_cycles[2]`` (index 2) or ``baseline`` (index None); ``only``: just
+        those indexes (in index order)."""
         attribute = FORM_ATTRIBUTES[form]
         value = getattr(self, attribute)
         if value is None:
             return []
         if isinstance(value, list):
-            return [FormInstance(f"{attribute}[{i}]", i, record) for i, record in enumerate(value)]
-        return [FormInstance(attribute, None, value)]
+            indexes = range(len(value)) if only is None else sorted(i for i in only if i is not None and i < len(value))
+            return [FormInstance(f"{attribute}[{i}]", i, value[i]) for i in indexes if i >= 0]
+        return [FormInstance(attribute, None, value)] if only is None or None in only else []
 
     def death_dates(self) -> list[tuple[str, dt.date]]:
         """Every recorded death date with its path (follow-up visits, end of study)."""

@@ -230,11 +230,9 @@ class EditCheck(ABC):
         )
 
     def instances(self, context: EditCheckContext) -> list[FormInstance]:
-        every = context.forms.instances(self.form)
         if not self.record_local or context.records is None:
-            return every
-        wanted = context.records.get(self.form, frozenset())
-        return [instance for instance in every if instance.index in wanted]
+            return context.forms.instances(self.form)
+        return context.forms.instances(self.form, only=context.records.get(self.form, frozenset()))
 
 
 # --- field rules ------------------------------------------------------------------------------------
