@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crf_examples import complete_subject, parse
 from hypothesis import given
 from hypothesis import strategies as st
-from crf_examples import complete_subject, parse
 
 from haictrial.clinical.crf_baseline import (
     BaselineForm,

@@ -44,3 +44,17 @@ def test_it_refuses_a_thread_count_that_is_not_a_positive_integer(started, monke
     with pytest.raises(InputError, match="HAICTRIAL_SERVER_THREADS") as refused:
         server.run("127.0.0.1", 8000)
     assert refused.value.field == "HAICTRIAL_SERVER_THREADS" and started == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_connection_is_kept_across_requests():
+    """Each request opening its own SQLite connection pays the pragmas and a cold page and schema cache (reads
+    of a subject ran about a third slower in bench/bench_crf_save.py): the connection is kept (60 s, with
+    Django's health check) as it is for PostgreSQL."""
+    from django.db import close_old_connections, connection
+
+    connection.close()
+    connection.ensure_connection()
+    first = connection.connection
+    close_old_connections()  # what Django runs at the start and at the end of every request
+    assert first is not None and connection.connection is first

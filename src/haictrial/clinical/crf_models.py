@@ -26,8 +26,8 @@ Parse a subject's document with ``parse_model(SubjectForms, data)``: the first p
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, model_validator

@@ -262,6 +262,8 @@ def _indexed(spec: FormSpec, payload: dict[str, Any]) -> tuple[int | None, dt.da
 
 
 def _check_unique(subject: Subject, spec: FormSpec, cycle: int | None, exclude_pk: int | None) -> None:
+    if spec.repeating and spec.name != FormName.haic_cycle:
+        return  # any number of records (adverse events, medications, visits): nothing to compare
     others = FormRecord.objects.filter(subject=subject, form=spec.name.value).exclude(pk=exclude_pk)
     if not spec.repeating and others.exists():
         raise ConflictError(
