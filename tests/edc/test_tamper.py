@@ -237,14 +237,18 @@ def _pg(url: str, sql: str, *, query: bool = False) -> list[tuple[Any, ...]]:
     return [tuple(line.split("\x1f")) for line in done.stdout.splitlines() if line]
 
 
+#: The template database, one per pytest-xdist worker (each worker builds its own module fixture).
+_BASE = "h17_tamper_base_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 @pytest.fixture(scope="module")
 def pg_demo(tmp_path_factory) -> tuple[Path, str]:
     if not PG_URL:
         pytest.skip("HAICTRIAL_TEST_POSTGRES_URL is not set (scripts/postgres-test)")
     admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
-    _pg(admin, 'DROP DATABASE IF EXISTS "h17_tamper_base"')
-    _pg(admin, 'CREATE DATABASE "h17_tamper_base"')
-    url = PG_URL.rsplit("/", 1)[0] + "/h17_tamper_base"
+    _pg(admin, f'DROP DATABASE IF EXISTS "{_BASE}"')
+    _pg(admin, f'CREATE DATABASE "{_BASE}"')
+    url = PG_URL.rsplit("/", 1)[0] + "/" + _BASE
     data = tmp_path_factory.mktemp("tamper-pg")
     done = _cli(["demo", "--subjects", "3", "--seed", "7"], data, database_url=url)
     assert done.returncode == 0, done.stderr
@@ -255,7 +259,7 @@ def _pg_copy(pg_demo: tuple[Path, str], target: Path, name: str) -> tuple[Path, 
     source, admin = pg_demo
     shutil.copytree(source, target)
     _pg(admin, f'DROP DATABASE IF EXISTS "{name}"')
-    _pg(admin, f'CREATE DATABASE "{name}" TEMPLATE "h17_tamper_base"')
+    _pg(admin, f'CREATE DATABASE "{name}" TEMPLATE "{_BASE}"')
     url = PG_URL.rsplit("/", 1)[0] + "/" + name  # type: ignore[union-attr]
 
     def query(sql: str) -> list[tuple[Any, ...]]:
