@@ -584,7 +584,7 @@ def _queries_to_sync(subject: Subject, saved: FormRecord | None) -> tuple[set[in
     rows = _plain_rows(
         Query,
         ("id", "check_id", "record"),
-        {"subject": subject.pk, "origin": QueryOrigin.edit_check.value, "resolved_by_data": False},
+        {"subject": subject.pk, "origin": str(QueryOrigin.edit_check), "resolved_by_data": False},
     )
     evaluated = {saved.pk}
     for _pk, check_id, record_id in rows:
