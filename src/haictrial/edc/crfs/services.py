@@ -143,9 +143,28 @@ def _stored_error(message: str, field: str | None) -> InputError:
 #: so a save validates the saved record and not the rest of the casebook. The stored payload is kept to know
 #: it again without comparing (:func:`refresh_records` hands out the same payload until its row changes).
 #: Bounded; one per process.
-_PARSED: OrderedDict[int, tuple[dict[str, Any], dict[str, Any], BaseModel]] = OrderedDict()
 _PARSED_LIMIT = 20_000  # records kept per process (bounded memory; the least recently used go first)
-_PARSED_LOCK = threading.Lock()
+
+
+class _Kept(OrderedDict[int, Any]):
+    """A per-process map by primary key, bounded by :data:`_PARSED_LIMIT`, the least recently used first out."""
+
+    _lock = threading.Lock()
+
+    def touch(self, key: int) -> None:
+        with self._lock:
+            if key in self:
+                self.move_to_end(key)
+
+    def keep(self, key: int, value: Any) -> None:
+        with self._lock:
+            self[key] = value
+            self.move_to_end(key)
+            while len(self) > _PARSED_LIMIT:
+                self.popitem(last=False)
+
+
+_PARSED: _Kept = _Kept()  # values: (stored payload, document, model)
 
 
 def _parsed(spec: FormSpec, record: FormRecord, path: str) -> BaseModel:
@@ -155,9 +174,7 @@ def _parsed(spec: FormSpec, record: FormRecord, path: str) -> BaseModel:
     if hit is not None and hit[0] is not record.payload:
         payload = _document(spec, record)
     if hit is not None and (payload is None or hit[1] == payload) and type(hit[2]) is spec.model:
-        with _PARSED_LOCK:
-            if record.pk in _PARSED:
-                _PARSED.move_to_end(record.pk)
+        _PARSED.touch(record.pk)
         return hit[2]
     payload = payload if payload is not None else _document(spec, record)
     try:
@@ -166,11 +183,7 @@ def _parsed(spec: FormSpec, record: FormRecord, path: str) -> BaseModel:
         raise _stored_error(exc.message, path + (f".{exc.field}" if exc.field else "")) from None
     if record.pk == _UNSAVED_PK:  # a record not stored yet (the safety stops' casebook): nothing to keep
         return model
-    with _PARSED_LOCK:
-        _PARSED[record.pk] = (record.payload, payload, model)
-        _PARSED.move_to_end(record.pk)
-        while len(_PARSED) > _PARSED_LIMIT:
-            _PARSED.popitem(last=False)
+    _PARSED.keep(record.pk, (record.payload, payload, model))
     return model
 
 
@@ -370,8 +383,7 @@ _JSON_COLUMNS = tuple(i for i, f in enumerate(_ROW_FIELDS) if f.get_internal_typ
 #: others are copies of the kept record. Building a record costs about six times reading its row (JSON of
 #: two columns and the model's constructor), so this keeps a save's cost nearly flat in the casebook's size.
 #: Bounded; one per process.
-_ROWS: OrderedDict[int, tuple[tuple[Any, ...], FormRecord]] = OrderedDict()
-_ROWS_LOCK = threading.Lock()
+_ROWS: _Kept = _Kept()  # values: (row, record)
 
 
 def refresh_records(subject: Subject) -> list[FormRecord]:
@@ -385,16 +397,10 @@ def refresh_records(subject: Subject) -> list[FormRecord]:
         hit = _ROWS.get(pk)
         if hit is not None and hit[0] == row:
             records.append(_copied(hit[1]))
-            with _ROWS_LOCK:
-                if pk in _ROWS:
-                    _ROWS.move_to_end(pk)
+            _ROWS.touch(pk)
             continue
         record = _record_from_row(row)
-        with _ROWS_LOCK:
-            _ROWS[pk] = (row, _copied(record))
-            _ROWS.move_to_end(pk)
-            while len(_ROWS) > _PARSED_LIMIT:
-                _ROWS.popitem(last=False)
+        _ROWS.keep(pk, (row, _copied(record)))
         records.append(record)
     return records
 
